@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Identity;
+using Platform.Data.Entities;
+
+namespace Platform.Web.Features.Accounts;
+
+public static class AccountEndpoints
+{
+    public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
+    {
+        // POST only, with the antiforgery token: a link or image cannot sign someone out.
+        app.MapPost("/account/logout", async (SignInManager<PlatformUser> signIn, HttpContext http) =>
+        {
+            await signIn.SignOutAsync();
+            return Results.LocalRedirect($"{http.Request.PathBase}/account/login");
+        });
+        return app;
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.SignalR;
+using Platform.Web.Features.Assignments;
+using Platform.Web.Features.CoursePackages;
+using Platform.Web.Features.Courses;
+using Platform.Web.Features.Grading;
+using Platform.Web.Features.People;
+using Platform.Web.Features.Submissions;
+using Platform.Web.Features.Tenants;
+using Platform.Web.Hubs;
+using Platform.Web.Seeding;
+using Platform.Web.Storage;
+
+namespace Platform.Web.Hosting;
+
+public static class FeatureExtensions
+{
+    public static WebApplicationBuilder AddPlatformFeatures(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        services.Configure<PlatformOptions>(configuration.GetSection(PlatformOptions.Section));
+        services.Configure<TenancyOptions>(configuration.GetSection(TenancyOptions.Section));
+        services.Configure<SubmissionOptions>(configuration.GetSection(SubmissionOptions.Section));
+
+        var dataDirectory = (configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new()).ResolveDataDirectory(builder.Environment.ContentRootPath);
+        services.AddSingleton<IFileStore>(new LocalFileStore(Path.Combine(dataDirectory, "files")));
+        services.AddSingleton(new UploadStaging(Path.Combine(dataDirectory, "staging")));
+        services.AddSingleton(TimeProvider.System);
+
+        // Form uploads may carry a whole submission; the service applies the exact limit with a clear message.
+        var maxBytes = configuration.GetValue<long?>("Submissions:MaxTotalBytes") ?? 20 * 1024 * 1024;
+        services.Configure<FormOptions>(form => form.MultipartBodyLengthLimit = maxBytes + 1024 * 1024);
+
+        services.AddHttpContextAccessor();
+        services.AddScoped<CourseService>();
+        services.AddScoped<AssignmentService>();
+        services.AddScoped<SubmissionService>();
+        services.AddScoped<SubmissionUploads>();
+        services.AddScoped<GradingService>();
+        services.AddScoped<PeopleService>();
+        services.AddScoped<TenantService>();
+        services.AddScoped<RosterImport>();
+        services.AddScoped<CoursePackageImporter>();
+        services.AddScoped<ISubmissionNotifier, SubmissionHubNotifier>();
+        services.AddSingleton<DemoSeeder>();
+
+        services.AddRazorComponents();
+        services.AddSignalR(hub =>
+        {
+            hub.AddFilter<TenantHubFilter>();
+            // A chunk is at most 1 MiB of file data, plus the message's framing.
+            hub.MaximumReceiveMessageSize = SubmissionUploads.MaxChunkBytes + 64 * 1024;
+        });
+        services.AddSingleton<TenantHubFilter>();
+        services.AddAntiforgery();
+        services.AddProblemDetails();
+        return builder;
+    }
+}
