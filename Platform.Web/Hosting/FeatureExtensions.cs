@@ -34,6 +34,8 @@ public static class FeatureExtensions
 
         services.AddHttpContextAccessor();
         services.AddScoped<CourseService>();
+        services.AddScoped<Features.LabImages.LabImageService>();
+        services.AddScoped<Features.Dashboard.DashboardService>();
         services.AddScoped<AssignmentService>();
         services.AddScoped<SubmissionService>();
         services.AddScoped<SubmissionUploads>();

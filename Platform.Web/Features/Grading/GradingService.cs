@@ -33,7 +33,8 @@ public sealed class GradingService(IDbContextFactory<PlatformDbContext> contexts
         var submissions = await db.Submissions.AsNoTracking().Include(s => s.Grade).Include(s => s.Student)
             .Where(s => s.AssignmentId == assignmentId).ToListAsync();
         var cohorts = await db.Enrollments.Where(e => e.CourseId == assignment.CourseId && e.CohortId != null)
-            .ToDictionaryAsync(e => e.UserId, e => e.Cohort!.Name);
+            .Select(e => new { e.UserId, Cohort = e.Cohort!.Name })
+            .ToDictionaryAsync(e => e.UserId, e => e.Cohort);
         var rows = submissions.GroupBy(s => s.StudentId).Select(g => g.MaxBy(s => s.Version)!)
             .Select(s => new QueueRow(s.Id, s.StudentId, s.Student!.DisplayName, cohorts.GetValueOrDefault(s.StudentId), s.Version, s.SubmittedAt,
                 s.IsLate, s.DaysLate, s.Grade is null ? "Ungraded" : s.Grade.IsReleased ? "Released" : "Graded", s.Grade?.Score));
@@ -87,11 +88,11 @@ public sealed class GradingService(IDbContextFactory<PlatformDbContext> contexts
             ? assignment.Rubric
             : [new RubricCriterion { Title = "Score", Points = assignment.Points }];
         if (criterionPoints.Count != rubric.Count)
-            throw new ValidationException($"Give points for each of the {rubric.Count} rubric criteria.");
+            throw new InvalidInputException($"Give points for each of the {rubric.Count} rubric criteria.");
         var scores = rubric.Zip(criterionPoints, (c, p) => new RubricScore { Criterion = c.Title, Points = p, MaxPoints = c.Points }).ToList();
         var outOfRange = scores.FirstOrDefault(s => s.Points < 0 || s.Points > s.MaxPoints);
         if (outOfRange is not null)
-            throw new ValidationException($"'{outOfRange.Criterion}' takes 0 to {outOfRange.MaxPoints} points.");
+            throw new InvalidInputException($"'{outOfRange.Criterion}' takes 0 to {outOfRange.MaxPoints} points.");
 
         var grade = submission.Grade;
         if (grade is null)

@@ -33,8 +33,8 @@ namespace Platform.Migrations.Sqlite.Migrations
                     TenantId = table.Column<Guid>(type: "TEXT", nullable: true),
                     Kind = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
                     Payload = table.Column<string>(type: "TEXT", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
-                    CompletedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     Attempts = table.Column<int>(type: "INTEGER", nullable: false),
                     LastError = table.Column<string>(type: "TEXT", nullable: true)
                 },
@@ -51,8 +51,8 @@ namespace Platform.Migrations.Sqlite.Migrations
                     TenantId = table.Column<Guid>(type: "TEXT", nullable: false),
                     AssignmentId = table.Column<Guid>(type: "TEXT", nullable: false),
                     StudentId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    FirstOpenedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
-                    LastOpenedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false)
+                    FirstOpenedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastOpenedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -113,7 +113,7 @@ namespace Platform.Migrations.Sqlite.Migrations
                     AssignmentId = table.Column<Guid>(type: "TEXT", nullable: false),
                     StudentId = table.Column<Guid>(type: "TEXT", nullable: false),
                     ClientSubmissionId = table.Column<string>(type: "TEXT", nullable: false),
-                    StartedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     Files = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
@@ -128,7 +128,7 @@ namespace Platform.Migrations.Sqlite.Migrations
                     Id = table.Column<Guid>(type: "TEXT", nullable: false),
                     Slug = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
                     Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false)
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -200,7 +200,7 @@ namespace Platform.Migrations.Sqlite.Migrations
                     PhoneNumber = table.Column<string>(type: "TEXT", nullable: true),
                     PhoneNumberConfirmed = table.Column<bool>(type: "INTEGER", nullable: false),
                     TwoFactorEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    LockoutEnd = table.Column<DateTimeOffset>(type: "TEXT", nullable: true),
+                    LockoutEnd = table.Column<long>(type: "INTEGER", nullable: true),
                     LockoutEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
                     AccessFailedCount = table.Column<int>(type: "INTEGER", nullable: false)
                 },
@@ -224,7 +224,7 @@ namespace Platform.Migrations.Sqlite.Migrations
                     Code = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
                     Title = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     Description = table.Column<string>(type: "TEXT", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false)
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -389,7 +389,7 @@ namespace Platform.Migrations.Sqlite.Migrations
                     MemoryMiB = table.Column<int>(type: "INTEGER", nullable: false),
                     Recipe = table.Column<string>(type: "TEXT", nullable: false),
                     Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false)
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -447,7 +447,7 @@ namespace Platform.Migrations.Sqlite.Migrations
                     Slug = table.Column<string>(type: "TEXT", maxLength: 80, nullable: false),
                     Title = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     InstructionsMarkdown = table.Column<string>(type: "TEXT", nullable: false),
-                    DueAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
+                    DueAt = table.Column<long>(type: "INTEGER", nullable: false),
                     Points = table.Column<decimal>(type: "TEXT", nullable: false),
                     Checks = table.Column<string>(type: "TEXT", nullable: true),
                     LatePolicy = table.Column<string>(type: "TEXT", nullable: false),
@@ -478,7 +478,7 @@ namespace Platform.Migrations.Sqlite.Migrations
                     TenantId = table.Column<Guid>(type: "TEXT", nullable: false),
                     AssignmentId = table.Column<Guid>(type: "TEXT", nullable: false),
                     StudentId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    DueAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
+                    DueAt = table.Column<long>(type: "INTEGER", nullable: false),
                     Reason = table.Column<string>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
@@ -503,8 +503,8 @@ namespace Platform.Migrations.Sqlite.Migrations
                     Version = table.Column<int>(type: "INTEGER", nullable: false),
                     ClientSubmissionId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
                     Source = table.Column<int>(type: "INTEGER", nullable: false),
-                    SubmittedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
-                    DueAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false)
+                    SubmittedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    DueAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -534,8 +534,8 @@ namespace Platform.Migrations.Sqlite.Migrations
                     LatePenaltyPercent = table.Column<decimal>(type: "TEXT", nullable: false),
                     Comment = table.Column<string>(type: "TEXT", nullable: false),
                     GraderId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    GradedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
-                    ReleasedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: true),
+                    GradedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ReleasedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     RubricScores = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
