@@ -47,6 +47,9 @@ public static class FeatureExtensions
         services.AddScoped<ISubmissionNotifier, SubmissionHubNotifier>();
         services.AddSingleton<DemoSeeder>();
 
+        // `dotnet run` from a clone serves the framework's scripts (blazor.web.js) and the lib/ files
+        // from the build output in every environment, not only Development; a no-op once published.
+        builder.WebHost.UseStaticWebAssets();
         services.AddRazorComponents();
         services.AddSignalR(hub =>
         {
