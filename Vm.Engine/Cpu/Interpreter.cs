@@ -142,6 +142,7 @@ public sealed unsafe partial class X86Cpu
             {
                 Halted = false;
                 int vector = Pic.Acknowledge();
+                _instrStart = S.Eip;
                 try
                 {
                     DeliverInterrupt(vector, -1, S.Eip, false);
@@ -178,6 +179,7 @@ public sealed unsafe partial class X86Cpu
 
     private void RunBlock()
     {
+        _instrStart = S.Eip; // a fault while fetching the block belongs to this EIP
         try
         {
             Block b = GetBlock();
@@ -556,5 +558,23 @@ public sealed unsafe partial class X86Cpu
     {
         if (S.Seg[Reg.Ss].Big) S.R[Reg.Esp] += n;
         else S.R[Reg.Esp] = (S.R[Reg.Esp] & 0xFFFF0000) | ((S.R[Reg.Esp] + n) & 0xFFFF);
+    }
+}
+
+public sealed unsafe partial class X86Cpu
+{
+    /// <summary>Debugging aid: reads guest linear memory without side effects beyond TLB fills; null on a fault.</summary>
+    public byte[]? PeekLinear(uint lin, int n)
+    {
+        var r = new byte[n];
+        try
+        {
+            for (int k = 0; k < n; k++) r[k] = _mem.Read8(Translate(lin + (uint)k, false, false));
+        }
+        catch (CpuFault)
+        {
+            return null;
+        }
+        return r;
     }
 }

@@ -22,16 +22,20 @@ public sealed class I8042(IInterruptLine irq1, Action reset) : IPortDevice
     {
         if (port == 0x64)
         {
-            return (byte)((_out.Count > 0 ? 1 : 0) | 0x04 | (_pendingCommand >= 0 ? 0x08 : 0));
+            return (byte)((_out.Count > 0 ? 1 : 0) | 0x04 | (_pendingCommand >= 0 ? 0x08 : 0) | 0x10); // 0x10: not keylocked
         }
         byte v = _out.Count > 0 ? _out.Dequeue() : (byte)0;
+        if (Debug) Console.Error.WriteLine($"[i8042] in 60 -> {v:X2}");
         irq1.Set(false);
         if (_out.Count > 0 && (_ctr & 1) != 0) irq1.Set(true);
         return v;
     }
 
+    private static readonly bool Debug = Environment.GetEnvironmentVariable("WEBVM_DEBUG_I8042") == "1";
+
     public void Out8(ushort port, byte v)
     {
+        if (Debug) Console.Error.WriteLine($"[i8042] out {port:X} {v:X2}");
         if (port == 0x64)
         {
             switch (v)
@@ -40,7 +44,7 @@ public sealed class I8042(IInterruptLine irq1, Action reset) : IPortDevice
                 case 0x60: case 0xD1: case 0xD2: case 0xD3: case 0xD4: _pendingCommand = v; break;
                 case 0xAA: Push(0x55); break;
                 case 0xAB: Push(0x00); break;
-                case 0xA9: Push(0xFF); break; // no auxiliary device
+                case 0xA9: Push(0x01); break; // auxiliary port test: "clock line stuck" = no mouse port
                 case 0xA7: _ctr |= 0x20; break;
                 case 0xA8: _ctr &= 0xDF; break;
                 case 0xAD: _ctr |= 0x10; break;
@@ -60,7 +64,8 @@ public sealed class I8042(IInterruptLine irq1, Action reset) : IPortDevice
             case 0x60: _ctr = v; return;
             case 0xD1: if ((v & 1) == 0) reset(); return;
             case 0xD2: Push(v); return;
-            case 0xD3: case 0xD4: return; // no auxiliary device
+            case 0xD3: Push((byte)~v); return; // no auxiliary device: the loopback answer is wrong and not flagged AUX
+            case 0xD4: return;
         }
         // A byte for the keyboard itself.
         switch (v)

@@ -92,6 +92,20 @@ internal static class Cli
         }) { IsBackground = true };
         reader.Start();
 
+        if (Environment.GetEnvironmentVariable("WEBVM_TRACE") == "1")
+        {
+            new Thread(() =>
+            {
+                while (!cts.IsCancellationRequested)
+                {
+                    Thread.Sleep(1000);
+                    var st = machine.Cpu.S;
+                    Console.Error.WriteLine($"[trace] eip={st.Eip:X8} cs={st.Seg[1].Selector:X} cpl={st.Cpl} eflags={machine.Cpu.GetEflags():X} eax={st.R[0]:X} ecx={st.R[1]:X} edx={st.R[2]:X} ebx={st.R[3]:X} esp={st.R[4]:X} ebp={st.R[5]:X} esi={st.R[6]:X} edi={st.R[7]:X} halted={machine.Cpu.Halted} icount={machine.Cpu.InstructionCount} faults={machine.Cpu.FaultCount} last={machine.Cpu.LastFaultVector}");
+                    var code = machine.Cpu.PeekLinear(st.Seg[1].Base + st.Eip - 16, 32);
+                    if (code != null) Console.Error.WriteLine("[trace] code(eip-16): " + Convert.ToHexString(code));
+                }
+            }) { IsBackground = true }.Start();
+        }
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var exit = machine.Run(timeout is { } t ? TimeSpan.FromSeconds(t) : null, cts.Token);
         cts.Cancel();
