@@ -19,8 +19,10 @@ public sealed unsafe partial class X86Cpu
     private readonly Dictionary<uint, List<Block>> _pageBlocks = new();
     private uint _instrStart;
     private bool _interruptShadow;
-    private Block? _lastBlock;
-    private ulong _lastKey = ulong.MaxValue;
+    // Direct-mapped front cache over _blocks (a dictionary lookup per block was measurable).
+    private const int FastCacheSize = 1 << 14;
+    private readonly Block?[] _fastCache = new Block?[FastCacheSize];
+    public long CodeInvalidations;
     public Func<ulong>? TscSource { get; set; }
     public long BlocksDecoded;
 
@@ -51,6 +53,7 @@ public sealed unsafe partial class X86Cpu
     private void OnCodeWritten(uint phys)
     {
         uint page = phys >> 12;
+        CodeInvalidations++;
         if (_pageBlocks.Remove(page, out var list))
         {
             foreach (var b in list)
@@ -60,8 +63,6 @@ public sealed unsafe partial class X86Cpu
             }
         }
         _mem.CodePages[page] = 0;
-        _lastBlock = null;
-        _lastKey = ulong.MaxValue;
         StopBlock = true;
     }
 
@@ -71,8 +72,7 @@ public sealed unsafe partial class X86Cpu
         foreach (var page in _pageBlocks.Keys) _mem.CodePages[page] = 0;
         _pageBlocks.Clear();
         _blocks.Clear();
-        _lastBlock = null;
-        _lastKey = ulong.MaxValue;
+        Array.Clear(_fastCache);
     }
 
     private Block GetBlock()
@@ -82,10 +82,12 @@ public sealed unsafe partial class X86Cpu
         uint phys = (e & 0xFFF) == 0 ? e | (lin & 0xFFF) : Translate(lin, false, UserAccess);
         bool code32 = S.Seg[Reg.Cs].Big;
         ulong key = phys | (code32 ? 1UL << 32 : 0);
-        if (key == _lastKey && _lastBlock!.Valid) return _lastBlock;
-        if (_blocks.TryGetValue(key, out var block))
+        int slot = (int)((phys ^ (phys >> 14)) & (FastCacheSize - 1));
+        Block? block = _fastCache[slot];
+        if (block != null && block.Key == key && block.Valid) return block;
+        if (_blocks.TryGetValue(key, out block))
         {
-            _lastBlock = block; _lastKey = key;
+            _fastCache[slot] = block;
             return block;
         }
         if (phys >= _ramSize)
@@ -120,11 +122,11 @@ public sealed unsafe partial class X86Cpu
         }
         block = new Block { Code = _decodeBuf.ToArray(), Phys = phys, Key = key };
         _blocks[key] = block;
+        _fastCache[slot] = block;
         uint page = phys >> 12;
         if (!_pageBlocks.TryGetValue(page, out var list)) _pageBlocks[page] = list = new List<Block>();
         list.Add(block);
         _mem.CodePages[page] = 1;
-        _lastBlock = block; _lastKey = key;
         return block;
     }
 
@@ -323,7 +325,6 @@ public sealed unsafe partial class X86Cpu
         S.Eip = is32 ? offset : offset & 0xFFFF;
         S.Eflags &= ~(Fl.TF | Fl.NT | Fl.RF | Fl.VM);
         if (!trapGate) S.Eflags &= ~Fl.IF;
-        _lastKey = ulong.MaxValue;
     }
 
     private void Iret(bool o16)
@@ -377,7 +378,6 @@ public sealed unsafe partial class X86Cpu
             LoadSegFromDescriptor(Reg.Cs, sel, lo, hi);
         }
         S.Eip = o16 ? eip & 0xFFFF : eip;
-        _lastKey = ulong.MaxValue;
     }
 
     // =====================================================================================
@@ -418,7 +418,7 @@ public sealed unsafe partial class X86Cpu
         ref var seg = ref S.Seg[s];
         seg.Selector = sel;
         seg.Base = (uint)sel << 4;
-        if (s == Reg.Cs) { seg.Big = false; _lastKey = ulong.MaxValue; }
+        if (s == Reg.Cs) { seg.Big = false; }
     }
 
     /// <summary>MOV/POP/LxS to a data or stack segment register.</summary>
@@ -471,7 +471,6 @@ public sealed unsafe partial class X86Cpu
         if ((hi & 0x8000) == 0) throw new CpuFault(Vec.NP, sel & 0xFFFC);
         LoadSegFromDescriptor(Reg.Cs, (ushort)((sel & 0xFFFC) | S.Cpl), lo, hi);
         S.Eip = S.Seg[Reg.Cs].Big ? eip : eip & 0xFFFF;
-        _lastKey = ulong.MaxValue;
     }
 
     // =====================================================================================

@@ -113,7 +113,7 @@ internal static class Cli
         if (Environment.GetEnvironmentVariable("WEBVM_STATS") == "1")
         {
             Console.Error.WriteLine($"Vm.Cli: {exit} after {sw.Elapsed.TotalSeconds:F2} s, {machine.Cpu.InstructionCount} instructions, " +
-                $"{machine.Cpu.InstructionCount / Math.Max(sw.Elapsed.TotalSeconds, 1e-9) / 1e6:F1} MIPS, blocks decoded {machine.Cpu.BlocksDecoded}, faults {machine.Cpu.FaultCount}; {machine.StopReason}");
+                $"{machine.Cpu.InstructionCount / Math.Max(sw.Elapsed.TotalSeconds, 1e-9) / 1e6:F1} MIPS, blocks decoded {machine.Cpu.BlocksDecoded}, faults {machine.Cpu.FaultCount}, code page invalidations {machine.Cpu.CodeInvalidations}; {machine.StopReason}");
         }
         switch (exit)
         {

@@ -858,7 +858,6 @@ public sealed unsafe partial class X86Cpu
             LoadSegFromDescriptor(Reg.Cs, sel, lo, hi);
         }
         S.Eip = sz == 2 ? eip : eip & 0xFFFF;
-        _lastKey = ulong.MaxValue;
     }
 
     private void Group3(in Instr i, int sz)

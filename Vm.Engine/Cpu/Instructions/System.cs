@@ -68,7 +68,6 @@ public sealed unsafe partial class X86Cpu
                 if ((v & 0x80000001) == 0x80000000) throw new CpuFault(Vec.GP, 0);
                 S.Cr0 = v | 0x10;
                 FlushTlb();
-                _lastKey = ulong.MaxValue;
                 break;
             case 2: S.Cr2 = v; break;
             case 3: S.Cr3 = v; FlushTlb(); break;
