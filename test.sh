@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 scripts/install-test-deps.sh
+eval "$(scripts/services/start-test-services.sh)"
 if [ -x scripts/guest/build-guest-images.sh ]; then
     scripts/guest/build-guest-images.sh
 fi

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the machine packages the tests use, from Debian's archive: headless Chromium for the
 # end-to-end tests, 32-bit gcc for the engine's differential tests, and the tools that assemble guest
-# images from Debian's i386 packages. Safe to run again; does nothing when all are present.
+# images from Debian's i386 packages, and PostgreSQL and Redis for the scale-out tests. Safe to run
+# again; does nothing when all are present.
 set -euo pipefail
 
-packages=(chromium gcc-multilib cpio xz-utils)
+packages=(chromium gcc-multilib cpio xz-utils postgresql redis-server)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
