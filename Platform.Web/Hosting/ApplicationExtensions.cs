@@ -13,6 +13,7 @@ using Platform.Web.Features.OpenId;
 using Platform.Web.Features.Submissions;
 using Platform.Web.Features.Tenants;
 using Platform.Web.Hubs;
+using Platform.Web.Security;
 using Platform.Web.Seeding;
 using Platform.Web.Tenancy;
 
@@ -97,11 +98,13 @@ public static class ApplicationExtensions
             // Refusals are answers, not faults: they are not logged as errors.
             SuppressDiagnosticsCallback = context => context.Exception is ForbiddenException or NotFoundException,
         });
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseMiddleware<TenantResolutionMiddleware>();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseAntiforgery();
 
         app.MapStaticAssets();

@@ -9,6 +9,7 @@ using Platform.Web.Features.People;
 using Platform.Web.Features.Submissions;
 using Platform.Web.Features.Tenants;
 using Platform.Web.Hubs;
+using Platform.Web.Security;
 using Platform.Web.Seeding;
 using Platform.Web.Storage;
 
@@ -71,6 +72,7 @@ public static class FeatureExtensions
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
         services.AddSingleton<TenantHubFilter>();
         services.AddAntiforgery();
+        services.AddPlatformRateLimits(configuration);
         services.AddProblemDetails();
         return builder;
     }
