@@ -32,8 +32,9 @@ public sealed class AssignmentService(IDbContextFactory<PlatformDbContext> conte
         var me = user.RequireId();
         var isStudent = await access.CanAsync(courseId, CourseOperations.Submit);
         await using var db = await contexts.CreateDbContextAsync();
-        var assignments = await db.Assignments.AsNoTracking().Include(a => a.Extensions)
-            .Where(a => a.CourseId == courseId).OrderBy(a => a.DueAt).ToListAsync();
+        // Ordered here: SQLite cannot ORDER BY a DateTimeOffset column.
+        var assignments = (await db.Assignments.AsNoTracking().Include(a => a.Extensions)
+            .Where(a => a.CourseId == courseId).ToListAsync()).OrderBy(a => a.DueAt).ToList();
         var ids = assignments.Select(a => a.Id).ToList();
         var counts = await db.Submissions.Where(s => ids.Contains(s.AssignmentId))
             .GroupBy(s => s.AssignmentId)

@@ -128,7 +128,8 @@ public sealed class GradingService(IDbContextFactory<PlatformDbContext> contexts
         await access.RequireAsync(courseId, CourseOperations.Grade);
         await using var db = await contexts.CreateDbContextAsync();
         var course = await db.Courses.AsNoTracking().SingleAsync(c => c.Id == courseId);
-        var assignments = await db.Assignments.AsNoTracking().Where(a => a.CourseId == courseId).OrderBy(a => a.DueAt).ToListAsync();
+        // Ordered here: SQLite cannot ORDER BY a DateTimeOffset column.
+        var assignments = (await db.Assignments.AsNoTracking().Where(a => a.CourseId == courseId).ToListAsync()).OrderBy(a => a.DueAt).ToList();
         var students = await db.Enrollments.AsNoTracking().Where(e => e.CourseId == courseId && e.Role == CourseRole.Student)
             .Select(e => new { e.UserId, e.User!.DisplayName, e.User.Email, Cohort = e.Cohort != null ? e.Cohort.Name : null })
             .OrderBy(s => s.DisplayName).ToListAsync();
