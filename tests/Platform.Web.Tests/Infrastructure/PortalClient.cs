@@ -54,6 +54,9 @@ public sealed partial class PortalClient(HttpClient http, CookieContainer cookie
     /// <summary>The text of the page's alert (the login form's error).</summary>
     public static string Text(string html) => WebUtility.HtmlDecode(Tags().Replace(html, " "));
 
+    /// <summary>A redirect's target as an absolute address on the test server.</summary>
+    public static Uri Absolute(Uri location) => location.IsAbsoluteUri ? location : new Uri(new Uri("http://localhost"), location);
+
     public void Dispose() => Http.Dispose();
 
     [GeneratedRegex("<input[^>]*name=\"__RequestVerificationToken\"[^>]*>")]

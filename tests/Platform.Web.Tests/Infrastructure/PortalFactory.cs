@@ -150,7 +150,9 @@ public class PortalFactory : WebApplicationFactory<Program>
         {
             var tenant = await db.Tenants.SingleAsync(t => t.Slug == Demo);
             var course = await db.Courses.IgnoreQueryFilters().SingleAsync(c => c.TenantId == tenant.Id && c.Code == "LINUX101");
-            var assignments = await db.Assignments.IgnoreQueryFilters().Where(a => a.CourseId == course.Id).OrderBy(a => a.DueAt).Select(a => a.Id).ToListAsync();
+            // SQLite cannot order by DateTimeOffset: order here.
+            var assignments = (await db.Assignments.IgnoreQueryFilters().Where(a => a.CourseId == course.Id).Select(a => new { a.Id, a.DueAt }).ToListAsync())
+                .OrderBy(a => a.DueAt).Select(a => a.Id).ToList();
             return new DemoSchool(tenant.Id, course.Id, assignments);
         });
 
