@@ -11,6 +11,7 @@ namespace Platform.Web.Tenancy;
 public sealed class TenantResolutionMiddleware(RequestDelegate next, IOptions<TenancyOptions> options)
 {
     public const string PathPrefix = "/t";
+    public const string ItemKey = "webvm:tenant";
 
     public async Task InvokeAsync(HttpContext context, RequestTenant tenant)
     {
@@ -21,6 +22,10 @@ public sealed class TenantResolutionMiddleware(RequestDelegate next, IOptions<Te
             await context.Response.WriteAsync($"There is no school '{slug}' here.");
             return;
         }
+        // Kept on the request too: a SignalR connection over long polling or server-sent events keeps
+        // a copy of the request's Items, but not its services (see TenantHubFilter).
+        if (tenant.Tenant is not null)
+            context.Items[ItemKey] = tenant.Tenant;
         await next(context);
     }
 
