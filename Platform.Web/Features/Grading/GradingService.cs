@@ -32,8 +32,10 @@ public sealed class GradingService(IDbContextFactory<PlatformDbContext> contexts
         await access.RequireAsync(assignment.CourseId, CourseOperations.Grade);
         var submissions = await db.Submissions.AsNoTracking().Include(s => s.Grade).Include(s => s.Student)
             .Where(s => s.AssignmentId == assignmentId).ToListAsync();
+        // Projected in SQL: ToDictionaryAsync's selectors run on the loaded rows, where Cohort is not loaded.
         var cohorts = await db.Enrollments.Where(e => e.CourseId == assignment.CourseId && e.CohortId != null)
-            .ToDictionaryAsync(e => e.UserId, e => e.Cohort!.Name);
+            .Select(e => new { e.UserId, Cohort = e.Cohort!.Name })
+            .ToDictionaryAsync(e => e.UserId, e => e.Cohort);
         var rows = submissions.GroupBy(s => s.StudentId).Select(g => g.MaxBy(s => s.Version)!)
             .Select(s => new QueueRow(s.Id, s.StudentId, s.Student!.DisplayName, cohorts.GetValueOrDefault(s.StudentId), s.Version, s.SubmittedAt,
                 s.IsLate, s.DaysLate, s.Grade is null ? "Ungraded" : s.Grade.IsReleased ? "Released" : "Graded", s.Grade?.Score));
