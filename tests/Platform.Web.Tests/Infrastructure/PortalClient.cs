@@ -54,6 +54,27 @@ public sealed partial class PortalClient(HttpClient http, CookieContainer cookie
     /// <summary>The text of the page's alert (the login form's error).</summary>
     public static string Text(string html) => WebUtility.HtmlDecode(Tags().Replace(html, " "));
 
+    /// <summary>Any page with a form gives a token for this session; the forgot-password page has one for everybody.</summary>
+    public const string TokenPage = "account/forgot-password";
+
+    /// <summary>The upload form's POST: multipart with the antiforgery token, as the assignment page sends it.</summary>
+    public async Task<HttpResponseMessage> SubmitFilesAsync(string tenant, Guid assignmentId, string clientSubmissionId, params (string Name, byte[] Content)[] files)
+    {
+        var token = await AntiforgeryTokenAsync(Prefix(tenant) + TokenPage);
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(token), "__RequestVerificationToken" },
+            { new StringContent(clientSubmissionId), "clientSubmissionId" },
+        };
+        foreach (var (name, content) in files)
+            form.Add(new ByteArrayContent(content), "files", name);
+        return await Http.PostAsync($"{Prefix(tenant)}assignments/{assignmentId}/submit", form);
+    }
+
+    /// <summary>The query parameter of a redirect (e.g. the upload form's "error" or "submitted").</summary>
+    public static string? QueryOf(HttpResponseMessage response, string name) =>
+        response.Headers.Location is { } location ? System.Web.HttpUtility.ParseQueryString(Absolute(location).Query)[name] : null;
+
     /// <summary>A redirect's target as an absolute address on the test server.</summary>
     public static Uri Absolute(Uri location) => location.IsAbsoluteUri ? location : new Uri(new Uri("http://localhost"), location);
 

@@ -106,8 +106,13 @@ public class PortalFactory : WebApplicationFactory<Program>
     /// Runs <paramref name="action"/> in a DI scope of <paramref name="tenant"/> (null: no tenant) as
     /// <paramref name="email"/> (null: anonymous), with the claims the login would give that account.
     /// </summary>
-    public async Task<T> AsAsync<T>(string? tenant, string? email, Func<IServiceProvider, Task<T>> action)
+    public Task<T> AsAsync<T>(string? tenant, string? email, Func<IServiceProvider, Task<T>> action) =>
+        AsAsync(tenant, new Actor(email ?? "anonymous", tenant, email), action);
+
+    /// <summary>As <paramref name="actor"/> (whose account may belong to another school) in a request for <paramref name="tenant"/>.</summary>
+    public async Task<T> AsAsync<T>(string? tenant, Actor actor, Func<IServiceProvider, Task<T>> action)
     {
+        var email = actor.Email;
         await using var scope = Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
         if (tenant is not null && !await services.GetRequiredService<RequestTenant>().SelectAsync(tenant, CancellationToken.None))
@@ -115,7 +120,7 @@ public class PortalFactory : WebApplicationFactory<Program>
         var principal = new ClaimsPrincipal(new ClaimsIdentity());
         if (email is not null)
         {
-            var account = await FindUserAsync(email, tenant);
+            var account = await FindUserAsync(email, actor.Tenant);
             principal = await services.GetRequiredService<IUserClaimsPrincipalFactory<PlatformUser>>().CreateAsync(account);
         }
         // Set here, in the flow that runs the action: an AsyncLocal set in a callee would not flow back.
@@ -125,6 +130,44 @@ public class PortalFactory : WebApplicationFactory<Program>
 
     public Task AsAsync(string? tenant, string? email, Func<IServiceProvider, Task> action) =>
         AsAsync<bool>(tenant, email, async s => { await action(s); return true; });
+
+    public Task AsAsync(string? tenant, Actor actor, Func<IServiceProvider, Task> action) =>
+        AsAsync<bool>(tenant, actor, async s => { await action(s); return true; });
+
+    /// <summary>The session cookie of <paramref name="actor"/>, signed in once through the login form of their own school.</summary>
+    public async Task<string?> SessionOfAsync(Actor actor)
+    {
+        if (actor.Email is null)
+            return null;
+        if (actor.Tenant == OtherSchool.Slug)
+            await OtherSchoolAsync();
+        await _otherSchoolLock.WaitAsync();
+        try
+        {
+            if (_sessions.TryGetValue(actor.Name, out var cached))
+                return cached;
+        }
+        finally
+        {
+            _otherSchoolLock.Release();
+        }
+        using var client = await SignInAsync(actor.Email, actor.Tenant);
+        return _sessions[actor.Name] = client.SessionCookie;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> _sessions = new();
+
+    /// <summary>
+    /// A client that sends <paramref name="sessionCookie"/> to every address, like a browser that was
+    /// handed a cookie for the whole site: the worst case the server must still refuse.
+    /// </summary>
+    public PortalClient ClientWithSession(string? sessionCookie)
+    {
+        var client = CreatePortalClient();
+        if (sessionCookie is not null)
+            client.Cookies.Add(new Cookie(PortalClient.SessionCookieName, sessionCookie, "/", "localhost"));
+        return client;
+    }
 
     /// <summary>A context that sees every tenant's rows (for arranging and asserting).</summary>
     public async Task<T> WithDbAsync<T>(Func<PlatformDbContext, Task<T>> action)
