@@ -32,7 +32,11 @@ public class PortalFactory : WebApplicationFactory<Program>
     private readonly SemaphoreSlim _otherSchoolLock = new(1, 1);
     private OtherSchool? _otherSchool;
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "webvm-tests", Guid.NewGuid().ToString("N"));
+    /// <summary>A fresh folder unless set: set it to an existing one for a restart.</summary>
+    public string DataDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "webvm-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>Leave the data folder behind on dispose, for a second portal to start on (a restart).</summary>
+    public bool KeepData { get; init; }
 
     /// <summary>The portal's clock (registered as its <see cref="TimeProvider"/>).</summary>
     public TestClock Clock { get; } = new();
@@ -73,9 +77,8 @@ public class PortalFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && !KeepData)
         {
-            _otherSchoolLock.Dispose();
             try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
