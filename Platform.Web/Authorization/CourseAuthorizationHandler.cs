@@ -21,14 +21,18 @@ public sealed class CourseAuthorizationHandler(CurrentUser user, RequestTenant t
         if (user.Id is not { } userId || tenant.TenantId != course.TenantId)
             return;
 
+        await using var db = await contexts.CreateDbContextAsync();
+
         // Tenant admins run the school: they see, teach and grade every course, but submit in none.
+        // Only courses of this school: the resource's tenant is the request's own, so the check above
+        // cannot tell another school's course id; the query filter can.
         if (user.IsTenantAdmin && requirement != CourseOperations.Submit)
         {
-            context.Succeed(requirement);
+            if (await db.Courses.AnyAsync(c => c.Id == course.CourseId))
+                context.Succeed(requirement);
             return;
         }
 
-        await using var db = await contexts.CreateDbContextAsync();
         var role = await db.Enrollments
             .Where(e => e.CourseId == course.CourseId && e.UserId == userId)
             .Select(e => (CourseRole?)e.Role)

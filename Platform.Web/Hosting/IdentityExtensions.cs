@@ -65,6 +65,10 @@ public static class IdentityExtensions
         if (path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || context.Request.Headers.Accept.ToString().Contains("application/json", StringComparison.Ordinal))
         {
             context.Response.StatusCode = status;
+            // A bare status: the status-code page would re-run the request against a page, turning a
+            // refused POST (hub negotiate, API) into a 400 antiforgery error and a 401 into "Not found".
+            if (context.HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } pages)
+                pages.Enabled = false;
             return Task.CompletedTask;
         }
         context.Response.Redirect(context.RedirectUri);

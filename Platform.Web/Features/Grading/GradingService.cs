@@ -32,6 +32,7 @@ public sealed class GradingService(IDbContextFactory<PlatformDbContext> contexts
         await access.RequireAsync(assignment.CourseId, CourseOperations.Grade);
         var submissions = await db.Submissions.AsNoTracking().Include(s => s.Grade).Include(s => s.Student)
             .Where(s => s.AssignmentId == assignmentId).ToListAsync();
+        // Projected in SQL: ToDictionaryAsync's selectors run on the loaded rows, where Cohort is not loaded.
         var cohorts = await db.Enrollments.Where(e => e.CourseId == assignment.CourseId && e.CohortId != null)
             .Select(e => new { e.UserId, Cohort = e.Cohort!.Name })
             .ToDictionaryAsync(e => e.UserId, e => e.Cohort);

@@ -83,6 +83,14 @@ public sealed class SubmissionUploads(
     public async Task<SubmissionReceipt> CompleteAsync(Guid uploadId, CancellationToken cancellationToken)
     {
         var pending = await FindOwnAsync(uploadId, cancellationToken);
+        // A repeated Complete (its first answer lost with the connection) gets the first receipt.
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            var done = await db.Submissions.Include(s => s.Files).AsNoTracking().SingleOrDefaultAsync(
+                s => s.AssignmentId == pending.AssignmentId && s.StudentId == pending.StudentId && s.ClientSubmissionId == pending.ClientSubmissionId, cancellationToken);
+            if (done is not null)
+                return new SubmissionReceipt(done.Id, done.Version, done.IsLate, true, done.Files.Count, done.TotalBytes);
+        }
         for (var i = 0; i < pending.Files.Count; i++)
         {
             var file = pending.Files[i];
@@ -102,8 +110,8 @@ public sealed class SubmissionUploads(
             pending.Files.Select((f, i) => new IncomingFile(f.Path, () => staging.OpenRead(uploadId, i))).ToList(),
             SubmissionSource.LabMachine, cancellationToken);
 
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.PendingUploads.Where(u => u.Id == uploadId).ExecuteDeleteAsync(cancellationToken);
+        // The upload's row stays until the cleanup job's cut-off, so a repeated Complete still finds it;
+        // its bytes are in the file store now.
         staging.DiscardAll(uploadId);
         return receipt;
     }

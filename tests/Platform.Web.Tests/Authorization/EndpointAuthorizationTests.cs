@@ -1,0 +1,178 @@
+using System.Net;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Platform.Web.Features.Submissions;
+using Platform.Web.Tests.Infrastructure;
+
+namespace Platform.Web.Tests.Authorization;
+
+/// <summary>
+/// Who may reach each address of the demo school. Every row sends the actor's session cookie to the
+/// address (even where a browser would not), and a refused row must not leak the data in its body.
+/// </summary>
+public sealed class EndpointAuthorizationTests(AuthorizationPortal portal) : IClassFixture<AuthorizationPortal>
+{
+    /// <summary>A GET address and who may open it. Extension point: add the portal's pages here as they land.</summary>
+    public sealed record Route(string Name, Func<MatrixData, string> Path, string[] Allowed, Func<HttpResponseMessage, Task>? AssertAllowed = null);
+
+    public static readonly IReadOnlyList<Route> Routes =
+    [
+        new("submission-file", d => $"t/demo/submissions/{d.SubmissionId}/files/{d.FileId}",
+            ["student", "grader", "teacher", "school-admin"],
+            async r => Assert.Contains(AuthorizationPortal.FileMarker, await r.Content.ReadAsStringAsync())),
+        new("gradebook.csv", d => $"t/demo/courses/{d.Demo.CourseId}/gradebook.csv",
+            ["grader", "teacher", "school-admin"],
+            async r => Assert.Contains("Sam Student", await r.Content.ReadAsStringAsync())),
+        new("package.zip", d => $"t/demo/courses/{d.Demo.CourseId}/package.zip",
+            ["teacher", "school-admin"],
+            async r => Assert.Equal("application/zip", r.Content.Headers.ContentType?.MediaType)),
+        new("hangfire", _ => "hangfire",
+            ["platform-admin"],
+            async r => Assert.Contains("WebVM Classroom jobs", await r.Content.ReadAsStringAsync())),
+        // Pages, e.g.: new("course page", d => $"t/demo/courses/{d.Demo.CourseId}", ["student", "classmate", "grader", "teacher", "school-admin"]),
+    ];
+
+    public static TheoryData<string, string> RouteRows()
+    {
+        var rows = new TheoryData<string, string>();
+        foreach (var route in Routes)
+            foreach (var actor in Actors.All)
+                rows.Add(route.Name, actor.Name);
+        return rows;
+    }
+
+    public static TheoryData<string> ActorRows()
+    {
+        var rows = new TheoryData<string>();
+        foreach (var actor in Actors.All)
+            rows.Add(actor.Name);
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(RouteRows))]
+    public async Task Get_ByActor_AllowedOnlyForItsRoles(string routeName, string actorName)
+    {
+        var data = await portal.DataAsync();
+        var route = Routes.Single(r => r.Name == routeName);
+        using var client = portal.ClientWithSession(await portal.SessionOfAsync(Actors.Named(actorName)));
+
+        var response = await client.GetAsync(route.Path(data));
+
+        if (route.Allowed.Contains(actorName))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            if (route.AssertAllowed is not null)
+                await route.AssertAllowed(response);
+        }
+        else
+        {
+            await AssertRefusedAsync(response);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ActorRows))]
+    public async Task SubmitForm_ByActor_OnlyStudentsOfTheCourseSubmit(string actorName)
+    {
+        var data = await portal.DataAsync();
+        using var client = portal.ClientWithSession(await portal.SessionOfAsync(Actors.Named(actorName)));
+        var clientId = "matrix-" + Guid.NewGuid().ToString("N");
+
+        var response = await client.SubmitFilesAsync(PortalFactory.Demo, data.AssignmentId, clientId, ("main.c", "int main(void) { return 0; }\n"u8.ToArray()));
+
+        var landed = await portal.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AnyAsync(
+            Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.Submissions), s => s.ClientSubmissionId == clientId));
+        if (actorName is "student" or "classmate")
+        {
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.NotNull(PortalClient.QueryOf(response, "submitted"));
+            Assert.True(landed);
+        }
+        else
+        {
+            await AssertRefusedAsync(response);
+            Assert.False(landed);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ActorRows))]
+    public async Task HubBegin_ByActor_OnlyStudentsOfTheCourse(string actorName)
+    {
+        var data = await portal.DataAsync();
+        var session = await portal.SessionOfAsync(Actors.Named(actorName));
+        var allowed = actorName is "student" or "classmate";
+
+        HubConnection connection;
+        try
+        {
+            connection = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
+        }
+        catch (HttpRequestException e)
+        {
+            // Not a member of the demo school: the connection itself is refused.
+            Assert.False(allowed, $"{actorName} could not connect: {e.Message}");
+            Assert.True(e.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, $"Got {e.StatusCode}");
+            return;
+        }
+        await using (connection)
+        {
+            var manifest = new List<UploadFileManifest> { new("a.txt", 1, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("a"u8))) };
+            var begin = () => connection.InvokeAsync<UploadState>("BeginSubmission", data.AssignmentId, "hub-matrix-" + Guid.NewGuid().ToString("N"), manifest);
+            if (allowed)
+                Assert.NotEqual(Guid.Empty, (await begin()).UploadId);
+            else
+                await Assert.ThrowsAsync<HubException>(begin);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ActorRows))]
+    public async Task HubWatchAssignment_ByActor_OnlyGradingStaff(string actorName)
+    {
+        var data = await portal.DataAsync();
+        var session = await portal.SessionOfAsync(Actors.Named(actorName));
+        var allowed = actorName is "grader" or "teacher" or "school-admin";
+
+        HubConnection connection;
+        try
+        {
+            connection = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
+        }
+        catch (HttpRequestException e)
+        {
+            Assert.False(allowed, $"{actorName} could not connect: {e.Message}");
+            Assert.True(e.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, $"Got {e.StatusCode}");
+            return;
+        }
+        await using (connection)
+        {
+            var watch = () => connection.InvokeAsync("WatchAssignment", data.AssignmentId);
+            if (allowed)
+                await watch();
+            else
+                await Assert.ThrowsAsync<HubException>(watch);
+            // Another school's assignment is never watchable, whoever asks.
+            await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync("WatchAssignment", data.Other.AssignmentId));
+        }
+    }
+
+    private static async Task AssertRefusedAsync(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain(AuthorizationPortal.FileMarker, body);
+        Assert.DoesNotContain("Sam Student", body);
+        Assert.DoesNotContain("WebVM Classroom jobs", body);
+        if (response.StatusCode == HttpStatusCode.Redirect)
+        {
+            var target = PortalClient.Absolute(response.Headers.Location!).AbsolutePath;
+            Assert.True(target.EndsWith("/account/login", StringComparison.Ordinal) || target.EndsWith("/account/denied", StringComparison.Ordinal), $"Redirected to {target}");
+        }
+        else
+        {
+            Assert.True(response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound,
+                $"Got {(int)response.StatusCode}: {body[..Math.Min(300, body.Length)]}");
+        }
+    }
+}
