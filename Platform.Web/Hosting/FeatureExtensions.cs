@@ -6,6 +6,7 @@ using Platform.Web.Features.Courses;
 using Platform.Web.Features.Grading;
 using Platform.Web.Features.People;
 using Platform.Web.Features.Submissions;
+using Platform.Web.Features.Tailnets;
 using Platform.Web.Features.Tenants;
 using Platform.Web.Hubs;
 using Platform.Web.Seeding;
@@ -46,6 +47,7 @@ public static class FeatureExtensions
         services.AddScoped<CoursePackageImporter>();
         services.AddScoped<ISubmissionNotifier, SubmissionHubNotifier>();
         services.AddSingleton<DemoSeeder>();
+        builder.AddTailnets();
 
         // `dotnet run` from a clone serves the framework's scripts (blazor.web.js) and the lib/ files
         // from the build output in every environment, not only Development; a no-op once published.

@@ -1,0 +1,78 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Platform.Web.Features.Courses;
+using Platform.Web.Features.Tailnets.Headscale;
+using Platform.Web.Hosting;
+using Platform.Web.Jobs;
+
+namespace Platform.Web.Features.Tailnets;
+
+public static class TailnetExtensions
+{
+    public static WebApplicationBuilder AddTailnets(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.Configure<TailnetOptions>(builder.Configuration.GetSection(TailnetOptions.Section));
+
+        // Keys that encrypt secrets at rest (the Headscale API key) must outlive the process: they
+        // live in the data folder, beside the database that holds what they encrypted.
+        var dataDirectory = (builder.Configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new())
+            .ResolveDataDirectory(builder.Environment.ContentRootPath);
+        services.AddDataProtection()
+            .SetApplicationName("WebVM Classroom")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+
+        services.AddHttpClient<HeadscaleClient>(HeadscaleClient.HttpClientName)
+            .AddStandardResilienceHandler()
+            .Configure((resilience, provider) =>
+            {
+                var options = provider.GetRequiredService<IOptions<TailnetOptions>>().Value;
+                resilience.AttemptTimeout.Timeout = options.RequestTimeout;
+                resilience.Retry.MaxRetryAttempts = Math.Max(1, options.RetryAttempts);
+                resilience.Retry.Delay = options.RetryDelay;
+                // The breaker must sample at least two attempts' time; the total covers every attempt and delay.
+                resilience.CircuitBreaker.SamplingDuration = options.RequestTimeout * 2 + TimeSpan.FromSeconds(1);
+                resilience.TotalRequestTimeout.Timeout = options.RequestTimeout * (resilience.Retry.MaxRetryAttempts + 1)
+                    + options.RetryDelay * Math.Pow(2, resilience.Retry.MaxRetryAttempts + 1) + TimeSpan.FromSeconds(1);
+            })
+            // Each school has its own server: one school's dead server must not open the breaker for all.
+            .SelectPipelineByAuthority();
+
+        services.AddSingleton<TailnetKeyProtector>();
+        services.AddScoped<TailnetConnections>();
+        services.AddScoped<TailnetProvisioner>();
+        services.AddScoped<TailnetService>();
+        services.AddScoped<TailnetSweepScheduler>();
+        services.AddScoped<IPlatformJob, ProvisionCohortTailnetJob>();
+        services.AddScoped<IPlatformJob, CleanupCohortTailnetJob>();
+        services.AddScoped<IPlatformJob, SweepTailnetJob>();
+        return builder;
+    }
+
+    /// <summary>The lab's call for its session key: <c>POST /api/tailnet/lab-key?assignmentId=…</c>, the signed-in student only.</summary>
+    public static WebApplication MapTailnetEndpoints(this WebApplication app)
+    {
+        app.MapPost("/api/tailnet/lab-key", IssueLabKey).RequireAuthorization();
+        return app;
+    }
+
+    private static async Task<Results<Ok<LabKey>, ProblemHttpResult>> IssueLabKey(Guid assignmentId, TailnetService tailnets, HttpContext http, CancellationToken ct)
+    {
+        // A key is a secret for one person: no cache keeps it.
+        http.Response.Headers.CacheControl = "no-store";
+        try
+        {
+            return TypedResults.Ok(await tailnets.IssueLabKeyAsync(assignmentId, ct));
+        }
+        catch (InvalidInputException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+        catch (HeadscaleException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+}
