@@ -24,6 +24,26 @@ public static class TailnetExtensions
             .SetApplicationName("WebVM Classroom")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
 
+        services.AddHeadscaleClient();
+
+        services.AddSingleton<TailnetKeyProtector>();
+        services.AddScoped<TailnetConnections>();
+        services.AddScoped<TailnetProvisioner>();
+        services.AddScoped<TailnetService>();
+        services.AddScoped<TailnetSweepScheduler>();
+        services.AddScoped<IPlatformJob, ProvisionCohortTailnetJob>();
+        services.AddScoped<IPlatformJob, CleanupCohortTailnetJob>();
+        services.AddScoped<IPlatformJob, SweepTailnetJob>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The typed Headscale client through IHttpClientFactory, with the standard resilience handler:
+    /// per-attempt and total timeouts, retries with exponential back-off and jitter for transient
+    /// faults, and a circuit breaker, all sized from <see cref="TailnetOptions"/>.
+    /// </summary>
+    public static IServiceCollection AddHeadscaleClient(this IServiceCollection services)
+    {
         services.AddHttpClient<HeadscaleClient>(HeadscaleClient.HttpClientName)
             .AddStandardResilienceHandler()
             .Configure((resilience, provider) =>
@@ -39,16 +59,7 @@ public static class TailnetExtensions
             })
             // Each school has its own server: one school's dead server must not open the breaker for all.
             .SelectPipelineByAuthority();
-
-        services.AddSingleton<TailnetKeyProtector>();
-        services.AddScoped<TailnetConnections>();
-        services.AddScoped<TailnetProvisioner>();
-        services.AddScoped<TailnetService>();
-        services.AddScoped<TailnetSweepScheduler>();
-        services.AddScoped<IPlatformJob, ProvisionCohortTailnetJob>();
-        services.AddScoped<IPlatformJob, CleanupCohortTailnetJob>();
-        services.AddScoped<IPlatformJob, SweepTailnetJob>();
-        return builder;
+        return services;
     }
 
     /// <summary>The lab's call for its session key: <c>POST /api/tailnet/lab-key?assignmentId=…</c>, the signed-in student only.</summary>

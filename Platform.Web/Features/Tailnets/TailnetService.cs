@@ -160,7 +160,7 @@ public sealed class TailnetService(
         await using var db = await contexts.CreateDbContextAsync();
         var query = db.JobIntents.AsNoTracking().Where(j => j.TenantId == tenant.TenantId && j.Kind.StartsWith("tailnet."));
         if (cohortId is { } id)
-            query = query.Where(j => j.Payload.Contains(id.ToString()));
+            query = query.Where(j => j.Kind == SweepKind || j.Payload.Contains(id.ToString()));
         return await query.OrderByDescending(j => j.CreatedAt).Take(take)
             .Select(j => new TailnetJobRow(j.Id, j.Kind, j.CreatedAt, j.CompletedAt, j.Attempts, j.LastError))
             .ToListAsync();
