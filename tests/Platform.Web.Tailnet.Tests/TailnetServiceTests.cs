@@ -376,6 +376,27 @@ public sealed class TailnetServiceTests(TailnetPortalFactory portal) : IClassFix
     }
 
     [Fact]
+    public async Task SweepScheduler_QueuesOnePerConnectedSchool_NotWhileOneIsStillRetrying()
+    {
+        var s = await SchoolAsync(provision: false);
+        portal.Jobs.Clear();
+        // The sweep queued on connecting has not run yet: it is still "retrying".
+        await portal.AsAsync(s.School.Slug, null, sp => sp.GetRequiredService<TailnetSweepScheduler>().RunAsync(CancellationToken.None));
+        var sweeps = await portal.WithDbAsync(db => db.JobIntents.CountAsync(j => j.TenantId == s.School.TenantId && j.Kind == TailnetService.SweepKind));
+        Assert.Equal(1, sweeps);
+
+        await portal.WithDbAsync(async db =>
+        {
+            var intent = await db.JobIntents.SingleAsync(j => j.TenantId == s.School.TenantId && j.Kind == TailnetService.SweepKind);
+            intent.Completed(DateTimeOffset.UtcNow);
+            await db.SaveChangesAsync();
+        });
+        await portal.AsAsync(s.School.Slug, null, sp => sp.GetRequiredService<TailnetSweepScheduler>().RunAsync(CancellationToken.None));
+        sweeps = await portal.WithDbAsync(db => db.JobIntents.CountAsync(j => j.TenantId == s.School.TenantId && j.Kind == TailnetService.SweepKind));
+        Assert.Equal(2, sweeps);
+    }
+
+    [Fact]
     public async Task ArchiveCohort_TakesItsNetworkDown_AndItsStudentsGetNoMoreKeys()
     {
         var s = await SchoolAsync();
