@@ -42,7 +42,7 @@ public sealed class TeacherTests(PortalFixture portal) : IClassFixture<PortalFix
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Import 2 valid rows" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("2 people enrolled (2 new accounts).");
-        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("1 rows were not imported");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("1 row was not imported; fix it and import that row again.");
         await page.ScreenshotAsync("teacher", "roster-imported");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Back to the course" }).ClickAsync();
