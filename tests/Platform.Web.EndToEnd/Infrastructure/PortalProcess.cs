@@ -46,6 +46,9 @@ public sealed partial class PortalProcess : IAsyncDisposable
         start.Environment["Platform__DataDirectory"] = dataDirectory;
         start.Environment["Platform__DemoPassword"] = demoPassword;
         start.Environment["Platform__SeedDemo"] = "true";
+        // Dates and numbers on the pages are asserted in English, whatever the machine's locale.
+        start.Environment["LANG"] = "en_US.UTF-8";
+        start.Environment["LC_ALL"] = "en_US.UTF-8";
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information";
 
