@@ -89,6 +89,8 @@ public static class ApplicationExtensions
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             ExceptionHandlingPath = "/error",
+            // Components need a scope of their own to render again; the tenant middleware finds the
+            // school of the re-executed request in its PathBase (see TenantResolutionMiddleware).
             CreateScopeForErrors = true,
             StatusCodeSelector = error => error switch
             {

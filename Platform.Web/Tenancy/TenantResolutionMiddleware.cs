@@ -19,6 +19,9 @@ public sealed class TenantResolutionMiddleware(RequestDelegate next, IOptions<Te
             context.Request.Path = rest;
             slug = pathSlug;
         }
+        // An error or status page re-runs the request in a fresh scope with the prefix already moved
+        // into PathBase: the school is the same, so the page keeps the school and the signed-in person.
+        slug ??= TenantAddress.FromPath(context.Request.PathBase)?.Slug;
         slug ??= TenantAddress.FromHost(context.Request.Host.Host, options.Value.HostSuffix);
 
         if (slug is not null && !await tenant.SelectAsync(slug, context.RequestAborted))
