@@ -180,4 +180,53 @@ public sealed class SubmissionHubTests(PortalFactory portal) : IClassFixture<Por
 
         Assert.Contains("'../../etc/x.c' is not a valid file name", error.Message);
     }
+
+    [Fact]
+    public async Task UploadChunk_IntoAnotherStudentsUpload_IsNotFound()
+    {
+        var (_, assignment, session) = await ArrangeAsync();
+        var (_, _, intruderSession) = await ArrangeAsync();
+        var content = Bytes(100, 6);
+        await using var owner = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
+        var state = await owner.InvokeAsync<UploadState>("BeginSubmission", assignment.Id, "mine-1",
+            new List<UploadFileManifest> { new("a.txt", content.Length, Sha(content)) });
+        await using var intruder = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, intruderSession);
+
+        var chunk = await Assert.ThrowsAsync<HubException>(() => intruder.InvokeAsync<long>("UploadChunk", state.UploadId, 0, 0L, content));
+        var complete = await Assert.ThrowsAsync<HubException>(() => intruder.InvokeAsync<SubmissionReceipt>("CompleteSubmission", state.UploadId));
+
+        Assert.Contains("There is no such upload in progress", chunk.Message);
+        Assert.Contains("There is no such upload in progress", complete.Message);
+        var held = await owner.InvokeAsync<UploadState>("BeginSubmission", assignment.Id, "mine-1",
+            new List<UploadFileManifest> { new("a.txt", content.Length, Sha(content)) });
+        Assert.Equal(0L, held.ReceivedBytes[0]);
+    }
+
+    [Fact]
+    public async Task UploadChunk_AtTheWrongOffset_SaysWhereToResume()
+    {
+        var (_, assignment, session) = await ArrangeAsync();
+        var content = Bytes(3 * Chunk, 7);
+        await using var hub = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
+        var state = await hub.InvokeAsync<UploadState>("BeginSubmission", assignment.Id, "gap-1",
+            new List<UploadFileManifest> { new("a.txt", content.Length, Sha(content)) });
+        await SendAsync(hub, state.UploadId, 0, content, 0, Chunk);
+
+        var error = await Assert.ThrowsAsync<HubException>(() =>
+            hub.InvokeAsync<long>("UploadChunk", state.UploadId, 0, 2L * Chunk, content.AsSpan(2 * Chunk, Chunk).ToArray()));
+
+        Assert.Contains($"resume from {Chunk}", error.Message);
+    }
+
+    [Fact]
+    public async Task BeginSubmission_OverTheSizeLimit_IsRefusedBeforeAnyByte()
+    {
+        var (_, assignment, session) = await ArrangeAsync();
+        await using var hub = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
+
+        var error = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<UploadState>("BeginSubmission", assignment.Id, "huge-1",
+            new List<UploadFileManifest> { new("disk.img.tar", 21L * 1024 * 1024, new string('a', 64)) }));
+
+        Assert.Contains("larger than the limit of 20 MiB", error.Message);
+    }
 }
