@@ -45,13 +45,15 @@ public sealed class SubmissionHubTests(PortalFactory portal) : IClassFixture<Por
     private Task<List<Submission>> SubmissionsOfAsync(Guid studentId) =>
         portal.WithDbAsync(db => db.Submissions.IgnoreQueryFilters().Include(s => s.Files).Where(s => s.StudentId == studentId).ToListAsync());
 
-    [Fact]
-    public async Task ChunkedUpload_OfTwoFiles_LandsWithTheirHashes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ChunkedUpload_OfTwoFiles_LandsWithTheirHashes(bool webSockets)
     {
         var (student, assignment, session) = await ArrangeAsync();
         var big = Bytes(3 * Chunk + 100, 1);
         var small = Bytes(10, 2);
-        await using var hub = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
+        await using var hub = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session, webSockets);
 
         var state = await hub.InvokeAsync<UploadState>("BeginSubmission", assignment.Id, "hub-1",
             new List<UploadFileManifest> { new("src/big.bin.txt", big.Length, Sha(big)), new("notes.md", small.Length, Sha(small)) });
