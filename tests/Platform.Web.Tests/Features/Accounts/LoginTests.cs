@@ -217,4 +217,17 @@ public sealed class LoginTests(PortalFactory portal) : IClassFixture<PortalFacto
         Assert.False(await portal.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AnyAsync(
             Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.Submissions), s => s.ClientSubmissionId == "after-lock")));
     }
+
+    [Fact]
+    public async Task Logout_PostWithoutToken_DoesNotSignOut()
+    {
+        // A form on another site could post here: without the antiforgery token it must not end the session.
+        using var client = await portal.SignInAsync("ada@demo.test");
+        var session = client.SessionCookie;
+
+        var response = await client.Http.PostAsync("t/demo/account/logout", new FormUrlEncodedContent([]));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(session, client.SessionCookie);
+    }
 }

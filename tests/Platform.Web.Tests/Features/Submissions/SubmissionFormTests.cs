@@ -147,4 +147,20 @@ public sealed class SubmissionFormTests(PortalFactory portal) : IClassFixture<Po
         Assert.Equal(8, grade.RawScore);
         Assert.Equal(6.4m, grade.Score);
     }
+
+    [Fact]
+    public async Task Submit_WithoutAntiforgeryToken_IsRefusedAndStoresNothing()
+    {
+        var (student, assignment, client) = await ArrangeAsync();
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("csrf-1"), "clientSubmissionId" },
+            { new ByteArrayContent("int a;\n"u8.ToArray()), "files", "a.c" },
+        };
+
+        var response = await client.Http.PostAsync($"t/demo/assignments/{assignment.Id}/submit", form);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(await SubmissionsOfAsync(student.Id));
+    }
 }
