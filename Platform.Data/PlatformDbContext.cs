@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Platform.Data.Entities;
 using Platform.Data.Tenancy;
 
@@ -24,6 +25,17 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<PendingUpload> PendingUploads => Set<PendingUpload>();
     public DbSet<JobIntent> JobIntents => Set<JobIntent>();
     public DbSet<LabVisit> LabVisits => Set<LabVisit>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
+    {
+        // SQLite keeps DateTimeOffset as text, which it cannot order or compare; UTC ticks it can.
+        // (PostgreSQL has a native type, so the conversion applies to SQLite only.)
+        if (Database.IsSqlite())
+        {
+            configuration.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+            configuration.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+        }
+    }
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

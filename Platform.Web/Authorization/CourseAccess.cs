@@ -5,13 +5,13 @@ using Platform.Web.Tenancy;
 namespace Platform.Web.Authorization;
 
 /// <summary>The one question services ask before touching a course: may the current user do this?</summary>
-public sealed class CourseAccess(IAuthorizationService authorization, IHttpContextAccessor http, RequestTenant tenant)
+public sealed class CourseAccess(IAuthorizationService authorization, CurrentUser user, RequestTenant tenant)
 {
     public async Task<bool> CanAsync(Guid courseId, OperationAuthorizationRequirement operation)
     {
-        if (tenant.TenantId is not { } tenantId || http.HttpContext?.User is not { } principal)
+        if (tenant.TenantId is not { } tenantId)
             return false;
-        var result = await authorization.AuthorizeAsync(principal, new CourseResource(tenantId, courseId), operation);
+        var result = await authorization.AuthorizeAsync(user.Principal, new CourseResource(tenantId, courseId), operation);
         return result.Succeeded;
     }
 

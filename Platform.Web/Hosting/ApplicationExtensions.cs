@@ -11,7 +11,9 @@ using Platform.Web.Features.CoursePackages;
 using Platform.Web.Features.Grading;
 using Platform.Web.Features.OpenId;
 using Platform.Web.Features.Submissions;
+using Platform.Web.Features.Tenants;
 using Platform.Web.Hubs;
+using Platform.Web.Security;
 using Platform.Web.Seeding;
 using Platform.Web.Tenancy;
 
@@ -73,7 +75,7 @@ public static class ApplicationExtensions
                 Console.WriteLine($"Exported {code} to {output}.");
             }
         }
-        catch (Exception e) when (e is CoursePackageException or Features.Courses.ValidationException or IOException)
+        catch (Exception e) when (e is CoursePackageException or Features.Courses.InvalidInputException or IOException)
         {
             Console.Error.WriteLine(e.Message);
             Environment.ExitCode = 1;
@@ -93,17 +95,22 @@ public static class ApplicationExtensions
                 NotFoundException => StatusCodes.Status404NotFound,
                 _ => StatusCodes.Status500InternalServerError,
             },
+            // Refusals are answers, not faults: they are not logged as errors.
+            SuppressDiagnosticsCallback = context => context.Exception is ForbiddenException or NotFoundException,
         });
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseMiddleware<TenantResolutionMiddleware>();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseAntiforgery();
 
         app.MapStaticAssets();
         app.MapRazorComponents<App>();
         app.MapAccountEndpoints();
+        app.MapTenantEndpoints();
         app.MapOpenIdEndpoints();
         app.MapSubmissionEndpoints();
         app.MapGradingEndpoints();

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Platform.Data;
 using Platform.Data.Tenancy;
-using Platform.Migrations.Sqlite;
 using Platform.Web.Tenancy;
 
 namespace Platform.Web.Hosting;
@@ -13,14 +13,23 @@ public static class DataExtensions
         var options = builder.Configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new();
         var dataDirectory = options.ResolveDataDirectory(builder.Environment.ContentRootPath);
         Directory.CreateDirectory(dataDirectory);
-        var connectionString = builder.Configuration.GetConnectionString("Platform")
-            ?? $"Data Source={Path.Combine(dataDirectory, "webvm.db")}";
+        var connectionString = builder.Configuration.GetConnectionString("Platform");
 
         // Scoped: each context is built with the scope's tenant, which its query filters read.
         builder.Services.AddDbContextFactory<PlatformDbContext>(db =>
         {
-            db.UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly(typeof(DesignTimeContextFactory).Assembly.GetName().Name));
+            if (options.UsesPostgres)
+            {
+                db.UseNpgsql(connectionString ?? throw new InvalidOperationException("Platform:Database is 'postgres': set ConnectionStrings:Platform."),
+                    npgsql => npgsql.MigrationsAssembly("Platform.Migrations.PostgreSql").EnableRetryOnFailure());
+            }
+            else
+            {
+                db.UseSqlite(connectionString ?? $"Data Source={Path.Combine(dataDirectory, "webvm.db")}",
+                    sqlite => sqlite.MigrationsAssembly("Platform.Migrations.Sqlite"));
+            }
             db.UseOpenIddict<Guid>();
+            db.ReplaceService<IModelCacheKeyFactory, ProviderModelCacheKeyFactory>();
         }, ServiceLifetime.Scoped);
 
         builder.Services.AddScoped<RequestTenant>();

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.SignalR;
 using Platform.Web.Features.Assignments;
 using Platform.Web.Features.CoursePackages;
@@ -8,6 +9,7 @@ using Platform.Web.Features.People;
 using Platform.Web.Features.Submissions;
 using Platform.Web.Features.Tenants;
 using Platform.Web.Hubs;
+using Platform.Web.Security;
 using Platform.Web.Seeding;
 using Platform.Web.Storage;
 
@@ -34,6 +36,8 @@ public static class FeatureExtensions
 
         services.AddHttpContextAccessor();
         services.AddScoped<CourseService>();
+        services.AddScoped<Features.LabImages.LabImageService>();
+        services.AddScoped<Features.Dashboard.DashboardService>();
         services.AddScoped<AssignmentService>();
         services.AddScoped<SubmissionService>();
         services.AddScoped<SubmissionUploads>();
@@ -45,15 +49,30 @@ public static class FeatureExtensions
         services.AddScoped<ISubmissionNotifier, SubmissionHubNotifier>();
         services.AddSingleton<DemoSeeder>();
 
+        // `dotnet run` from a clone serves the framework's scripts (blazor.web.js) and the lib/ files
+        // from the build output in every environment, not only Development; a no-op once published.
+        builder.WebHost.UseStaticWebAssets();
         services.AddRazorComponents();
-        services.AddSignalR(hub =>
+        var signalR = services.AddSignalR(hub =>
         {
             hub.AddFilter<TenantHubFilter>();
             // A chunk is at most 1 MiB of file data, plus the message's framing.
             hub.MaximumReceiveMessageSize = SubmissionUploads.MaxChunkBytes + 64 * 1024;
         });
+        var platform = configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new();
+        if (platform.Redis.Length > 0)
+        {
+            // Several instances: a grader connected to one hears of work submitted to another.
+            signalR.AddStackExchangeRedis(platform.Redis, redis => redis.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("webvm"));
+        }
+
+        // Cookies, antiforgery and reset tokens must be readable by every instance and survive restarts.
+        services.AddDataProtection()
+            .SetApplicationName("webvm-classroom")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
         services.AddSingleton<TenantHubFilter>();
         services.AddAntiforgery();
+        services.AddPlatformRateLimits(configuration);
         services.AddProblemDetails();
         return builder;
     }

@@ -1,5 +1,6 @@
 using Hangfire;
 using Hangfire.Dashboard;
+using Hangfire.PostgreSql;
 using Platform.Web.Jobs;
 using Platform.Web.Tenancy;
 
@@ -9,10 +10,18 @@ public static class JobsExtensions
 {
     public static WebApplicationBuilder AddPlatformJobs(this WebApplicationBuilder builder)
     {
-        builder.Services.AddHangfire(hangfire => hangfire
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseInMemoryStorage());
+        var options = builder.Configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new();
+        var connectionString = builder.Configuration.GetConnectionString("Platform");
+        builder.Services.AddHangfire(hangfire =>
+        {
+            hangfire.UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
+            // One instance keeps its queue in memory (intents in the database survive restarts);
+            // several share the queue in PostgreSQL so any instance runs any job once.
+            if (options.UsesPostgres)
+                hangfire.UsePostgreSqlStorage(storage => storage.UseNpgsqlConnection(connectionString));
+            else
+                hangfire.UseInMemoryStorage();
+        });
         builder.Services.AddHangfireServer(server => server.WorkerCount = Math.Max(2, Environment.ProcessorCount));
         builder.Services.AddScoped<JobQueue>();
         builder.Services.AddScoped<JobRunner>();

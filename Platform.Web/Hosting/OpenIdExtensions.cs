@@ -1,4 +1,6 @@
+using System.Security.Cryptography.X509Certificates;
 using Platform.Data;
+using Platform.Web.Features.OpenId;
 
 namespace Platform.Web.Hosting;
 
@@ -24,6 +26,8 @@ public static class OpenIdExtensions
     public static WebApplicationBuilder AddPlatformOpenId(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(OpenIdOptions.Section).Get<OpenIdOptions>() ?? new();
+        var dataDirectory = (builder.Configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new())
+            .ResolveDataDirectory(builder.Environment.ContentRootPath);
         builder.Services.Configure<OpenIdOptions>(builder.Configuration.GetSection(OpenIdOptions.Section));
         builder.Services.AddOpenIddict()
             .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<PlatformDbContext>().ReplaceDefaultEntities<Guid>())
@@ -39,7 +43,9 @@ public static class OpenIdExtensions
                     .AllowClientCredentialsFlow()
                     .AllowRefreshTokenFlow();
                 server.RegisterScopes("openid", "profile", "email", LabScope, GradesScope);
-                server.AddEphemeralEncryptionKey().AddEphemeralSigningKey();
+                // Kept in the data folder, so tokens outlive a restart and every instance accepts them.
+                server.AddEncryptionCertificate(OpenIdCertificates.LoadOrCreate(Path.Combine(dataDirectory, "openid-encryption.pfx"), X509KeyUsageFlags.KeyEncipherment))
+                    .AddSigningCertificate(OpenIdCertificates.LoadOrCreate(Path.Combine(dataDirectory, "openid-signing.pfx"), X509KeyUsageFlags.DigitalSignature));
                 server.DisableAccessTokenEncryption();
                 var aspNetCore = server.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()

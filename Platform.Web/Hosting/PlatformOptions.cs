@@ -10,8 +10,13 @@ public sealed class PlatformOptions
     /// <summary>Seeds the demo tenant from the bundled course package on first start.</summary>
     public bool SeedDemo { get; set; } = true;
 
-    /// <summary>"sqlite" (default) or "postgres".</summary>
+    /// <summary>"sqlite" (default: one instance, nothing to install) or "postgres" (scale-out).</summary>
     public string Database { get; set; } = "sqlite";
+
+    /// <summary>Redis for the SignalR backplane when several instances serve one school; empty for one instance.</summary>
+    public string Redis { get; set; } = "";
+
+    public bool UsesPostgres => Database.Equals("postgres", StringComparison.OrdinalIgnoreCase);
 
     public string ResolveDataDirectory(string contentRoot) =>
         Path.IsPathRooted(DataDirectory) ? DataDirectory : Path.Combine(contentRoot, DataDirectory);

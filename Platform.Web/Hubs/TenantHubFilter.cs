@@ -1,49 +1,40 @@
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 using Platform.Data.Entities;
+using Platform.Web.Hosting;
 using Platform.Web.Tenancy;
 
 namespace Platform.Web.Hubs;
 
 /// <summary>
 /// Each hub call runs in a scope of its own, after the request that opened the connection; this
-/// carries that request's tenant into every call so the data filters see the right tenant.
+/// finds the connection's school once, from the address it connected to, and selects it in every call
+/// with the connection's user, so the data filters and authorization see the right school and person.
 /// </summary>
-public sealed class TenantHubFilter : IHubFilter
+public sealed class TenantHubFilter(IOptions<TenancyOptions> options) : IHubFilter
 {
     private const string TenantKey = "webvm:tenant";
 
     public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
-        // Over WebSockets the connection keeps the request that opened it; over long polling and
-        // server-sent events it keeps a copy with the request's Items but no request services, so the
-        // tenant comes from the Items the tenant middleware filled.
-        var http = context.Context.GetHttpContext();
-        var tenant = http?.Items[TenantResolutionMiddleware.ItemKey] as Tenant;
-        if (tenant is null)
+        // Long polling hands the hub a copy of the request, so read the address, not request services.
+        var request = context.Context.GetHttpContext()?.Request;
+        var slug = request is null ? null
+            : TenantAddress.FromPath(request.PathBase)?.Slug ?? TenantAddress.FromHost(request.Host.Host, options.Value.HostSuffix);
+        var tenant = context.ServiceProvider.GetRequiredService<RequestTenant>();
+        if (slug is null || !await tenant.SelectAsync(slug, context.Context.ConnectionAborted))
             throw new HubException("Connect through your school's address.");
-        context.Context.Items[TenantKey] = tenant;
-        context.ServiceProvider.GetRequiredService<RequestTenant>().Select(tenant);
-        UseConnectionRequest(context.ServiceProvider, http);
+        context.Context.Items[TenantKey] = tenant.Tenant;
+        context.ServiceProvider.GetRequiredService<CurrentUser>().ActAs(context.Context.User ?? new System.Security.Claims.ClaimsPrincipal());
         await next(context);
     }
 
-    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
+    public ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         if (context.Context.Items[TenantKey] is not Tenant tenant)
             throw new HubException("Connect through your school's address.");
         context.ServiceProvider.GetRequiredService<RequestTenant>().Select(tenant);
-        UseConnectionRequest(context.ServiceProvider, context.Context.GetHttpContext());
-        return await next(context);
-    }
-
-    /// <summary>
-    /// CurrentUser reads the user through IHttpContextAccessor; outside WebSockets the request that
-    /// started the connection has ended by the time a call arrives, so point it at the connection's.
-    /// (Set inside an async method: the value flows into the call and no further.)
-    /// </summary>
-    private static void UseConnectionRequest(IServiceProvider services, HttpContext? http)
-    {
-        if (http is not null)
-            services.GetRequiredService<IHttpContextAccessor>().HttpContext = http;
+        context.ServiceProvider.GetRequiredService<CurrentUser>().ActAs(context.Context.User ?? new System.Security.Claims.ClaimsPrincipal());
+        return next(context);
     }
 }

@@ -14,9 +14,7 @@ public sealed class CleanupStaleUploads(IDbContextFactory<PlatformDbContext> con
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var cutoff = clock.GetUtcNow() - MaxAge;
         // Across tenants by design: this job owns no tenant's data, it only removes abandoned bytes.
-        // Compared here: SQLite cannot compare DateTimeOffset values in SQL (the query would not translate).
-        var stale = (await db.PendingUploads.IgnoreQueryFilters().Select(u => new { u.Id, u.StartedAt }).ToListAsync(cancellationToken))
-            .Where(u => u.StartedAt < cutoff).Select(u => u.Id).ToList();
+        var stale = await db.PendingUploads.IgnoreQueryFilters().Where(u => u.StartedAt < cutoff).Select(u => u.Id).ToListAsync(cancellationToken);
         await db.PendingUploads.IgnoreQueryFilters().Where(u => stale.Contains(u.Id)).ExecuteDeleteAsync(cancellationToken);
         var live = (await db.PendingUploads.IgnoreQueryFilters().Select(u => u.Id).ToListAsync(cancellationToken)).ToHashSet();
         var removed = 0;

@@ -8,7 +8,16 @@ namespace Platform.Web.Tenancy;
 /// </summary>
 public sealed class CurrentUser(IHttpContextAccessor http, RequestTenant tenant)
 {
-    private ClaimsPrincipal Principal => http.HttpContext?.User ?? new ClaimsPrincipal();
+    private ClaimsPrincipal? _caller;
+
+    /// <summary>The request's user, or the hub connection's user inside a hub call.</summary>
+    public ClaimsPrincipal Principal => _caller ?? http.HttpContext?.User ?? new ClaimsPrincipal();
+
+    /// <summary>
+    /// Hub calls run outside the request that opened the connection (and long polling copies that
+    /// request), so the hub filter names the caller explicitly.
+    /// </summary>
+    public void ActAs(ClaimsPrincipal caller) => _caller = caller;
 
     public Guid? Id =>
         Principal.Identity?.IsAuthenticated == true

@@ -32,9 +32,8 @@ public sealed class AssignmentService(IDbContextFactory<PlatformDbContext> conte
         var me = user.RequireId();
         var isStudent = await access.CanAsync(courseId, CourseOperations.Submit);
         await using var db = await contexts.CreateDbContextAsync();
-        // Ordered here: SQLite cannot ORDER BY a DateTimeOffset column.
-        var assignments = (await db.Assignments.AsNoTracking().Include(a => a.Extensions)
-            .Where(a => a.CourseId == courseId).ToListAsync()).OrderBy(a => a.DueAt).ToList();
+        var assignments = await db.Assignments.AsNoTracking().Include(a => a.Extensions)
+            .Where(a => a.CourseId == courseId).OrderBy(a => a.DueAt).ToListAsync();
         var ids = assignments.Select(a => a.Id).ToList();
         var counts = await db.Submissions.Where(s => ids.Contains(s.AssignmentId))
             .GroupBy(s => s.AssignmentId)
@@ -95,15 +94,15 @@ public sealed class AssignmentService(IDbContextFactory<PlatformDbContext> conte
     {
         await access.RequireAsync(courseId, CourseOperations.Teach);
         if (string.IsNullOrWhiteSpace(input.Title))
-            throw new ValidationException("An assignment needs a title.");
+            throw new InvalidInputException("An assignment needs a title.");
         if (input.Points < 0)
-            throw new ValidationException("Points cannot be negative.");
+            throw new InvalidInputException("Points cannot be negative.");
         if (input.AcceptDaysLate < 0 || input.PenaltyPercentPerDay is < 0 or > 100)
-            throw new ValidationException("Late days cannot be negative and the daily penalty lies between 0 and 100%.");
+            throw new InvalidInputException("Late days cannot be negative and the daily penalty lies between 0 and 100%.");
         await using var db = await contexts.CreateDbContextAsync();
         var course = await db.Courses.SingleAsync(c => c.Id == courseId);
         if (input.LabImageId is { } imageId && !await db.LabImages.AnyAsync(i => i.Id == imageId && i.CourseId == courseId))
-            throw new ValidationException("That lab image does not belong to this course.");
+            throw new InvalidInputException("That lab image does not belong to this course.");
 
         Assignment assignment;
         if (assignmentId is { } id)
@@ -115,7 +114,7 @@ public sealed class AssignmentService(IDbContextFactory<PlatformDbContext> conte
         {
             var slug = Slugify(string.IsNullOrWhiteSpace(input.Slug) ? input.Title : input.Slug);
             if (await db.Assignments.AnyAsync(a => a.CourseId == courseId && a.Slug == slug))
-                throw new ValidationException($"The course has an assignment '{slug}' already.");
+                throw new InvalidInputException($"The course has an assignment '{slug}' already.");
             assignment = new Assignment(course, slug, input.Title, input.DueAt, input.Points);
             db.Assignments.Add(assignment);
         }
@@ -136,9 +135,9 @@ public sealed class AssignmentService(IDbContextFactory<PlatformDbContext> conte
             ?? throw new NotFoundException("There is no such assignment at this school.");
         await access.RequireAsync(assignment.CourseId, CourseOperations.Teach);
         if (!await db.Enrollments.AnyAsync(e => e.CourseId == assignment.CourseId && e.UserId == studentId && e.Role == CourseRole.Student))
-            throw new ValidationException("Extensions are for students of this course.");
+            throw new InvalidInputException("Extensions are for students of this course.");
         if (dueAt <= assignment.DueAt)
-            throw new ValidationException("An extension moves the due date later.");
+            throw new InvalidInputException("An extension moves the due date later.");
         db.Extensions.Add(new Extension(assignment, studentId, dueAt, reason));
         await db.SaveChangesAsync();
     }

@@ -14,7 +14,7 @@ public sealed class CoursePackageImporter(IDbContextFactory<PlatformDbContext> c
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         if (await db.Courses.IgnoreQueryFilters().AnyAsync(c => c.TenantId == tenantId && c.Code == package.Course.Code, cancellationToken))
-            throw new ValidationException($"A course with the code '{package.Course.Code}' exists already; rename it in course.yaml or remove the old one.");
+            throw new InvalidInputException($"A course with the code '{package.Course.Code}' exists already; rename it in course.yaml or remove the old one.");
 
         var course = new Course(tenantId, package.Course.Code, package.Course.Title, package.Course.Description);
         db.Courses.Add(course);

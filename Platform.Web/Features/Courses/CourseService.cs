@@ -55,7 +55,7 @@ public sealed class CourseService(
             throw new ForbiddenException("Only teachers and school admins create courses.");
         await using var db = await contexts.CreateDbContextAsync();
         if (await db.Courses.AnyAsync(c => c.Code == code.Trim()))
-            throw new ValidationException($"A course with the code '{code.Trim()}' exists already.");
+            throw new InvalidInputException($"A course with the code '{code.Trim()}' exists already.");
         var course = new Course(tenant.TenantId!.Value, code, title, description);
         db.Courses.Add(course);
         if (!user.IsTenantAdmin)
@@ -89,7 +89,7 @@ public sealed class CourseService(
         await using var db = await contexts.CreateDbContextAsync();
         var course = await db.Courses.SingleAsync(c => c.Id == courseId);
         if (await db.Cohorts.AnyAsync(c => c.CourseId == courseId && c.Name == name.Trim()))
-            throw new ValidationException($"The course has a cohort named '{name.Trim()}' already.");
+            throw new InvalidInputException($"The course has a cohort named '{name.Trim()}' already.");
         var cohort = new Cohort(course, name);
         db.Cohorts.Add(cohort);
         await db.SaveChangesAsync();
@@ -105,7 +105,7 @@ public sealed class CourseService(
         Cohort? cohort = null;
         if (!string.IsNullOrWhiteSpace(cohortName))
             cohort = await db.Cohorts.SingleOrDefaultAsync(c => c.CourseId == courseId && c.Name == cohortName.Trim())
-                ?? throw new ValidationException($"The course has no cohort named '{cohortName.Trim()}'.");
+                ?? throw new InvalidInputException($"The course has no cohort named '{cohortName.Trim()}'.");
 
         var account = await users.FindByEmailAsync(email.Trim());
         var created = false;
@@ -120,7 +120,7 @@ public sealed class CourseService(
             };
             var result = await users.CreateAsync(account);
             if (!result.Succeeded)
-                throw new ValidationException(string.Join(" ", result.Errors.Select(e => e.Description)));
+                throw new InvalidInputException(string.Join(" ", result.Errors.Select(e => e.Description)));
             created = true;
         }
 
@@ -144,4 +144,4 @@ public sealed class CourseService(
 public sealed record EnrollResult(Guid UserId, bool AccountCreated, bool WasEnrolled);
 
 /// <summary>A request that breaks a rule the user can fix; the message tells them how.</summary>
-public sealed class ValidationException(string message) : Exception(message);
+public sealed class InvalidInputException(string message) : Exception(message);

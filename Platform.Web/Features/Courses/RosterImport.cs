@@ -81,7 +81,7 @@ public sealed class RosterImport(CourseService courses)
                 if (result.AccountCreated)
                     created++;
             }
-            catch (ValidationException e)
+            catch (InvalidInputException e)
             {
                 failed.Add(row with { Error = e.Message });
             }

@@ -89,11 +89,11 @@ public sealed class GradingService(IDbContextFactory<PlatformDbContext> contexts
             ? assignment.Rubric
             : [new RubricCriterion { Title = "Score", Points = assignment.Points }];
         if (criterionPoints.Count != rubric.Count)
-            throw new ValidationException($"Give points for each of the {rubric.Count} rubric criteria.");
+            throw new InvalidInputException($"Give points for each of the {rubric.Count} rubric criteria.");
         var scores = rubric.Zip(criterionPoints, (c, p) => new RubricScore { Criterion = c.Title, Points = p, MaxPoints = c.Points }).ToList();
         var outOfRange = scores.FirstOrDefault(s => s.Points < 0 || s.Points > s.MaxPoints);
         if (outOfRange is not null)
-            throw new ValidationException($"'{outOfRange.Criterion}' takes 0 to {outOfRange.MaxPoints} points.");
+            throw new InvalidInputException($"'{outOfRange.Criterion}' takes 0 to {outOfRange.MaxPoints} points.");
 
         var grade = submission.Grade;
         if (grade is null)
@@ -130,8 +130,7 @@ public sealed class GradingService(IDbContextFactory<PlatformDbContext> contexts
         await access.RequireAsync(courseId, CourseOperations.Grade);
         await using var db = await contexts.CreateDbContextAsync();
         var course = await db.Courses.AsNoTracking().SingleAsync(c => c.Id == courseId);
-        // Ordered here: SQLite cannot ORDER BY a DateTimeOffset column.
-        var assignments = (await db.Assignments.AsNoTracking().Where(a => a.CourseId == courseId).ToListAsync()).OrderBy(a => a.DueAt).ToList();
+        var assignments = await db.Assignments.AsNoTracking().Where(a => a.CourseId == courseId).OrderBy(a => a.DueAt).ToListAsync();
         var students = await db.Enrollments.AsNoTracking().Where(e => e.CourseId == courseId && e.Role == CourseRole.Student)
             .Select(e => new { e.UserId, e.User!.DisplayName, e.User.Email, Cohort = e.Cohort != null ? e.Cohort.Name : null })
             .OrderBy(s => s.DisplayName).ToListAsync();

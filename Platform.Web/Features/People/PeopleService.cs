@@ -37,7 +37,7 @@ public sealed class PeopleService(UserManager<PlatformUser> users, CurrentUser u
         };
         var result = await users.CreateAsync(account);
         if (!result.Succeeded)
-            throw new ValidationException(string.Join(" ", result.Errors.Select(e => e.Description)));
+            throw new InvalidInputException(string.Join(" ", result.Errors.Select(e => e.Description)));
         return await SendPasswordLinkAsync(account, resetPageUrl);
     }
 
@@ -52,7 +52,7 @@ public sealed class PeopleService(UserManager<PlatformUser> users, CurrentUser u
     {
         RequireAdmin();
         if (userId == user.Id)
-            throw new ValidationException("You cannot lock your own account.");
+            throw new InvalidInputException("You cannot lock your own account.");
         var account = await users.FindByIdAsync(userId.ToString()) ?? throw new NotFoundException("No such person at this school.");
         await users.SetLockoutEnabledAsync(account, true);
         await users.SetLockoutEndDateAsync(account, locked ? DateTimeOffset.MaxValue : null);

@@ -10,7 +10,7 @@ public static class SubmissionEndpoints
     public static IEndpointRouteBuilder MapSubmissionEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("").RequireAuthorization();
-        group.MapPost("/assignments/{assignmentId:guid}/submit", SubmitFormAsync);
+        group.MapPost("/assignments/{assignmentId:guid}/submit", SubmitFormAsync).RequireRateLimiting(Security.RateLimits.Submissions);
         group.MapGet("/submissions/{submissionId:guid}/files/{fileId:guid}", DownloadAsync);
         return app;
     }

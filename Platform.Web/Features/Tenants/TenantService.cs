@@ -27,10 +27,10 @@ public sealed class TenantService(IDbContextFactory<PlatformDbContext> contexts,
     {
         RequirePlatformAdmin();
         if (!Tenant.IsValidSlug(slug))
-            throw new ValidationException("The short name uses 2-40 lowercase letters, digits and dashes, e.g. 'lincoln-high'.");
+            throw new InvalidInputException("The short name uses 2-40 lowercase letters, digits and dashes, e.g. 'lincoln-high'.");
         await using var db = await contexts.CreateDbContextAsync();
         if (await db.Tenants.AnyAsync(t => t.Slug == slug))
-            throw new ValidationException($"The short name '{slug}' is taken.");
+            throw new InvalidInputException($"The short name '{slug}' is taken.");
         var created = new Tenant(slug, name);
         db.Tenants.Add(created);
         await db.SaveChangesAsync();
@@ -42,7 +42,7 @@ public sealed class TenantService(IDbContextFactory<PlatformDbContext> contexts,
         {
             db.Tenants.Remove(created);
             await db.SaveChangesAsync();
-            throw new ValidationException(string.Join(" ", result.Errors.Select(e => e.Description)));
+            throw new InvalidInputException(string.Join(" ", result.Errors.Select(e => e.Description)));
         }
         return created;
     }

@@ -15,6 +15,10 @@ public sealed class EndpointAuthorizationTests(AuthorizationPortal portal) : ICl
     /// <summary>A GET address and who may open it. Extension point: add the portal's pages here as they land.</summary>
     public sealed record Route(string Name, Func<MatrixData, string> Path, string[] Allowed, Func<HttpResponseMessage, Task>? AssertAllowed = null);
 
+    // Declared before Routes, which reads them while it is initialised.
+    private static readonly string[] Members = ["student", "classmate", "grader", "teacher", "school-admin"];
+    private static readonly string[] Staff = ["grader", "teacher", "school-admin"];
+
     public static readonly IReadOnlyList<Route> Routes =
     [
         new("submission-file", d => $"t/demo/submissions/{d.SubmissionId}/files/{d.FileId}",
@@ -29,8 +33,25 @@ public sealed class EndpointAuthorizationTests(AuthorizationPortal portal) : ICl
         new("hangfire", _ => "hangfire",
             ["platform-admin"],
             async r => Assert.Contains("WebVM Classroom jobs", await r.Content.ReadAsStringAsync())),
-        // Pages, e.g.: new("course page", d => $"t/demo/courses/{d.Demo.CourseId}", ["student", "classmate", "grader", "teacher", "school-admin"]),
+        // Pages. Members of the demo school reach the school's pages; staff pages show students' names.
+        new("dashboard", _ => "t/demo/", Members, Shows("Welcome,")),
+        new("courses", _ => "t/demo/courses", Members, Shows("Introduction to Linux")),
+        new("course", d => $"t/demo/courses/{d.Demo.CourseId}", Members, Shows("Introduction to Linux")),
+        new("assignment", d => $"t/demo/assignments/{d.AssignmentId}", Members, Shows("Late work")),
+        new("lab", d => $"t/demo/assignments/{d.AssignmentId}/lab", Members, Shows("Lab:")),
+        new("grading queue", d => $"t/demo/assignments/{d.AssignmentId}/submissions", Staff, Shows("Sam Student")),
+        new("submission", d => $"t/demo/submissions/{d.SubmissionId}", ["student", .. Staff], Shows(AuthorizationPortal.FileMarker)),
+        new("gradebook", d => $"t/demo/courses/{d.Demo.CourseId}/gradebook", Staff, Shows("Sam Student")),
+        new("roster import", d => $"t/demo/courses/{d.Demo.CourseId}/roster", ["teacher", "school-admin"], Shows("Import a roster")),
+        new("new assignment", d => $"t/demo/courses/{d.Demo.CourseId}/assignments/new", ["teacher", "school-admin"], Shows("New assignment")),
+        new("edit assignment", d => $"t/demo/assignments/{d.AssignmentId}/edit", ["teacher", "school-admin"], Shows("Extensions")),
+        new("people", _ => "t/demo/admin/people", ["school-admin"], Shows("Sam Student")),
+        new("course packages", _ => "t/demo/admin/course-packages", ["school-admin"], Shows("LINUX101")),
+        new("schools", _ => "platform/tenants", ["platform-admin"], Shows("Demo High School")),
     ];
+
+    private static Func<HttpResponseMessage, Task> Shows(string text) =>
+        async response => Assert.Contains(text, await response.Content.ReadAsStringAsync());
 
     public static TheoryData<string, string> RouteRows()
     {
@@ -164,6 +185,7 @@ public sealed class EndpointAuthorizationTests(AuthorizationPortal portal) : ICl
         Assert.DoesNotContain(AuthorizationPortal.FileMarker, body);
         Assert.DoesNotContain("Sam Student", body);
         Assert.DoesNotContain("WebVM Classroom jobs", body);
+        Assert.DoesNotContain("Demo High School</td>", body);
         if (response.StatusCode == HttpStatusCode.Redirect)
         {
             var target = PortalClient.Absolute(response.Headers.Location!).AbsolutePath;

@@ -51,16 +51,23 @@ public class PortalFactory : WebApplicationFactory<Program>
     {
         // Host configuration is in place before Program's composition reads builder.Configuration
         // (the data folder decides the connection string there); app configuration would come too late.
-        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Platform:DataDirectory"] = DataDirectory,
             ["Platform:SeedDemo"] = "true",
             ["Platform:DemoPassword"] = Password,
             ["OpenId:ServicesClientSecret"] = ServicesSecret,
             ["OpenId:LabRedirectUris:0"] = LabRedirectUri,
+            // The suite signs in and submits many times from one address; the limits have tests of their own.
+            ["RateLimits:SignInsPerMinute"] = "100000",
+            ["RateLimits:SubmissionsPerMinute"] = "100000",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
-        }.Concat(ExtraSettings)));
+        };
+        // A derived factory's settings override these.
+        foreach (var (key, value) in ExtraSettings)
+            settings[key] = value;
+        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(settings));
         return base.CreateHost(builder);
     }
 

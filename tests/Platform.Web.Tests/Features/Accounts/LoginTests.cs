@@ -77,9 +77,8 @@ public sealed class LoginTests(PortalFactory portal) : IClassFixture<PortalFacto
         Assert.DoesNotContain("evil.example", location);
     }
 
-    // Bug in Login.razor (SafeReturnUrl): "\\\\evil.example/steal" passes the checks and, trimmed and resolved
-    // against the base address, becomes "file://evil.example/steal" in the Location header.
-    [Fact(Skip = "Login.razor SafeReturnUrl lets a leading backslash through (redirects to file://evil.example); unskip when fixed")]
+    // Browsers read a leading "\\\\" like "//": it must not leave the portal.
+    [Fact]
     public async Task Login_WithBackslashReturnUrl_StaysInThePortal()
     {
         using var client = portal.CreatePortalClient();
@@ -161,10 +160,8 @@ public sealed class LoginTests(PortalFactory portal) : IClassFixture<PortalFacto
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    // Bug in Login.razor (SafeReturnUrl): the cookie challenge's ReturnUrl carries the tenant prefix
-    // ("/t/demo/courses/..."); the page trims the "/" and navigates relative to <base href="/t/demo/">,
-    // landing on "/t/demo/t/demo/courses/..." (404). Same for the OpenID authorize round trip.
-    [Fact(Skip = "Login.razor resolves a prefixed ReturnUrl against the tenant base: /t/demo/t/demo/...; unskip when fixed")]
+    // The cookie challenge's ReturnUrl carries the school's prefix ("/t/demo/courses/..."): it is a path, not relative.
+    [Fact]
     public async Task Login_WithReturnUrlFromChallenge_LandsOnThatAddress()
     {
         var demo = await portal.DemoAsync();

@@ -1,0 +1,140 @@
+using Vm.Engine.Boot;
+using Vm.Engine.Cpu;
+using Vm.Engine.Cpu.State;
+using Vm.Engine.Devices;
+using Vm.Engine.Memory;
+
+namespace Vm.Engine;
+
+public sealed record MachineConfig
+{
+    public uint MemoryBytes { get; init; } = 256u << 20;
+    public ClockMode Clock { get; init; } = ClockMode.Instructions;
+    /// <summary>Where the serial console's output goes.</summary>
+    public Action<byte>? SerialOut { get; init; }
+    /// <summary>Wall-clock start of the RTC (fixed in deterministic runs).</summary>
+    public DateTime RtcStart { get; init; } = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+}
+
+public enum MachineExit { Running, PoweredOff, Reset, TimedOut, Cancelled }
+
+/// <summary>
+/// A PC-class machine with no BIOS: RAM, the CPU, the 8259 pair, 8254, CMOS RTC, COM1 16550A,
+/// i8042, and Linux direct boot.
+/// </summary>
+public sealed class Machine : IDisposable
+{
+    public PhysicalMemory Memory { get; }
+    public X86Cpu Cpu { get; }
+    public IoBus Io { get; } = new();
+    public Pic8259 Pic { get; } = new();
+    public Pit8254 Pit { get; }
+    public Uart16550 Serial { get; }
+    public VirtualClock Clock { get; }
+    private readonly IClocked[] _timers;
+    private readonly AutoResetEvent _wake = new(false);
+    private volatile bool _resetRequested;
+    public string? StopReason { get; private set; }
+
+    public Machine(MachineConfig config)
+    {
+        Memory = new PhysicalMemory(config.MemoryBytes);
+        Cpu = new X86Cpu(Memory, Io) { Pic = Pic };
+        Clock = new VirtualClock(config.Clock, () => Cpu.InstructionCount);
+        Cpu.TscSource = () => Clock.NowNs;
+        Pit = new Pit8254(Pic.GetLine(0), Clock);
+        var sink = config.SerialOut ?? (_ => { });
+        Serial = new Uart16550(0x3F8, Pic.GetLine(4), sink);
+        Io.Register(Pic);
+        Io.Register(Pit);
+        Io.Register(Serial);
+        Io.Register(new CmosRtc(Clock, config.RtcStart, config.MemoryBytes));
+        Io.Register(new I8042(Pic.GetLine(1), () => _resetRequested = true));
+        Io.Register(new MiscPorts(() => _resetRequested = true));
+        _timers = [Pit];
+    }
+
+    public LinuxBoot.Info LoadLinux(byte[] kernel, byte[]? initrd, string cmdline) =>
+        LinuxBoot.Load(Memory, Cpu, kernel, initrd, cmdline);
+
+    /// <summary>Host side: input for the serial console.</summary>
+    public void SendInput(ReadOnlySpan<byte> data)
+    {
+        Serial.Receive(data);
+        _wake.Set();
+    }
+
+    /// <summary>Runs until the guest powers off or resets, the timeout passes, or cancellation.</summary>
+    public MachineExit Run(TimeSpan? timeout = null, CancellationToken cancel = default)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            if (cancel.IsCancellationRequested) return MachineExit.Cancelled;
+            if (timeout is { } t && started.Elapsed > t) return MachineExit.TimedOut;
+            var exit = RunSlice(200_000);
+            if (exit != MachineExit.Running) return exit;
+        }
+    }
+
+    /// <summary>Runs up to about <paramref name="maxInstructions"/>, servicing timers and idling.</summary>
+    public MachineExit RunSlice(long maxInstructions)
+    {
+        long left = maxInstructions;
+        while (left > 0)
+        {
+            if (_resetRequested) { StopReason = "reset requested"; return MachineExit.Reset; }
+            if (Cpu.StopReason != null)
+            {
+                StopReason = Cpu.StopReason;
+                return Cpu.StopReason.StartsWith("triple", StringComparison.Ordinal) ? MachineExit.Reset : MachineExit.PoweredOff;
+            }
+            ulong now = Clock.NowNs;
+            ulong next = ulong.MaxValue;
+            foreach (var d in _timers)
+            {
+                if (d.NextEventNs <= now) d.Tick(now);
+                next = Math.Min(next, d.NextEventNs);
+            }
+            Serial.Poll();
+            if (Cpu.Halted)
+            {
+                if (Pic.HasInterrupt && (Cpu.S.Eflags & Fl.IF) != 0)
+                {
+                    Cpu.Halted = false;
+                }
+                else if (Clock.Mode == ClockMode.Instructions && next != ulong.MaxValue && Serial.PendingInput == 0)
+                {
+                    Clock.AdvanceTo(next);
+                    continue;
+                }
+                else if (Serial.PendingInput == 0)
+                {
+                    ulong waitNs = next == ulong.MaxValue ? 50_000_000 : Math.Min(next - Math.Min(next, now), 50_000_000);
+                    if (waitNs > 200_000) _wake.WaitOne(TimeSpan.FromTicks((long)(waitNs / 100)));
+                    left -= 1000;
+                    continue;
+                }
+            }
+            long budget = left;
+            if (next != ulong.MaxValue && Clock.Mode == ClockMode.Instructions)
+            {
+                ulong until = (next - Math.Min(next, now)) / Clock.NsPerInstruction + 1;
+                budget = (long)Math.Min((ulong)budget, until);
+            }
+            budget = Math.Min(budget, 50_000);
+            ulong before = Cpu.InstructionCount;
+            Cpu.Run(budget);
+            long ran = (long)(Cpu.InstructionCount - before);
+            left -= Math.Max(ran, 1);
+        }
+        return MachineExit.Running;
+    }
+
+    public void Dispose()
+    {
+        Cpu.Dispose();
+        Memory.Dispose();
+        _wake.Dispose();
+    }
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Builds the guest images for Vm.Engine from Debian's i386 packages:
+#   bzImage   - the stock linux-image-686 kernel
+#   initrd.gz - a BusyBox initramfs whose /init prints WEBVM-SHELL-READY and starts a shell on ttyS0
+# Idempotent; everything is cached under ${WEBVM_CACHE:-$HOME/.cache/webvm}/guest (never in the repo).
+# Needs root for apt-get (dpkg --add-architecture i386, apt-get update).
+set -euo pipefail
+
+CACHE="${WEBVM_CACHE:-$HOME/.cache/webvm}/guest"
+mkdir -p "$CACHE/debs"
+log() { echo "[guest] $*" >&2; }
+
+if [[ -f "$CACHE/bzImage" && -f "$CACHE/initrd.gz" && -f "$CACHE/.version" \
+      && "$(cat "$CACHE/.version")" == "3" ]]; then
+  log "cached images are up to date"
+  echo "kernel: $CACHE/bzImage"
+  echo "initrd: $CACHE/initrd.gz"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+
+resolves() { apt-cache show linux-image-686:i386 >/dev/null 2>&1 && apt-cache show busybox-static:i386 >/dev/null 2>&1; }
+
+if ! dpkg --print-foreign-architectures | grep -qx i386; then
+  log "adding the i386 architecture"
+  $SUDO dpkg --add-architecture i386
+fi
+if ! resolves; then
+  log "apt-get update (a failing index is tolerated; we check that the packages resolve)"
+  $SUDO apt-get update >&2 || true
+  if ! resolves; then
+    log "packages do not resolve yet; retrying apt-get update once"
+    $SUDO apt-get update >&2 || true
+  fi
+  resolves || { log "ERROR: linux-image-686:i386 / busybox-static:i386 do not resolve"; exit 1; }
+fi
+
+# The metapackage depends on the real, ABI-numbered package.
+REAL=$(apt-cache depends linux-image-686:i386 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+REAL=${REAL%:i386}
+[[ -n "$REAL" ]] || { log "ERROR: cannot resolve the real kernel package"; exit 1; }
+log "kernel package: $REAL"
+
+cd "$CACHE/debs"
+for pkg in "$REAL:i386" "busybox-static:i386"; do
+  name=${pkg%:i386}
+  if ! ls "${name}"_*_i386.deb >/dev/null 2>&1; then
+    log "downloading $pkg"
+    apt-get download "$pkg" >&2
+  else
+    log "have $pkg"
+  fi
+done
+
+WORK="$CACHE/work"
+rm -rf "$WORK"; mkdir -p "$WORK/kernel" "$WORK/busybox" "$WORK/root"
+log "unpacking"
+dpkg-deb -x "$(ls "${REAL}"_*_i386.deb | head -1)" "$WORK/kernel"
+dpkg-deb -x "$(ls busybox-static_*_i386.deb | head -1)" "$WORK/busybox"
+cp "$(ls "$WORK"/kernel/boot/vmlinuz-* | head -1)" "$CACHE/bzImage.tmp"
+cp "$(ls "$WORK"/kernel/boot/config-* | head -1)" "$CACHE/kernel.config"
+
+log "building the initramfs"
+R="$WORK/root"
+mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,etc,mnt}
+cp "$WORK/busybox/bin/busybox" "$R/bin/busybox"
+chmod 755 "$R/bin/busybox"
+cat > "$R/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export HOME=/root
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null || mdev -s
+mount -t tmpfs tmpfs /tmp
+echo "WEBVM-SHELL-READY"
+exec setsid cttyhack sh -l
+INIT
+chmod 755 "$R/init"
+echo 'PS1="# "' > "$R/etc/profile"
+echo "root:x:0:0:root:/root:/bin/sh" > "$R/etc/passwd"
+# The host may lack cpio; the guest's static i386 busybox runs natively on x86 hosts and has it.
+if command -v cpio >/dev/null; then CPIO=(cpio -o -H newc --quiet -R 0:0); else CPIO=("$WORK/busybox/bin/busybox" cpio -o -H newc); fi
+(cd "$R" && find . | LC_ALL=C sort | "${CPIO[@]}" | gzip -9 > "$CACHE/initrd.gz.tmp")
+mv "$CACHE/bzImage.tmp" "$CACHE/bzImage"
+mv "$CACHE/initrd.gz.tmp" "$CACHE/initrd.gz"
+cp "$WORK/busybox/bin/busybox" "$CACHE/busybox"
+rm -rf "$WORK"
+echo 3 > "$CACHE/.version"
+log "done"
+echo "kernel: $CACHE/bzImage"
+echo "initrd: $CACHE/initrd.gz"

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test of WebVM Classroom on a fresh machine: installs what the tests need, builds the
+# solution, runs all test projects, and ends with one line "N passed, N failed, N skipped".
+# Extra arguments go to `dotnet test` (e.g. ./test.sh --filter "FullyQualifiedName~Grading").
+set -euo pipefail
+cd "$(dirname "$0")"
+
+scripts/install-test-deps.sh
+eval "$(scripts/services/start-test-services.sh)"
+if [ -x scripts/guest/build-guest-images.sh ]; then
+    scripts/guest/build-guest-images.sh
+fi
+
+dotnet tool restore >/dev/null
+dotnet build WebVm.sln -c Release -nologo -v quiet
+
+mkdir -p artifacts
+log=artifacts/test-output.log
+set +e
+dotnet test WebVm.sln -c Release --no-build -nologo --results-directory artifacts/test-results "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line for people and CI, summed over the test projects' own summaries.
+awk '/(Passed|Failed)! +- +Failed:/ {
+        for (i = 1; i <= NF; i++) {
+            if ($i == "Failed:") failed += $(i + 1) + 0
+            if ($i == "Passed:") passed += $(i + 1) + 0
+            if ($i == "Skipped:") skipped += $(i + 1) + 0
+        }
+     }
+     END { printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped }' "$log"
+exit "$status"

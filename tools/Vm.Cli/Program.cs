@@ -1,0 +1,159 @@
+using System.Globalization;
+using Vm.Engine;
+using Vm.Engine.Boot;
+using Vm.Engine.Devices;
+
+// Headless host for Vm.Engine: the serial console on stdin/stdout, like qemu-system-i386 -nographic.
+return Cli.Run(args);
+
+internal static class Cli
+{
+    private const string Usage = "usage: Vm.Cli --kernel FILE [--initrd FILE] [--append \"CMDLINE\"] [--memory 256M] [--disk FILE] [--timeout SECONDS]";
+
+    public static int Run(string[] args)
+    {
+        string? kernel = null, initrd = null, disk = null;
+        string append = "console=ttyS0";
+        uint memory = 256u << 20;
+        double? timeout = null;
+        try
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+                switch (args[i])
+                {
+                    case "--kernel": kernel = Next(); break;
+                    case "--initrd": initrd = Next(); break;
+                    case "--append": append = Next(); break;
+                    case "--memory": memory = ParseSize(Next()); break;
+                    case "--disk": disk = Next(); break;
+                    case "--timeout": timeout = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "-h": case "--help": Console.WriteLine(Usage); return 0;
+                    default: throw new ArgumentException($"unknown option {args[i]}");
+                }
+            }
+            if (kernel == null) throw new ArgumentException("--kernel is required");
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine($"Vm.Cli: {e.Message}");
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        if (disk != null)
+        {
+            Console.Error.WriteLine("Vm.Cli: --disk is not supported yet (no virtio-blk); ignoring it.");
+        }
+
+        var stdout = Console.OpenStandardOutput();
+        var outLock = new object();
+        var buffer = new List<byte>(4096);
+        var clockMode = Environment.GetEnvironmentVariable("WEBVM_CLOCK") == "wall" ? ClockMode.WallClock : ClockMode.Instructions;
+        using var machine = new Machine(new MachineConfig
+        {
+            MemoryBytes = memory,
+            Clock = clockMode,
+            SerialOut = b => { lock (outLock) buffer.Add(b); },
+        });
+        try
+        {
+            byte[] k = File.ReadAllBytes(kernel);
+            byte[]? rd = initrd != null ? File.ReadAllBytes(initrd) : null;
+            machine.LoadLinux(k, rd, append);
+        }
+        catch (Exception e) when (e is BootImageException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            Console.Error.WriteLine($"Vm.Cli: cannot boot: {e.Message}");
+            return 3;
+        }
+
+        using var cts = new CancellationTokenSource();
+        var flusher = new Thread(() =>
+        {
+            while (!cts.IsCancellationRequested)
+            {
+                Thread.Sleep(20);
+                Flush();
+            }
+        }) { IsBackground = true };
+        flusher.Start();
+        var reader = new Thread(() =>
+        {
+            var stdin = Console.OpenStandardInput();
+            var buf = new byte[256];
+            while (true)
+            {
+                int n;
+                try { n = stdin.Read(buf, 0, buf.Length); } catch (IOException) { break; }
+                if (n <= 0) break;
+                machine.SendInput(buf.AsSpan(0, n));
+            }
+        }) { IsBackground = true };
+        reader.Start();
+
+        if (Environment.GetEnvironmentVariable("WEBVM_TRACE") == "1")
+        {
+            new Thread(() =>
+            {
+                while (!cts.IsCancellationRequested)
+                {
+                    Thread.Sleep(1000);
+                    var st = machine.Cpu.S;
+                    Console.Error.WriteLine($"[trace] eip={st.Eip:X8} cs={st.Seg[1].Selector:X} cpl={st.Cpl} eflags={machine.Cpu.GetEflags():X} eax={st.R[0]:X} ecx={st.R[1]:X} edx={st.R[2]:X} ebx={st.R[3]:X} esp={st.R[4]:X} ebp={st.R[5]:X} esi={st.R[6]:X} edi={st.R[7]:X} halted={machine.Cpu.Halted} icount={machine.Cpu.InstructionCount} faults={machine.Cpu.FaultCount} last={machine.Cpu.LastFaultVector}");
+                    var code = machine.Cpu.PeekLinear(st.Seg[1].Base + st.Eip - 16, 32);
+                    if (code != null) Console.Error.WriteLine("[trace] code(eip-16): " + Convert.ToHexString(code));
+                }
+            }) { IsBackground = true }.Start();
+        }
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var exit = machine.Run(timeout is { } t ? TimeSpan.FromSeconds(t) : null, cts.Token);
+        cts.Cancel();
+        Flush();
+        if (Environment.GetEnvironmentVariable("WEBVM_STATS") == "1")
+        {
+            Console.Error.WriteLine($"Vm.Cli: {exit} after {sw.Elapsed.TotalSeconds:F2} s, {machine.Cpu.InstructionCount} instructions, " +
+                $"{machine.Cpu.InstructionCount / Math.Max(sw.Elapsed.TotalSeconds, 1e-9) / 1e6:F1} MIPS, blocks decoded {machine.Cpu.BlocksDecoded}, faults {machine.Cpu.FaultCount}, code page invalidations {machine.Cpu.CodeInvalidations}; {machine.StopReason}");
+        }
+        switch (exit)
+        {
+            case MachineExit.TimedOut:
+                Console.Error.WriteLine($"Vm.Cli: timeout after {timeout} s (EIP=0x{machine.Cpu.S.Eip:X8})");
+                return 124;
+            default:
+                return 0;
+        }
+
+        void Flush()
+        {
+            byte[] data;
+            lock (outLock)
+            {
+                if (buffer.Count == 0) return;
+                data = buffer.ToArray();
+                buffer.Clear();
+            }
+            stdout.Write(data);
+            stdout.Flush();
+        }
+    }
+
+    private static uint ParseSize(string s)
+    {
+        s = s.Trim();
+        ulong mult = 1;
+        char last = char.ToUpperInvariant(s[^1]);
+        if (last is 'K' or 'M' or 'G')
+        {
+            mult = last switch { 'K' => 1UL << 10, 'M' => 1UL << 20, _ => 1UL << 30 };
+            s = s[..^1];
+        }
+        else
+        {
+            mult = 1UL << 20; // a bare number means MiB, as in QEMU
+        }
+        ulong v = ulong.Parse(s, CultureInfo.InvariantCulture) * mult;
+        if (v < (16UL << 20) || v > 0xF0000000UL) throw new ArgumentException("--memory must be between 16M and 3840M");
+        return (uint)v;
+    }
+}
