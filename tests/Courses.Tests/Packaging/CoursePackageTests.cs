@@ -171,4 +171,21 @@ public sealed class CoursePackageTests
 
         Assert.Equal("The package unpacks to more than 16 MiB.", error.Message);
     }
+
+    [Fact]
+    public void ReadZip_WithDamagedEntry_NamesTheEntry()
+    {
+        var files = BundledFiles();
+        var zip = Zip(files).ToArray();
+        // Damage the compressed bytes of the first entry (its data starts after the 30-byte local
+        // header and the name).
+        var nameLength = BitConverter.ToUInt16(zip, 26) + BitConverter.ToUInt16(zip, 28);
+        for (var i = 30 + nameLength; i < 30 + nameLength + 16; i++)
+            zip[i] ^= 0x5a;
+        var first = Encoding.UTF8.GetString(zip, 30, BitConverter.ToUInt16(zip, 26));
+
+        var error = Assert.Throws<CoursePackageException>(() => CoursePackageReader.ReadZip(new MemoryStream(zip)));
+
+        Assert.Contains(first, error.Message);
+    }
 }
