@@ -56,8 +56,9 @@ public static class FeatureExtensions
         var signalR = services.AddSignalR(hub =>
         {
             hub.AddFilter<TenantHubFilter>();
-            // A chunk is at most 1 MiB of file data, plus the message's framing.
-            hub.MaximumReceiveMessageSize = SubmissionUploads.MaxChunkBytes + 64 * 1024;
+            // A chunk is at most 1 MiB of file data, plus the message's framing; the JSON protocol
+            // carries it as base64, 4 bytes for every 3.
+            hub.MaximumReceiveMessageSize = (SubmissionUploads.MaxChunkBytes + 2) / 3 * 4 + 64 * 1024;
         });
         var platform = configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new();
         if (platform.Redis.Length > 0)
