@@ -231,4 +231,22 @@ public sealed class SubmissionHubTests(PortalFactory portal) : IClassFixture<Por
 
         Assert.Contains("larger than the limit of 20 MiB", error.Message);
     }
+
+    [Fact]
+    public async Task UploadChunk_OfTheLargestAllowedSize_IsAccepted()
+    {
+        // The JSON hub protocol carries byte[] as base64: a full chunk is a third larger on the wire.
+        var (student, assignment, session) = await ArrangeAsync();
+        var content = Bytes(SubmissionUploads.MaxChunkBytes, 8);
+        await using var hub = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
+        var state = await hub.InvokeAsync<UploadState>("BeginSubmission", assignment.Id, "full-chunk-1",
+            new List<UploadFileManifest> { new("big.tar", content.Length, Sha(content)) });
+
+        var held = await hub.InvokeAsync<long>("UploadChunk", state.UploadId, 0, 0L, content);
+        var receipt = await hub.InvokeAsync<SubmissionReceipt>("CompleteSubmission", state.UploadId);
+
+        Assert.Equal(content.Length, held);
+        Assert.Equal(Sha(content), Assert.Single(Assert.Single(await SubmissionsOfAsync(student.Id)).Files).Sha256);
+        Assert.Equal(1, receipt.Version);
+    }
 }
