@@ -163,4 +163,19 @@ public sealed class SubmissionFormTests(PortalFactory portal) : IClassFixture<Po
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Empty(await SubmissionsOfAsync(student.Id));
     }
+
+    // Bug: FeatureExtensions caps the form body at the submission limit + 1 MiB, so a form between that
+    // and the server's request limit fails while binding (a bare 400) before the service can explain.
+    [Fact(Skip = "An upload over MultipartBodyLengthLimit (limit + 1 MiB) gets a bare 400 instead of the error redirect; unskip when fixed")]
+    public async Task Submit_WellOverTheSizeLimit_StillExplains()
+    {
+        // Over the form's own body limit (the submission limit plus 1 MiB), not just the service's.
+        var (student, assignment, client) = await ArrangeAsync();
+
+        var response = await client.SubmitFilesAsync(PortalFactory.Demo, assignment.Id, "huge-1", ("huge.txt", new byte[22 * 1024 * 1024]));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("The submission is larger than the limit of 20 MiB.", PortalClient.QueryOf(response, "error"));
+        Assert.Empty(await SubmissionsOfAsync(student.Id));
+    }
 }
