@@ -249,4 +249,19 @@ public sealed class SubmissionHubTests(PortalFactory portal) : IClassFixture<Por
         Assert.Equal(Sha(content), Assert.Single(Assert.Single(await SubmissionsOfAsync(student.Id)).Files).Sha256);
         Assert.Equal(1, receipt.Version);
     }
+
+    [Fact]
+    public async Task BeginSubmission_SameIdOtherFiles_IsRefused()
+    {
+        var (_, assignment, session) = await ArrangeAsync();
+        var one = Bytes(10, 9);
+        var two = Bytes(11, 10);
+        await using var hub = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
+        await hub.InvokeAsync<UploadState>("BeginSubmission", assignment.Id, "same-id-1", new List<UploadFileManifest> { new("a.txt", one.Length, Sha(one)) });
+
+        var error = await Assert.ThrowsAsync<HubException>(() =>
+            hub.InvokeAsync<UploadState>("BeginSubmission", assignment.Id, "same-id-1", new List<UploadFileManifest> { new("a.txt", two.Length, Sha(two)) }));
+
+        Assert.Contains("already used for different files", error.Message);
+    }
 }

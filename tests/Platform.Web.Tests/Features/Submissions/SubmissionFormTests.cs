@@ -178,4 +178,29 @@ public sealed class SubmissionFormTests(PortalFactory portal) : IClassFixture<Po
         Assert.Equal("The submission is larger than the limit of 20 MiB.", PortalClient.QueryOf(response, "error"));
         Assert.Empty(await SubmissionsOfAsync(student.Id));
     }
+
+    [Fact]
+    public async Task Submit_SameNameTwice_IsRefused()
+    {
+        var (student, assignment, client) = await ArrangeAsync();
+
+        var response = await client.SubmitFilesAsync(PortalFactory.Demo, assignment.Id, "dup-1", ("a.c", "int a;\n"u8.ToArray()), ("./a.c", "int b;\n"u8.ToArray()));
+
+        Assert.Equal("'a.c' appears twice.", PortalClient.QueryOf(response, "error"));
+        Assert.Empty(await SubmissionsOfAsync(student.Id));
+    }
+
+    [Fact]
+    public async Task Submit_WithExtension_AcceptedOnTimeAfterTheClassCloses()
+    {
+        var (student, assignment, client) = await ArrangeAsync(dueAt: portal.Clock.GetUtcNow().AddDays(-10), acceptDaysLate: 0);
+        await portal.AsAsync(PortalFactory.Demo, "teacher@demo.test", s => s.GetRequiredService<AssignmentService>()
+            .GrantExtensionAsync(assignment.Id, student.Id, portal.Clock.GetUtcNow().AddDays(2), "hospital"));
+
+        var response = await client.SubmitFilesAsync(PortalFactory.Demo, assignment.Id, "ext-1", ("a.c", "int a;\n"u8.ToArray()));
+
+        Assert.Equal("1", PortalClient.QueryOf(response, "submitted"));
+        var submission = Assert.Single(await SubmissionsOfAsync(student.Id));
+        Assert.False(submission.IsLate);
+    }
 }
