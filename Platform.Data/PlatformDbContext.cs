@@ -25,6 +25,9 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<PendingUpload> PendingUploads => Set<PendingUpload>();
     public DbSet<JobIntent> JobIntents => Set<JobIntent>();
     public DbSet<LabVisit> LabVisits => Set<LabVisit>();
+    public DbSet<TailnetServer> TailnetServers => Set<TailnetServer>();
+    public DbSet<CohortTailnet> CohortTailnets => Set<CohortTailnet>();
+    public DbSet<TailnetLabKey> TailnetLabKeys => Set<TailnetLabKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {
@@ -54,6 +57,9 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
         builder.Entity<Grade>().HasQueryFilter(e => e.TenantId == CurrentTenantId);
         builder.Entity<PendingUpload>().HasQueryFilter(e => e.TenantId == CurrentTenantId);
         builder.Entity<LabVisit>().HasQueryFilter(e => e.TenantId == CurrentTenantId);
+        builder.Entity<TailnetServer>().HasQueryFilter(e => e.TenantId == CurrentTenantId);
+        builder.Entity<CohortTailnet>().HasQueryFilter(e => e.TenantId == CurrentTenantId);
+        builder.Entity<TailnetLabKey>().HasQueryFilter(e => e.TenantId == CurrentTenantId);
         // Accounts too: Identity's look-ups (sign-in, duplicate checks) then stay inside the tenant;
         // a context with no tenant sees only platform admins.
         builder.Entity<PlatformUser>().HasQueryFilter(u => u.TenantId == CurrentTenantId);

@@ -52,4 +52,8 @@ public sealed class Cohort : ITenantOwned
     public Guid CourseId { get; private set; }
     public Course? Course { get; private set; }
     public string Name { get; private set; } = "";
+    /// <summary>Set when the section is over: its tailnet is taken down and it takes no new lab sessions.</summary>
+    public DateTimeOffset? ArchivedAt { get; private set; }
+
+    public void Archive(DateTimeOffset now) => ArchivedAt ??= now;
 }

@@ -11,6 +11,7 @@ using Platform.Web.Features.CoursePackages;
 using Platform.Web.Features.Grading;
 using Platform.Web.Features.OpenId;
 using Platform.Web.Features.Submissions;
+using Platform.Web.Features.Tailnets;
 using Platform.Web.Features.Tenants;
 using Platform.Web.Hubs;
 using Platform.Web.Security;
@@ -115,6 +116,7 @@ public static class ApplicationExtensions
         app.MapSubmissionEndpoints();
         app.MapGradingEndpoints();
         app.MapCoursePackageEndpoints();
+        app.MapTailnetEndpoints();
         app.MapHub<SubmissionHub>(SubmissionHub.Path);
         app.MapPlatformJobs();
 

@@ -7,6 +7,7 @@ using Platform.Web.Features.Courses;
 using Platform.Web.Features.Grading;
 using Platform.Web.Features.People;
 using Platform.Web.Features.Submissions;
+using Platform.Web.Features.Tailnets;
 using Platform.Web.Features.Tenants;
 using Platform.Web.Hubs;
 using Platform.Web.Security;
@@ -48,6 +49,7 @@ public static class FeatureExtensions
         services.AddScoped<CoursePackageImporter>();
         services.AddScoped<ISubmissionNotifier, SubmissionHubNotifier>();
         services.AddSingleton<DemoSeeder>();
+        builder.AddTailnets();
 
         // `dotnet run` from a clone serves the framework's scripts (blazor.web.js) and the lib/ files
         // from the build output in every environment, not only Development; a no-op once published.
@@ -56,9 +58,9 @@ public static class FeatureExtensions
         var signalR = services.AddSignalR(hub =>
         {
             hub.AddFilter<TenantHubFilter>();
-            // A chunk is at most 1 MiB of file data, plus the message's framing; the JSON protocol
-            // carries it as base64, 4 bytes for every 3.
-            hub.MaximumReceiveMessageSize = (SubmissionUploads.MaxChunkBytes + 2) / 3 * 4 + 64 * 1024;
+            // A chunk is at most 1 MiB of file data; the JSON protocol carries bytes as base64 (4/3 the
+            // size), plus the message's framing.
+            hub.MaximumReceiveMessageSize = SubmissionUploads.MaxChunkBytes / 3 * 4 + 64 * 1024;
         });
         var platform = configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new();
         if (platform.Redis.Length > 0)
@@ -67,7 +69,8 @@ public static class FeatureExtensions
             signalR.AddStackExchangeRedis(platform.Redis, redis => redis.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("webvm"));
         }
 
-        // Cookies, antiforgery and reset tokens must be readable by every instance and survive restarts.
+        // Cookies, antiforgery and reset tokens, and secrets stored encrypted (a school's Headscale API
+        // key), must be readable by every instance and survive restarts.
         services.AddDataProtection()
             .SetApplicationName("webvm-classroom")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));

@@ -35,6 +35,8 @@ public static class JobsExtensions
     {
         app.Services.GetRequiredService<IRecurringJobManager>()
             .AddOrUpdate<CleanupStaleUploads>("cleanup-stale-uploads", job => job.RunAsync(CancellationToken.None), Cron.Hourly());
+        app.Services.GetRequiredService<IRecurringJobManager>()
+            .AddOrUpdate<Features.Tailnets.TailnetSweepScheduler>("tailnet-sweep", job => job.RunAsync(CancellationToken.None), Cron.Hourly());
         app.UseHangfireDashboard("/hangfire", new DashboardOptions
         {
             Authorization = [new PlatformAdminDashboardFilter()],

@@ -53,8 +53,21 @@ public sealed class SubmissionHub(SubmissionUploads uploads, CourseAccess access
     }
 }
 
-public sealed class SubmissionHubNotifier(IHubContext<SubmissionHub> hub) : ISubmissionNotifier
+/// <summary>
+/// Tells watching graders about new work. Best effort: the submission is stored before this runs, so
+/// a backplane that is down (Redis) costs a live update, never the student's submission.
+/// </summary>
+public sealed class SubmissionHubNotifier(IHubContext<SubmissionHub> hub, ILogger<SubmissionHubNotifier> logger) : ISubmissionNotifier
 {
-    public Task SubmissionReceivedAsync(Guid tenantId, Guid assignmentId, Guid submissionId, CancellationToken cancellationToken) =>
-        hub.Clients.Group(SubmissionHub.GroupOf(tenantId, assignmentId)).SendAsync("SubmissionReceived", assignmentId, submissionId, cancellationToken);
+    public async Task SubmissionReceivedAsync(Guid tenantId, Guid assignmentId, Guid submissionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await hub.Clients.Group(SubmissionHub.GroupOf(tenantId, assignmentId)).SendAsync("SubmissionReceived", assignmentId, submissionId, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Graders watching assignment {AssignmentId} were not told of submission {SubmissionId}; they see it on their next page load", assignmentId, submissionId);
+        }
+    }
 }

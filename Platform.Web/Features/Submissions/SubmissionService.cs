@@ -23,7 +23,8 @@ public sealed class SubmissionService(
     IFileStore files,
     ISubmissionNotifier notifier,
     IOptions<SubmissionOptions> options,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogger<SubmissionService> logger)
 {
     public async Task<SubmissionReceipt> SubmitAsync(Guid assignmentId, string clientSubmissionId, IReadOnlyList<IncomingFile> incoming,
         SubmissionSource source, CancellationToken cancellationToken = default)
@@ -82,22 +83,7 @@ public sealed class SubmissionService(
     private async Task<List<SubmissionFile>> StoreFilesAsync(IReadOnlyList<IncomingFile> incoming, CancellationToken cancellationToken)
     {
         var limits = options.Value;
-        if (incoming.Count == 0)
-            throw new SubmissionRejectedException("Choose at least one file to submit.");
-        if (incoming.Count > limits.MaxFiles)
-            throw new SubmissionRejectedException($"A submission holds at most {limits.MaxFiles} files; this one has {incoming.Count}.");
-
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var file in incoming)
-        {
-            var path = SubmissionFileNames.Normalize(file.Name)
-                ?? throw new SubmissionRejectedException($"'{file.Name}' is not a valid file name (no absolute paths or '..').");
-            if (!names.Add(path))
-                throw new SubmissionRejectedException($"'{path}' appears twice.");
-            var extension = Path.GetExtension(path).ToLowerInvariant();
-            if (limits.AllowedExtensions.Count > 0 && !limits.AllowedExtensions.Contains(extension))
-                throw new SubmissionRejectedException($"'{path}': files of type '{extension}' are not accepted. Accepted: {string.Join(" ", limits.AllowedExtensions.Where(e => e.Length > 0))} and names without an extension.");
-        }
+        CheckFileNames(incoming.Select(f => f.Name).ToList(), limits);
 
         var stored = new List<SubmissionFile>();
         long remaining = limits.MaxTotalBytes;
@@ -113,14 +99,39 @@ public sealed class SubmissionService(
             {
                 throw new SubmissionRejectedException($"The submission is larger than the limit of {limits.MaxTotalBytes / (1024 * 1024)} MiB.");
             }
-            catch (IOException e) when (e.HResult == unchecked((int)0x80070070) || e.Message.Contains("space", StringComparison.OrdinalIgnoreCase))
+            catch (IOException e) when (DiskFull.Is(e))
             {
-                throw new SubmissionRejectedException("The portal's storage is full; nothing was saved. Try again later; your teacher has been told.");
+                logger.LogCritical(e, "The submission file store is full; submissions are being refused");
+                throw new SubmissionRejectedException("The portal's storage is full; nothing was saved. Try again in a while, and tell your teacher if it persists.");
             }
             remaining -= blob.Size;
             stored.Add(new SubmissionFile(SubmissionFileNames.Normalize(file.Name)!, blob.Size, blob.Key, blob.Key));
         }
         return stored;
+    }
+
+    /// <summary>
+    /// The rules every channel applies to a submission's file list before taking any bytes: how many,
+    /// safe relative names, no name twice, accepted types.
+    /// </summary>
+    internal static void CheckFileNames(IReadOnlyList<string> names, SubmissionOptions limits)
+    {
+        if (names.Count == 0)
+            throw new SubmissionRejectedException("Choose at least one file to submit.");
+        if (names.Count > limits.MaxFiles)
+            throw new SubmissionRejectedException($"A submission holds at most {limits.MaxFiles} files; this one has {names.Count}.");
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            var path = SubmissionFileNames.Normalize(name)
+                ?? throw new SubmissionRejectedException($"'{name}' is not a valid file name (no absolute paths or '..').");
+            if (!seen.Add(path))
+                throw new SubmissionRejectedException($"'{path}' appears twice.");
+            var extension = Path.GetExtension(path).ToLowerInvariant();
+            if (limits.AllowedExtensions.Count > 0 && !limits.AllowedExtensions.Contains(extension))
+                throw new SubmissionRejectedException($"'{path}': files of type '{extension}' are not accepted. Accepted: {string.Join(" ", limits.AllowedExtensions.Where(e => e.Length > 0))} and names without an extension.");
+        }
     }
 
     private static Task<Submission?> FindAsync(PlatformDbContext db, Guid assignmentId, Guid studentId, string clientId, CancellationToken cancellationToken) =>

@@ -127,19 +127,12 @@ public sealed class SubmissionUploads(
     private void ValidateManifest(IReadOnlyList<UploadFileManifest> files)
     {
         var limits = options.Value;
-        if (files.Count == 0)
-            throw new SubmissionRejectedException("A submission needs at least one file.");
-        if (files.Count > limits.MaxFiles)
-            throw new SubmissionRejectedException($"A submission holds at most {limits.MaxFiles} files; this one has {files.Count}.");
+        // The same rules as the upload form, before a single byte is sent.
+        SubmissionService.CheckFileNames(files.Select(f => f.Path).ToList(), limits);
         if (files.Any(f => f.Size < 0) || files.Sum(f => f.Size) > limits.MaxTotalBytes)
             throw new SubmissionRejectedException($"The submission is larger than the limit of {limits.MaxTotalBytes / (1024 * 1024)} MiB.");
-        foreach (var file in files)
-        {
-            if (SubmissionFileNames.Normalize(file.Path) is null)
-                throw new SubmissionRejectedException($"'{file.Path}' is not a valid file name (no absolute paths or '..').");
-            if (file.Sha256.Length != 64 || !file.Sha256.All(Uri.IsHexDigit))
-                throw new SubmissionRejectedException($"'{file.Path}' needs its SHA-256 as 64 hex digits.");
-        }
+        foreach (var file in files.Where(f => f.Sha256.Length != 64 || !f.Sha256.All(Uri.IsHexDigit)))
+            throw new SubmissionRejectedException($"'{file.Path}' needs its SHA-256 as 64 hex digits.");
     }
 
     private static bool SameManifest(PendingUpload pending, IReadOnlyList<UploadFileManifest> files) =>

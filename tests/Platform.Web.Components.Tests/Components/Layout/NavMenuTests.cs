@@ -27,7 +27,7 @@ public sealed class NavMenuTests : BunitContext
     {
         var links = RenderFor(SignedIn(tenantAdmin: true), _school);
 
-        Assert.Equal(["Dashboard", "Courses", "People", "Course packages"], links);
+        Assert.Equal(["Dashboard", "Courses", "People", "Course packages", "Network"], links);
     }
 
     [Fact]
