@@ -43,8 +43,16 @@ public static class CoursePackageReader
                 total += entry.Length;
                 if (total > MaxUnpackedBytes)
                     throw new CoursePackageException($"The package unpacks to more than {MaxUnpackedBytes / (1024 * 1024)} MiB.");
-                using var reader = new StreamReader(entry.Open());
-                files[name] = reader.ReadToEnd();
+                try
+                {
+                    using var reader = new StreamReader(entry.Open());
+                    files[name] = reader.ReadToEnd();
+                }
+                catch (InvalidDataException e)
+                {
+                    // A damaged entry surfaces only when read; without this it escaped as a server error.
+                    throw new CoursePackageException($"'{entry.FullName}' in the package is damaged; make the zip again.", e);
+                }
             }
             return Parse(StripCommonRoot(files));
         }

@@ -93,7 +93,7 @@ public sealed class GradingService(IDbContextFactory<PlatformDbContext> contexts
         var scores = rubric.Zip(criterionPoints, (c, p) => new RubricScore { Criterion = c.Title, Points = p, MaxPoints = c.Points }).ToList();
         var outOfRange = scores.FirstOrDefault(s => s.Points < 0 || s.Points > s.MaxPoints);
         if (outOfRange is not null)
-            throw new InvalidInputException($"'{outOfRange.Criterion}' takes 0 to {outOfRange.MaxPoints} points.");
+            throw new InvalidInputException($"'{outOfRange.Criterion}' takes 0 to {outOfRange.MaxPoints.ToString("0.##", CultureInfo.InvariantCulture)} points.");
 
         var grade = submission.Grade;
         if (grade is null)
@@ -150,7 +150,7 @@ public sealed class GradingService(IDbContextFactory<PlatformDbContext> contexts
     public static string ToCsv(Gradebook book)
     {
         var csv = new StringBuilder();
-        var header = new[] { "Student", "Email", "Cohort" }.Concat(book.Assignments.Select(a => $"{a.Title} ({a.Points.ToString(CultureInfo.InvariantCulture)})")).Append("Total");
+        var header = new[] { "Student", "Email", "Cohort" }.Concat(book.Assignments.Select(a => $"{a.Title} ({a.Points.ToString("0.##", CultureInfo.InvariantCulture)})")).Append("Total");
         csv.AppendLine(string.Join(',', header.Select(Quote)));
         foreach (var row in book.Rows)
         {

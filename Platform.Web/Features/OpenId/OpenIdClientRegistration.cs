@@ -65,7 +65,9 @@ public sealed class OpenIdClientRegistration(IServiceProvider services, IOptions
         if (!string.IsNullOrEmpty(options.Value.ServicesClientSecret))
             return options.Value.ServicesClientSecret;
         var file = Path.Combine(platform.Value.ResolveDataDirectory(environment.ContentRootPath), "services-client-secret");
-        if (!File.Exists(file))
+        // A blank file counts as none: the repository once shipped an empty one, and "" is no secret
+        // (OpenIddict refuses it and the portal would not start).
+        if (!File.Exists(file) || string.IsNullOrWhiteSpace(File.ReadAllText(file)))
         {
             File.WriteAllText(file, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
             if (!OperatingSystem.IsWindows())

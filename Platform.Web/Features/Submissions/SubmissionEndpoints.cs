@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.Extensions.Options;
 using Platform.Data.Entities;
 using Platform.Web.Features.Grading;
 
@@ -15,15 +16,31 @@ public static class SubmissionEndpoints
         return app;
     }
 
-    /// <summary>The plain upload form: stores the files, then back to the assignment with the outcome in the address.</summary>
-    private static async Task<RedirectHttpResult> SubmitFormAsync(Guid assignmentId, [FromForm] string clientSubmissionId, IFormFileCollection files,
-        SubmissionService submissions, HttpContext http)
+    /// <summary>
+    /// The plain upload form: stores the files, then back to the assignment with the outcome in the
+    /// address. It reads the form itself, so a body over the size limit is answered with the same
+    /// clear message as any other refusal instead of a bare 400 from form binding.
+    /// </summary>
+    private static async Task<IResult> SubmitFormAsync(Guid assignmentId, HttpContext http, SubmissionService submissions,
+        IAntiforgery antiforgery, IOptions<SubmissionOptions> options)
     {
         var back = $"{http.Request.PathBase}/assignments/{assignmentId}";
+        IFormCollection form;
         try
         {
-            var receipt = await submissions.SubmitAsync(assignmentId, clientSubmissionId,
-                files.Select(f => new IncomingFile(f.FileName, f.OpenReadStream)).ToList(), SubmissionSource.Upload, http.RequestAborted);
+            form = await http.Request.ReadFormAsync(http.RequestAborted);
+        }
+        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException)
+        {
+            return TypedResults.LocalRedirect($"{back}?error={Uri.EscapeDataString(SubmissionService.TooLargeMessage(options.Value))}");
+        }
+        if (!await antiforgery.IsRequestValidAsync(http))
+            return TypedResults.BadRequest("The form expired or did not come from this portal; reload the page and submit again.");
+
+        try
+        {
+            var receipt = await submissions.SubmitAsync(assignmentId, form["clientSubmissionId"].ToString(),
+                form.Files.Select(f => new IncomingFile(f.FileName, f.OpenReadStream)).ToList(), SubmissionSource.Upload, http.RequestAborted);
             return TypedResults.LocalRedirect($"{back}?submitted={receipt.Version}");
         }
         catch (SubmissionRejectedException e)

@@ -97,7 +97,7 @@ public sealed class SubmissionService(
             }
             catch (BlobTooLargeException)
             {
-                throw new SubmissionRejectedException($"The submission is larger than the limit of {limits.MaxTotalBytes / (1024 * 1024)} MiB.");
+                throw new SubmissionRejectedException(TooLargeMessage(limits));
             }
             catch (IOException e) when (DiskFull.Is(e))
             {
@@ -109,6 +109,9 @@ public sealed class SubmissionService(
         }
         return stored;
     }
+
+    public static string TooLargeMessage(SubmissionOptions limits) =>
+        $"The submission is larger than the limit of {limits.MaxTotalBytes / (1024 * 1024)} MiB.";
 
     /// <summary>
     /// The rules every channel applies to a submission's file list before taking any bytes: how many,

@@ -130,7 +130,7 @@ public sealed class SubmissionUploads(
         // The same rules as the upload form, before a single byte is sent.
         SubmissionService.CheckFileNames(files.Select(f => f.Path).ToList(), limits);
         if (files.Any(f => f.Size < 0) || files.Sum(f => f.Size) > limits.MaxTotalBytes)
-            throw new SubmissionRejectedException($"The submission is larger than the limit of {limits.MaxTotalBytes / (1024 * 1024)} MiB.");
+            throw new SubmissionRejectedException(SubmissionService.TooLargeMessage(limits));
         foreach (var file in files.Where(f => f.Sha256.Length != 64 || !f.Sha256.All(Uri.IsHexDigit)))
             throw new SubmissionRejectedException($"'{file.Path}' needs its SHA-256 as 64 hex digits.");
     }

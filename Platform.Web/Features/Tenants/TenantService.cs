@@ -10,7 +10,7 @@ namespace Platform.Web.Features.Tenants;
 public sealed record TenantRow(Guid Id, string Slug, string Name, DateTimeOffset CreatedAt, int People, int Courses);
 
 /// <summary>The platform admin's schools. Counts cross tenants on purpose; no tenant's content is read.</summary>
-public sealed class TenantService(IDbContextFactory<PlatformDbContext> contexts, CurrentUser user, RequestTenant tenant, UserManager<PlatformUser> users)
+public sealed class TenantService(IDbContextFactory<PlatformDbContext> contexts, CurrentUser user, RequestTenant tenant, IServiceScopeFactory scopes)
 {
     public async Task<IReadOnlyList<TenantRow>> ListAsync()
     {
@@ -35,7 +35,11 @@ public sealed class TenantService(IDbContextFactory<PlatformDbContext> contexts,
         db.Tenants.Add(created);
         await db.SaveChangesAsync();
 
-        tenant.Select(created);
+        // The admin's account belongs to the new school: create it in a scope of that school, so the
+        // rest of this request (the schools page refreshing its list) still acts for the platform.
+        await using var school = scopes.CreateAsyncScope();
+        school.ServiceProvider.GetRequiredService<RequestTenant>().Select(created);
+        var users = school.ServiceProvider.GetRequiredService<UserManager<PlatformUser>>();
         var admin = new PlatformUser { TenantId = created.Id, UserName = adminEmail.Trim(), Email = adminEmail.Trim(), DisplayName = adminName.Trim(), IsTenantAdmin = true };
         var result = await users.CreateAsync(admin);
         if (!result.Succeeded)

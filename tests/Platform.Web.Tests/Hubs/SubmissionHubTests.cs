@@ -45,13 +45,15 @@ public sealed class SubmissionHubTests(PortalFactory portal) : IClassFixture<Por
     private Task<List<Submission>> SubmissionsOfAsync(Guid studentId) =>
         portal.WithDbAsync(db => db.Submissions.IgnoreQueryFilters().Include(s => s.Files).Where(s => s.StudentId == studentId).ToListAsync());
 
-    [Fact]
-    public async Task ChunkedUpload_OfTwoFiles_LandsWithTheirHashes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ChunkedUpload_OfTwoFiles_LandsWithTheirHashes(bool webSockets)
     {
         var (student, assignment, session) = await ArrangeAsync();
         var big = Bytes(3 * Chunk + 100, 1);
         var small = Bytes(10, 2);
-        await using var hub = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
+        await using var hub = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session, webSockets);
 
         var state = await hub.InvokeAsync<UploadState>("BeginSubmission", assignment.Id, "hub-1",
             new List<UploadFileManifest> { new("src/big.bin.txt", big.Length, Sha(big)), new("notes.md", small.Length, Sha(small)) });
@@ -179,5 +181,87 @@ public sealed class SubmissionHubTests(PortalFactory portal) : IClassFixture<Por
             new List<UploadFileManifest> { new("../../etc/x.c", 1, Sha([1])) }));
 
         Assert.Contains("'../../etc/x.c' is not a valid file name", error.Message);
+    }
+
+    [Fact]
+    public async Task UploadChunk_IntoAnotherStudentsUpload_IsNotFound()
+    {
+        var (_, assignment, session) = await ArrangeAsync();
+        var (_, _, intruderSession) = await ArrangeAsync();
+        var content = Bytes(100, 6);
+        await using var owner = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
+        var state = await owner.InvokeAsync<UploadState>("BeginSubmission", assignment.Id, "mine-1",
+            new List<UploadFileManifest> { new("a.txt", content.Length, Sha(content)) });
+        await using var intruder = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, intruderSession);
+
+        var chunk = await Assert.ThrowsAsync<HubException>(() => intruder.InvokeAsync<long>("UploadChunk", state.UploadId, 0, 0L, content));
+        var complete = await Assert.ThrowsAsync<HubException>(() => intruder.InvokeAsync<SubmissionReceipt>("CompleteSubmission", state.UploadId));
+
+        Assert.Contains("There is no such upload in progress", chunk.Message);
+        Assert.Contains("There is no such upload in progress", complete.Message);
+        var held = await owner.InvokeAsync<UploadState>("BeginSubmission", assignment.Id, "mine-1",
+            new List<UploadFileManifest> { new("a.txt", content.Length, Sha(content)) });
+        Assert.Equal(0L, held.ReceivedBytes[0]);
+    }
+
+    [Fact]
+    public async Task UploadChunk_AtTheWrongOffset_SaysWhereToResume()
+    {
+        var (_, assignment, session) = await ArrangeAsync();
+        var content = Bytes(3 * Chunk, 7);
+        await using var hub = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
+        var state = await hub.InvokeAsync<UploadState>("BeginSubmission", assignment.Id, "gap-1",
+            new List<UploadFileManifest> { new("a.txt", content.Length, Sha(content)) });
+        await SendAsync(hub, state.UploadId, 0, content, 0, Chunk);
+
+        var error = await Assert.ThrowsAsync<HubException>(() =>
+            hub.InvokeAsync<long>("UploadChunk", state.UploadId, 0, 2L * Chunk, content.AsSpan(2 * Chunk, Chunk).ToArray()));
+
+        Assert.Contains($"resume from {Chunk}", error.Message);
+    }
+
+    [Fact]
+    public async Task BeginSubmission_OverTheSizeLimit_IsRefusedBeforeAnyByte()
+    {
+        var (_, assignment, session) = await ArrangeAsync();
+        await using var hub = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
+
+        var error = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<UploadState>("BeginSubmission", assignment.Id, "huge-1",
+            new List<UploadFileManifest> { new("disk.img.tar", 21L * 1024 * 1024, new string('a', 64)) }));
+
+        Assert.Contains("larger than the limit of 20 MiB", error.Message);
+    }
+
+    [Fact]
+    public async Task UploadChunk_OfTheLargestAllowedSize_IsAccepted()
+    {
+        // The JSON hub protocol carries byte[] as base64: a full chunk is a third larger on the wire.
+        var (student, assignment, session) = await ArrangeAsync();
+        var content = Bytes(SubmissionUploads.MaxChunkBytes, 8);
+        await using var hub = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
+        var state = await hub.InvokeAsync<UploadState>("BeginSubmission", assignment.Id, "full-chunk-1",
+            new List<UploadFileManifest> { new("big.tar", content.Length, Sha(content)) });
+
+        var held = await hub.InvokeAsync<long>("UploadChunk", state.UploadId, 0, 0L, content);
+        var receipt = await hub.InvokeAsync<SubmissionReceipt>("CompleteSubmission", state.UploadId);
+
+        Assert.Equal(content.Length, held);
+        Assert.Equal(Sha(content), Assert.Single(Assert.Single(await SubmissionsOfAsync(student.Id)).Files).Sha256);
+        Assert.Equal(1, receipt.Version);
+    }
+
+    [Fact]
+    public async Task BeginSubmission_SameIdOtherFiles_IsRefused()
+    {
+        var (_, assignment, session) = await ArrangeAsync();
+        var one = Bytes(10, 9);
+        var two = Bytes(11, 10);
+        await using var hub = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
+        await hub.InvokeAsync<UploadState>("BeginSubmission", assignment.Id, "same-id-1", new List<UploadFileManifest> { new("a.txt", one.Length, Sha(one)) });
+
+        var error = await Assert.ThrowsAsync<HubException>(() =>
+            hub.InvokeAsync<UploadState>("BeginSubmission", assignment.Id, "same-id-1", new List<UploadFileManifest> { new("a.txt", two.Length, Sha(two)) }));
+
+        Assert.Contains("already used for different files", error.Message);
     }
 }

@@ -77,6 +77,8 @@ public class PortalFactory : WebApplicationFactory<Program>
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<TimeProvider>(Clock);
+            // Hashing is the slowest thing a test does (seeding, sign-ins); the tests need its result, not its cost.
+            services.Configure<PasswordHasherOptions>(hasher => hasher.IterationCount = 1000);
             ConfigureTestServices(services);
         });
     }

@@ -1,5 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Platform.Data.Entities;
+using Platform.Web.Features.People;
 using Platform.Web.Tests.Infrastructure;
 
 namespace Platform.Web.Tests.Features.Accounts;
@@ -172,5 +174,57 @@ public sealed class LoginTests(PortalFactory portal) : IClassFixture<PortalFacto
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal($"/t/demo/courses/{demo.CourseId}/gradebook.csv", PortalClient.Absolute(response.Headers.Location!).AbsolutePath);
+    }
+
+    [Fact]
+    public async Task Login_PlatformAdminAtASchool_IsRefused()
+    {
+        using var client = portal.CreatePortalClient();
+
+        var response = await client.PostLoginAsync(PortalFactory.Demo, "admin@platform.test", PortalFactory.Password);
+
+        Assert.Contains("do not match an account at this school", PortalClient.Text(await response.Content.ReadAsStringAsync()));
+        Assert.Null(client.SessionCookie);
+    }
+
+    [Fact]
+    public async Task SetLockedAsync_SignedInStudent_SessionEndsAtTheNextStampCheck()
+    {
+        var demo = await portal.DemoAsync();
+        var student = await portal.CreateUserAsync(PortalFactory.Demo, demo.CourseId, CourseRole.Student);
+        using var client = await portal.SignInAsync(student.Email!);
+        var assignment = await portal.CreateAssignmentAsync(demo.CourseId);
+        Assert.Equal("1", PortalClient.QueryOf(await client.SubmitFilesAsync(PortalFactory.Demo, assignment.Id, "before-lock", ("a.c", "int a;\n"u8.ToArray())), "submitted"));
+
+        await portal.AsAsync(PortalFactory.Demo, "admin@demo.test", s => s.GetRequiredService<PeopleService>().SetLockedAsync(student.Id, locked: true));
+        // Identity re-checks the session's security stamp every 30 minutes (its default interval).
+        portal.Clock.Advance(TimeSpan.FromMinutes(31));
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SubmitFilesAsync(PortalFactory.Demo, assignment.Id, "after-lock", ("a.c", "int a;\n"u8.ToArray()));
+        }
+        finally
+        {
+            portal.Clock.Reset();
+        }
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.EndsWith("/t/demo/account/login", PortalClient.Absolute(response.Headers.Location!).AbsolutePath);
+        Assert.False(await portal.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AnyAsync(
+            Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.Submissions), s => s.ClientSubmissionId == "after-lock")));
+    }
+
+    [Fact]
+    public async Task Logout_PostWithoutToken_DoesNotSignOut()
+    {
+        // A form on another site could post here: without the antiforgery token it must not end the session.
+        using var client = await portal.SignInAsync("ada@demo.test");
+        var session = client.SessionCookie;
+
+        var response = await client.Http.PostAsync("t/demo/account/logout", new FormUrlEncodedContent([]));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(session, client.SessionCookie);
     }
 }

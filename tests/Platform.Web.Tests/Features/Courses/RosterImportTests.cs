@@ -93,4 +93,22 @@ public sealed class RosterImportTests(PortalFactory portal) : IClassFixture<Port
 
         Assert.False(await portal.WithDbAsync(db => db.Users.IgnoreQueryFilters().AnyAsync(u => u.Email == email)));
     }
+
+    [Fact]
+    public async Task EnrollAsync_EmailOfAnotherSchoolsAccount_CreatesASeparateAccountHere()
+    {
+        var demo = await portal.DemoAsync();
+        var other = await portal.OtherSchoolAsync();
+
+        var result = await portal.AsAsync(PortalFactory.Demo, "teacher@demo.test", s => s.GetRequiredService<CourseService>()
+            .EnrollAsync(demo.CourseId, "grader@other.test", "Same Email", CourseRole.Grader, null));
+
+        Assert.True(result.AccountCreated);
+        Assert.NotEqual(other.GraderId, result.UserId);
+        var here = await portal.FindUserAsync("grader@other.test", PortalFactory.Demo);
+        var there = await portal.FindUserAsync("grader@other.test", OtherSchool.Slug);
+        Assert.Equal(result.UserId, here.Id);
+        Assert.Equal(other.GraderId, there.Id);
+        Assert.Equal("Oona Grader", there.DisplayName);
+    }
 }

@@ -127,8 +127,8 @@ public sealed class GradingTests(PortalFactory portal) : IClassFixture<PortalFac
         Assert.StartsWith("Student,Email,Cohort,", lines[0]);
         Assert.EndsWith(",Total", lines[0]);
         var header = lines[0].Split(',');
-        // "(10)" or "(10.0)": SQLite hands decimals back with their stored scale.
-        var column = Array.FindIndex(header, h => h.StartsWith($"{assignment.Title} (10", StringComparison.Ordinal));
+        // Points as a person writes them: "(10)", not the stored scale "(10.0)".
+        var column = Array.FindIndex(header, h => h == $"{assignment.Title} (10)");
         Assert.True(column > 0, lines[0]);
         var row = lines.Single(l => l.Contains(student.Email!, StringComparison.Ordinal)).Split(',');
         Assert.Equal("Gina Gradebook", row[0]);

@@ -147,4 +147,58 @@ public sealed class SubmissionFormTests(PortalFactory portal) : IClassFixture<Po
         Assert.Equal(8, grade.RawScore);
         Assert.Equal(6.4m, grade.Score);
     }
+
+    [Fact]
+    public async Task Submit_WithoutAntiforgeryToken_IsRefusedAndStoresNothing()
+    {
+        var (student, assignment, client) = await ArrangeAsync();
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("csrf-1"), "clientSubmissionId" },
+            { new ByteArrayContent("int a;\n"u8.ToArray()), "files", "a.c" },
+        };
+
+        var response = await client.Http.PostAsync($"t/demo/assignments/{assignment.Id}/submit", form);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(await SubmissionsOfAsync(student.Id));
+    }
+
+    [Fact]
+    public async Task Submit_WellOverTheSizeLimit_StillExplains()
+    {
+        // Over the form's own body limit (the submission limit plus 1 MiB), not just the service's.
+        var (student, assignment, client) = await ArrangeAsync();
+
+        var response = await client.SubmitFilesAsync(PortalFactory.Demo, assignment.Id, "huge-1", ("huge.txt", new byte[22 * 1024 * 1024]));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("The submission is larger than the limit of 20 MiB.", PortalClient.QueryOf(response, "error"));
+        Assert.Empty(await SubmissionsOfAsync(student.Id));
+    }
+
+    [Fact]
+    public async Task Submit_SameNameTwice_IsRefused()
+    {
+        var (student, assignment, client) = await ArrangeAsync();
+
+        var response = await client.SubmitFilesAsync(PortalFactory.Demo, assignment.Id, "dup-1", ("a.c", "int a;\n"u8.ToArray()), ("./a.c", "int b;\n"u8.ToArray()));
+
+        Assert.Equal("'a.c' appears twice.", PortalClient.QueryOf(response, "error"));
+        Assert.Empty(await SubmissionsOfAsync(student.Id));
+    }
+
+    [Fact]
+    public async Task Submit_WithExtension_AcceptedOnTimeAfterTheClassCloses()
+    {
+        var (student, assignment, client) = await ArrangeAsync(dueAt: portal.Clock.GetUtcNow().AddDays(-10), acceptDaysLate: 0);
+        await portal.AsAsync(PortalFactory.Demo, "teacher@demo.test", s => s.GetRequiredService<AssignmentService>()
+            .GrantExtensionAsync(assignment.Id, student.Id, portal.Clock.GetUtcNow().AddDays(2), "hospital"));
+
+        var response = await client.SubmitFilesAsync(PortalFactory.Demo, assignment.Id, "ext-1", ("a.c", "int a;\n"u8.ToArray()));
+
+        Assert.Equal("1", PortalClient.QueryOf(response, "submitted"));
+        var submission = Assert.Single(await SubmissionsOfAsync(student.Id));
+        Assert.False(submission.IsLate);
+    }
 }
