@@ -19,7 +19,8 @@ public static class LabImageEndpoints
 
     public static IEndpointRouteBuilder MapLabImageEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/chunks/{hash}", GetChunk).AllowAnonymous();
+        // Public and immutable: no session, antiforgery or tenant applies, so the rest of the pipeline is skipped.
+        app.MapGet("/chunks/{hash}", GetChunk).AllowAnonymous().ShortCircuit();
         var images = app.MapGroup("/images/{labImageId:guid}").RequireAuthorization();
         images.MapGet("/manifest.json", GetManifestAsync);
         images.MapGet("/build", GetBuildAsync);
