@@ -4,7 +4,7 @@
 # images from Debian's i386 packages. Safe to run again; does nothing when all are present.
 set -euo pipefail
 
-packages=(chromium gcc-multilib cpio xz-utils)
+packages=(chromium gcc-multilib cpio xz-utils e2fsprogs)  # e2fsprogs: mke2fs for the disk image builder tests
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
