@@ -155,9 +155,9 @@ public sealed class RemoteImageSource : IBlockSource
                 failure = DiskIoFailure.Missing;
                 last = e;
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or TimeoutException
-                                          || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                // Whatever the transport throws (HTTP, IndexedDB, files, a timeout) is one answer: not available now.
                 failure = DiskIoFailure.Unavailable;
                 last = e;
             }
@@ -198,10 +198,10 @@ public sealed class RemoteImageSource : IBlockSource
             recent.RemoveLast();
     }
 
+    /// <summary>Stops fetches in flight (read-ahead included). The token source is not disposed: late continuations may still read it.</summary>
     public ValueTask DisposeAsync()
     {
         disposed.Cancel();
-        disposed.Dispose();
         return ValueTask.CompletedTask;
     }
 }

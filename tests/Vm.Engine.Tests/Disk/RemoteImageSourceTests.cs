@@ -162,6 +162,29 @@ public sealed class RemoteImageSourceTests
     }
 
     [Fact]
+    public async Task Read_FetcherThrowing_IsRetriedThenUnavailable()
+    {
+        var (manifest, _) = Chunked(Image(1));
+        var calls = 0;
+        await using var source = new RemoteImageSource(manifest, new ThrowingFetcher(() => calls++), options: Quick);
+
+        var error = await Assert.ThrowsAsync<DiskIoException>(() => source.ReadAsync(0, new byte[512]).AsTask());
+
+        Assert.Equal(DiskIoFailure.Unavailable, error.Failure);
+        Assert.IsType<HttpRequestException>(error.InnerException);
+        Assert.Equal(3, calls);
+    }
+
+    private sealed class ThrowingFetcher(Action counted) : IChunkFetcher
+    {
+        public ValueTask<byte[]> FetchAsync(string hash, CancellationToken cancellationToken)
+        {
+            counted();
+            throw new HttpRequestException("connection refused");
+        }
+    }
+
+    [Fact]
     public async Task Write_IsRefused() =>
         await Assert.ThrowsAsync<InvalidOperationException>(async () =>
         {
