@@ -175,7 +175,8 @@ public sealed class ScriptedTools : IProcessRunner
     /// <summary>What debootstrap prints and returns; the default is the failure a nonexistent package gives.</summary>
     public Func<IReadOnlyList<string>, (string[] Lines, int Exit)> Debootstrap { get; set; } = _ => (["I: Retrieving InRelease", "E: Couldn't find these debs: no-such-package"], 1);
 
-    public Task<int> RunAsync(string file, IReadOnlyList<string> arguments, Action<string> onLine, CancellationToken cancellationToken)
+    public Task<int> RunAsync(string file, IReadOnlyList<string> arguments, Action<string> onLine, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         lock (Calls)
             Calls.Add($"{file} {string.Join(' ', arguments)}");

@@ -131,12 +131,19 @@ public sealed partial class ImageBuilder(ImageStore store, IBuildReporter report
             throw new ImageBuildException("An ext4 image needs at least 4 MiB.");
         reporter.Stage($"mke2fs -t ext4 ({sizeBytes >> 20} MiB)");
         var tail = new Queue<string>();
-        // mke2fs takes the size in KiB when given a unit-less count with -b 1024... name it in KiB explicitly.
-        var exit = await processes.RunAsync("mke2fs", ["-q", "-F", "-t", "ext4", "-L", "webvm-root", "-d", folder, raw, $"{sizeBytes / 1024}k"],
-            line => { reporter.Log(line); Remember(tail, line); }, cancellationToken);
+        // Reproducible: a fixed UUID, directory hash seed and clock make the same tree give the same
+        // bytes, so rebuilding an unchanged image stores no new chunk. (Files keep their own times.)
+        var exit = await processes.RunAsync("mke2fs",
+            ["-q", "-F", "-t", "ext4", "-L", "webvm-root", "-U", FileSystemUuid, "-E", $"hash_seed={HashSeed}", "-d", folder, raw, $"{sizeBytes / 1024}k"],
+            line => { reporter.Log(line); Remember(tail, line); }, cancellationToken,
+            new Dictionary<string, string> { ["E2FSPROGS_FAKE_TIME"] = FileSystemTime });
         if (exit != 0)
             throw new ImageBuildException($"mke2fs failed (exit {exit}): {Explain(tail)}");
     }
+
+    private const string FileSystemUuid = "6e766d77-6562-4d76-8000-000000000001";
+    private const string HashSeed = "6e766d77-6562-4d76-8000-000000000002";
+    private const string FileSystemTime = "1704067200"; // 2024-01-01T00:00:00Z
 
     private ImageWriteResult Chunk(string raw, BuildOptions options, double from, double to, CancellationToken cancellationToken)
     {

@@ -6,12 +6,14 @@ namespace Vm.ImageBuilder;
 public interface IProcessRunner
 {
     /// <summary>Runs <paramref name="file"/> to its end, passing each line of stdout and stderr to <paramref name="onLine"/>; returns the exit code.</summary>
-    Task<int> RunAsync(string file, IReadOnlyList<string> arguments, Action<string> onLine, CancellationToken cancellationToken);
+    Task<int> RunAsync(string file, IReadOnlyList<string> arguments, Action<string> onLine, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? environment = null);
 }
 
 public sealed class SystemProcessRunner : IProcessRunner
 {
-    public async Task<int> RunAsync(string file, IReadOnlyList<string> arguments, Action<string> onLine, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(string file, IReadOnlyList<string> arguments, Action<string> onLine, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -23,6 +25,8 @@ public sealed class SystemProcessRunner : IProcessRunner
             start.ArgumentList.Add(argument);
         start.Environment["LC_ALL"] = "C";
         start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         using var process = new Process { StartInfo = start };
         var gate = new Lock();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (gate) onLine(e.Data); };

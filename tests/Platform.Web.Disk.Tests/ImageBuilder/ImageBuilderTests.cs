@@ -47,6 +47,19 @@ public sealed class ImageBuilderTests : IDisposable
     }
 
     [Fact]
+    public async Task FromFolder_SameTreeTwice_IsTheSameImage()
+    {
+        var store = new ImageStore(Path.Combine(folder, "store"));
+        var tree = Tree("same\n");
+        var first = await Builder(store).FromFolderAsync(tree, 8 << 20, new BuildOptions());
+
+        var second = await Builder(store).FromFolderAsync(tree, 8 << 20, new BuildOptions());
+
+        Assert.Equal(first.ManifestHash, second.ManifestHash);
+        Assert.Equal(0, second.StoredChunks);
+    }
+
+    [Fact]
     public async Task FromRaw_LayerOnBase_StoresOnlyTheChangedChunks()
     {
         var store = new ImageStore(Path.Combine(folder, "store"));
