@@ -104,6 +104,8 @@ public sealed partial class ImageBuilder(ImageStore store, IBuildReporter report
     public static string DebianSuite(string recipeBase)
     {
         var match = DebianBase().Match(recipeBase);
+        if (!match.Success && recipeBase.EndsWith("-busybox", StringComparison.Ordinal))
+            throw new ImageBuildException($"The base '{recipeBase}' boots from the initramfs the engine's guest scripts assemble; it has no disk image to build.");
         if (!match.Success)
             throw new ImageBuildException($"The base '{recipeBase}' cannot be built from a recipe yet; use debian/SUITE-i386-minbase.");
         return match.Groups[1].Value;

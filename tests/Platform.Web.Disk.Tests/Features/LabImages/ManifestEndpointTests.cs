@@ -66,6 +66,19 @@ public sealed class ManifestEndpointTests(DiskPortal portal) : IClassFixture<Dis
     }
 
     [Fact]
+    public async Task GetBuild_InTheCourse_ShowsStatus_OtherCourse_404()
+    {
+        using var studentA = await portal.SignInAsync("alpha", "student-a@alpha.test");
+        using var studentB = await portal.SignInAsync("alpha", "student-b@alpha.test");
+
+        var view = await studentA.GetStringAsync($"t/alpha/images/{portal.ImageA}/build");
+        var hidden = await studentB.GetAsync($"t/alpha/images/{portal.ImageA}/build");
+
+        Assert.Contains(portal.ManifestHashA, view);
+        Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
+    }
+
+    [Fact]
     public async Task Disk_ReadThroughThePortal_EqualsTheImage()
     {
         using var client = await portal.SignInAsync("alpha", "student-a@alpha.test");
