@@ -110,7 +110,8 @@ public sealed class RemoteImageSourceTests
     {
         var image = Image(4);
         var (manifest, store) = Chunked(image);
-        var cache = new FileChunkCache(TempFolder());
+        var cacheFolder = TempFolder();
+        var cache = new FileChunkCache(cacheFolder);
         var first = new ScriptedFetcher(store);
         await using (var source = new RemoteImageSource(manifest, first, cache, Quick))
             await source.ReadAsync(0, new byte[image.Length]);
@@ -123,6 +124,7 @@ public sealed class RemoteImageSourceTests
         Assert.Equal(4, first.Fetched.Count);
         Assert.Empty(second.Fetched);
         Assert.Equal(image, buffer);
+        Directory.Delete(cacheFolder, recursive: true);
     }
 
     [Fact]
