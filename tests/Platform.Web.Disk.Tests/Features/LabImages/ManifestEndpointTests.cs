@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.EntityFrameworkCore;
 using Vm.Engine.Disk;
 
 namespace Platform.Web.Disk.Tests.Features.LabImages;
@@ -76,6 +77,25 @@ public sealed class ManifestEndpointTests(DiskPortal portal) : IClassFixture<Dis
 
         Assert.Contains(portal.ManifestHashA, view);
         Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
+    }
+
+    [Fact]
+    public async Task CoursePage_WhileBuilding_ShowsProgressAndFollowsIt()
+    {
+        await portal.InTenantAsync("alpha", async db =>
+        {
+            var image = await db.LabImages.SingleAsync(i => i.Id == portal.ImageA2);
+            image.StartBuild(DateTimeOffset.UtcNow);
+            image.ReportBuild("Downloading packages", 42, "I: Retrieving make\n");
+            await db.SaveChangesAsync();
+        });
+        using var client = await portal.SignInAsync("alpha", "student-a@alpha.test");
+
+        var page = WebUtility.HtmlDecode(await client.GetStringAsync($"t/alpha/courses/{portal.CourseA}"));
+
+        Assert.Contains("<progress max=\"100\" value=\"42\">", page);
+        Assert.Contains("Downloading packages · 42%", page);
+        Assert.Contains("http-equiv=\"refresh\"", page);
     }
 
     [Fact]
