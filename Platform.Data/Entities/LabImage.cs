@@ -37,5 +37,53 @@ public sealed class LabImage : ITenantOwned
     public LabImageStatus Status { get; set; } = LabImageStatus.Registered;
     public DateTimeOffset CreatedAt { get; private set; } = DateTimeOffset.UtcNow;
 
+    /// <summary>The published disk image (its manifest's SHA-256); kept when a later build fails.</summary>
+    [System.ComponentModel.DataAnnotations.MaxLength(64)]
+    public string? ManifestHash { get; private set; }
+    public long? DiskBytes { get; private set; }
+    public DateTimeOffset? BuiltAt { get; private set; }
+    /// <summary>The current or last build: what it is doing, how far (0–100), and its log.</summary>
+    [System.ComponentModel.DataAnnotations.MaxLength(200)]
+    public string BuildStage { get; private set; } = "";
+    public int BuildPercent { get; private set; }
+    public string BuildLog { get; private set; } = "";
+    public DateTimeOffset? BuildStartedAt { get; private set; }
+
+    public void StartBuild(DateTimeOffset now)
+    {
+        Status = LabImageStatus.Building;
+        BuildStage = "Queued";
+        BuildPercent = 0;
+        BuildLog = "";
+        BuildStartedAt = now;
+    }
+
+    public void ReportBuild(string stage, int percent, string log)
+    {
+        BuildStage = stage;
+        BuildPercent = Math.Clamp(percent, 0, 100);
+        BuildLog = log;
+    }
+
+    public void BuildSucceeded(string manifestHash, long diskBytes, string log, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(manifestHash);
+        ManifestHash = manifestHash;
+        DiskBytes = diskBytes;
+        BuiltAt = now;
+        Status = LabImageStatus.Ready;
+        BuildStage = "Ready";
+        BuildPercent = 100;
+        BuildLog = log;
+    }
+
+    /// <summary>The log is kept for the teacher; the image published before (if any) stays published.</summary>
+    public void BuildFailed(string log)
+    {
+        Status = LabImageStatus.Failed;
+        BuildStage = "Failed";
+        BuildLog = log;
+    }
+
     public string Label => $"{Name} {Version}";
 }

@@ -9,6 +9,7 @@ using Platform.Web.Components;
 using Platform.Web.Features.Accounts;
 using Platform.Web.Features.CoursePackages;
 using Platform.Web.Features.Grading;
+using Platform.Web.Features.LabImages;
 using Platform.Web.Features.OpenId;
 using Platform.Web.Features.Submissions;
 using Platform.Web.Features.Tailnets;
@@ -119,6 +120,7 @@ public static class ApplicationExtensions
         app.MapGradingEndpoints();
         app.MapCoursePackageEndpoints();
         app.MapTailnetEndpoints();
+        app.MapLabImageEndpoints();
         app.MapHub<SubmissionHub>(SubmissionHub.Path);
         app.MapPlatformJobs();
 

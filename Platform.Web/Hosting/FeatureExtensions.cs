@@ -5,6 +5,7 @@ using Platform.Web.Features.Assignments;
 using Platform.Web.Features.CoursePackages;
 using Platform.Web.Features.Courses;
 using Platform.Web.Features.Grading;
+using Platform.Web.Features.LabImages;
 using Platform.Web.Features.People;
 using Platform.Web.Features.Submissions;
 using Platform.Web.Features.Tailnets;
@@ -38,6 +39,7 @@ public static class FeatureExtensions
         services.AddHttpContextAccessor();
         services.AddScoped<CourseService>();
         services.AddScoped<Features.LabImages.LabImageService>();
+        services.AddLabImages(configuration, dataDirectory);
         services.AddScoped<Features.Dashboard.DashboardService>();
         services.AddScoped<AssignmentService>();
         services.AddScoped<SubmissionService>();

@@ -657,6 +657,24 @@ namespace Platform.Migrations.PostgreSql.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<string>("BuildLog")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int>("BuildPercent")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("BuildStage")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset?>("BuildStartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("BuiltAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<Guid>("CourseId")
                         .HasColumnType("uuid");
 
@@ -667,9 +685,16 @@ namespace Platform.Migrations.PostgreSql.Migrations
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<long?>("DiskBytes")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("KernelCommandLine")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<string>("ManifestHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<int>("MemoryMiB")
                         .HasColumnType("integer");

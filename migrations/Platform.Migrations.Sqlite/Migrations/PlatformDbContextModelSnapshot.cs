@@ -648,6 +648,24 @@ namespace Platform.Migrations.Sqlite.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("BuildLog")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("BuildPercent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BuildStage")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("BuildStartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("BuiltAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("CourseId")
                         .HasColumnType("TEXT");
 
@@ -658,8 +676,15 @@ namespace Platform.Migrations.Sqlite.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("DiskBytes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("KernelCommandLine")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ManifestHash")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<int>("MemoryMiB")

@@ -1,0 +1,30 @@
+using Platform.Web.Hosting;
+using Vm.Engine.Disk;
+using Vm.ImageBuilder;
+
+namespace Platform.Web.Features.LabImages;
+
+public sealed class LabImageOptions
+{
+    public const string Section = "LabImages";
+
+    /// <summary>The image store (chunks + manifests), relative to the data folder unless rooted.</summary>
+    public string StoreDirectory { get; set; } = "images";
+    /// <summary>The Debian mirror recipe builds download from.</summary>
+    public string Mirror { get; set; } = "http://deb.debian.org/debian";
+}
+
+public static class LabImageServices
+{
+    public static IServiceCollection AddLabImages(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    {
+        var options = configuration.GetSection(LabImageOptions.Section).Get<LabImageOptions>() ?? new();
+        services.Configure<LabImageOptions>(configuration.GetSection(LabImageOptions.Section));
+        var storeRoot = Path.IsPathRooted(options.StoreDirectory) ? options.StoreDirectory : Path.Combine(dataDirectory, options.StoreDirectory);
+        services.AddSingleton(_ => new ImageStore(storeRoot));
+        services.AddSingleton<IProcessRunner, SystemProcessRunner>();
+        services.AddScoped<LabImageBuilds>();
+        services.AddScoped<Jobs.IPlatformJob, BuildLabImageJob>();
+        return services;
+    }
+}
