@@ -25,8 +25,10 @@ public sealed class AuthorizationPortal : PortalFactory
         var fileId = await WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
             Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.Submissions).Where(s => s.Id == receipt.SubmissionId).SelectMany(s => s.Files).Select(f => f.Id)));
         var student = await FindUserAsync("student@demo.test");
-        return new MatrixData(demo, other, assignment.Id, receipt.SubmissionId, fileId, student.Id);
+        var cohortId = await WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstAsync(
+            Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.Cohorts).Where(c => c.CourseId == demo.CourseId).Select(c => c.Id)));
+        return new MatrixData(demo, other, assignment.Id, receipt.SubmissionId, fileId, student.Id, cohortId);
     }
 }
 
-public sealed record MatrixData(DemoSchool Demo, OtherSchool Other, Guid AssignmentId, Guid SubmissionId, Guid FileId, Guid StudentId);
+public sealed record MatrixData(DemoSchool Demo, OtherSchool Other, Guid AssignmentId, Guid SubmissionId, Guid FileId, Guid StudentId, Guid CohortId);

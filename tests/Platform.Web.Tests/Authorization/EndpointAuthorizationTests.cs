@@ -48,6 +48,8 @@ public sealed class EndpointAuthorizationTests(AuthorizationPortal portal) : ICl
         new("people", _ => "t/demo/admin/people", ["school-admin"], Shows("Sam Student")),
         new("course packages", _ => "t/demo/admin/course-packages", ["school-admin"], Shows("LINUX101")),
         new("schools", _ => "platform/tenants", ["platform-admin"], Shows("Demo High School")),
+        new("network settings", _ => "t/demo/admin/network", ["school-admin"], Shows("Headscale")),
+        new("cohort network", d => $"t/demo/cohorts/{d.CohortId}/network", ["teacher", "school-admin"], Shows(": network")),
     ];
 
     private static Func<HttpResponseMessage, Task> Shows(string text) =>
