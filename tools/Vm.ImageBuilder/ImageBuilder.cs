@@ -133,8 +133,8 @@ public sealed partial class ImageBuilder(ImageStore store, IBuildReporter report
             throw new ImageBuildException("An ext4 image needs at least 4 MiB.");
         reporter.Stage($"mke2fs -t ext4 ({sizeBytes >> 20} MiB)");
         var tail = new Queue<string>();
-        // Reproducible: a fixed UUID, directory hash seed and clock make the same tree give the same
-        // bytes, so rebuilding an unchanged image stores no new chunk. (Files keep their own times.)
+        // As reproducible as mke2fs allows: a fixed UUID, directory hash seed and clock. Files keep their
+        // own access and change times, so a rebuild of the same tree differs only in its inode tables.
         var exit = await processes.RunAsync("mke2fs",
             ["-q", "-F", "-t", "ext4", "-L", "webvm-root", "-U", FileSystemUuid, "-E", $"hash_seed={HashSeed}", "-d", folder, raw, $"{sizeBytes / 1024}k"],
             line => { reporter.Log(line); Remember(tail, line); }, cancellationToken,
