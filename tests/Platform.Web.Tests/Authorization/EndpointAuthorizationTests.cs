@@ -124,21 +124,10 @@ public sealed class EndpointAuthorizationTests(AuthorizationPortal portal) : ICl
     public async Task HubBegin_ByActor_OnlyStudentsOfTheCourse(string actorName)
     {
         var data = await portal.DataAsync();
-        var session = await portal.SessionOfAsync(Actors.Named(actorName));
         var allowed = actorName is "student" or "classmate";
 
-        HubConnection connection;
-        try
-        {
-            connection = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
-        }
-        catch (HttpRequestException e)
-        {
-            // Not a member of the demo school: the connection itself is refused.
-            Assert.False(allowed, $"{actorName} could not connect: {e.Message}");
-            Assert.True(e.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, $"Got {e.StatusCode}");
+        if (await ConnectOrRefusedAsync(actorName, allowed) is not { } connection)
             return;
-        }
         await using (connection)
         {
             var manifest = new List<UploadFileManifest> { new("a.txt", 1, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("a"u8))) };
@@ -155,20 +144,10 @@ public sealed class EndpointAuthorizationTests(AuthorizationPortal portal) : ICl
     public async Task HubWatchAssignment_ByActor_OnlyGradingStaff(string actorName)
     {
         var data = await portal.DataAsync();
-        var session = await portal.SessionOfAsync(Actors.Named(actorName));
         var allowed = actorName is "grader" or "teacher" or "school-admin";
 
-        HubConnection connection;
-        try
-        {
-            connection = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
-        }
-        catch (HttpRequestException e)
-        {
-            Assert.False(allowed, $"{actorName} could not connect: {e.Message}");
-            Assert.True(e.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, $"Got {e.StatusCode}");
+        if (await ConnectOrRefusedAsync(actorName, allowed) is not { } connection)
             return;
-        }
         await using (connection)
         {
             var watch = () => connection.InvokeAsync("WatchAssignment", data.AssignmentId);
@@ -178,6 +157,25 @@ public sealed class EndpointAuthorizationTests(AuthorizationPortal portal) : ICl
                 await Assert.ThrowsAsync<HubException>(watch);
             // Another school's assignment is never watchable, whoever asks.
             await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync("WatchAssignment", data.Other.AssignmentId));
+        }
+    }
+
+    /// <summary>
+    /// The actor's connection to the demo school's hub, or null when it was refused as it must be: a
+    /// person who is not a member of the school cannot even connect.
+    /// </summary>
+    private async Task<HubConnection?> ConnectOrRefusedAsync(string actorName, bool allowed)
+    {
+        var session = await portal.SessionOfAsync(Actors.Named(actorName));
+        try
+        {
+            return await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
+        }
+        catch (HttpRequestException e)
+        {
+            Assert.False(allowed, $"{actorName} could not connect: {e.Message}");
+            Assert.True(e.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, $"Got {e.StatusCode}");
+            return null;
         }
     }
 
