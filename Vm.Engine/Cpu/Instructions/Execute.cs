@@ -1134,9 +1134,10 @@ public sealed unsafe partial class X86Cpu
         bool c = (ax & 0xF) > 9 || GetAF();
         if (c)
         {
-            uint al = (ax - 6) & 0xFF;
-            uint ah = ((ax >> 8) - 1) & 0xFF;
-            ax = (ah << 8) | (al & 0x0F);
+            // As P6 and later do: AX -= 6 (a borrow reaches AH), then AH -= 1.
+            uint t = (ax - 6) & 0xFFFF;
+            uint ah = ((t >> 8) - 1) & 0xFF;
+            ax = (ah << 8) | (t & 0x0F);
         }
         else ax &= 0xFF0F;
         SetReg(0, 1, ax);
