@@ -188,7 +188,8 @@ public sealed unsafe partial class X86Cpu : IDisposable
     /// <summary>Sets the arithmetic flags from a result (SF, ZF, PF) plus given CF/OF/AF.</summary>
     internal void SetFlagsResult(uint res, int sz, bool cf, bool of, bool af = false)
     {
-        MaterializeFlags();
+        // Every arithmetic flag is rewritten, so the lazy state needs no materializing.
+        _lazyOp = LazyOp.None;
         uint f = S.Eflags & ~Fl.Arith;
         res &= SizeMask[sz];
         if (cf) f |= Fl.CF;

@@ -8,6 +8,8 @@ namespace Vm.Engine.Cpu;
 internal sealed class Block
 {
     public required Instr[] Code;
+    /// <summary>The handler of each instruction (function pointers into the dispatch table).</summary>
+    public required nint[] Fn;
     public uint Phys;
     public ulong Key;
     public bool Valid = true;
@@ -118,9 +120,12 @@ public sealed unsafe partial class X86Cpu
             _linSrc ??= new LinearSource(this);
             _linSrc.Lin = lin;
             if (!Decoder.TryDecode(_linSrc, code32, out var ins)) ins = default;
-            return new Block { Code = [ins], Phys = phys, Valid = false };
+            return new Block { Code = [ins], Fn = [(nint)HandlerFor(ins.Op)], Phys = phys, Valid = false };
         }
-        block = new Block { Code = _decodeBuf.ToArray(), Phys = phys, Key = key };
+        var code = _decodeBuf.ToArray();
+        var fn = new nint[code.Length];
+        for (int k = 0; k < code.Length; k++) fn[k] = (nint)HandlerFor(code[k].Op);
+        block = new Block { Code = code, Fn = fn, Phys = phys, Key = key };
         _blocks[key] = block;
         _fastCache[slot] = block;
         uint page = phys >> 12;
@@ -182,20 +187,22 @@ public sealed unsafe partial class X86Cpu
     private void RunBlock()
     {
         _instrStart = S.Eip; // a fault while fetching the block belongs to this EIP
+        int k = 0;
         try
         {
             Block b = GetBlock();
             Instr[] code = b.Code;
-            for (int k = 0; k < code.Length; k++)
+            nint[] fn = b.Fn;
+            for (; k < code.Length; k++)
             {
                 ref readonly Instr ins = ref code[k];
                 _instrStart = S.Eip;
                 S.Eip += ins.Len;
-                InstructionCount++;
-                Execute(in ins);
+                ((delegate*<X86Cpu, in Instr, void>)fn[k])(this, in ins);
                 if (StopBlock)
                 {
                     StopBlock = false;
+                    k++;
                     break;
                 }
             }
@@ -205,6 +212,7 @@ public sealed unsafe partial class X86Cpu
             StopBlock = false;
             HandleFault(f);
         }
+        InstructionCount += (ulong)k;
     }
 
     public int LastFaultVector = -1;
