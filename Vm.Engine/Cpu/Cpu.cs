@@ -227,6 +227,7 @@ public sealed unsafe partial class X86Cpu : IDisposable
     /// <summary>Writes EFLAGS as POPF/IRET do, honouring which bits the current privilege may change.</summary>
     internal void WriteEflags(uint v, uint changeMask)
     {
+        CheckIrq = true;
         MaterializeFlags();
         const uint always = Fl.Arith | Fl.TF | Fl.DF | Fl.NT | Fl.AC | Fl.ID | Fl.RF;
         uint mask = changeMask & (always | Fl.IF | Fl.IOPL | Fl.VM);
@@ -258,6 +259,7 @@ public sealed unsafe partial class X86Cpu : IDisposable
 
     public void FlushTlb()
     {
+        TlbGeneration++;
         if (_tlbOverflow)
         {
             new Span<uint>(_tlb, 4 << 20).Fill(TlbInvalid);
@@ -277,6 +279,7 @@ public sealed unsafe partial class X86Cpu : IDisposable
 
     internal void InvalidatePage(uint lin)
     {
+        TlbGeneration++;
         uint v = lin >> 12;
         _tlb[v] = TlbInvalid; _tlb[v + (1 << 20)] = TlbInvalid;
         _tlb[v + (2 << 20)] = TlbInvalid; _tlb[v + (3 << 20)] = TlbInvalid;
@@ -505,12 +508,14 @@ public sealed unsafe partial class X86Cpu : IDisposable
 
     internal uint PortIn(ushort port, int sz)
     {
+        CheckIrq = true;
         CheckIoPrivilege();
         return _io.In(port, 1 << sz);
     }
 
     internal void PortOut(ushort port, int sz, uint v)
     {
+        CheckIrq = true;
         CheckIoPrivilege();
         _io.Out(port, v, 1 << sz);
         StopBlock = true;

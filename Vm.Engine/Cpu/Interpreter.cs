@@ -24,6 +24,13 @@ public sealed unsafe partial class X86Cpu
     // Direct-mapped front cache over _blocks (a dictionary lookup per block was measurable).
     private const int FastCacheSize = 1 << 14;
     private readonly Block?[] _fastCache = new Block?[FastCacheSize];
+    // A second front cache keyed by linear EIP (plus CPL and code size), valid for one TLB
+    // generation: a hit skips the address translation too.
+    private struct LinEntry { public uint Lin; public uint Mode; public uint Gen; public Block? Block; }
+    private readonly LinEntry[] _linCache = new LinEntry[FastCacheSize];
+    internal uint TlbGeneration = 1;
+    /// <summary>Set when an interrupt could have become deliverable (port I/O, EFLAGS writes, new slice).</summary>
+    internal bool CheckIrq = true;
     public long CodeInvalidations;
     public Func<ulong>? TscSource { get; set; }
     public long BlocksDecoded;
@@ -80,6 +87,16 @@ public sealed unsafe partial class X86Cpu
     private Block GetBlock()
     {
         uint lin = S.Seg[Reg.Cs].Base + S.Eip;
+        uint mode = (uint)S.Cpl | (S.Seg[Reg.Cs].Big ? 4u : 0);
+        ref LinEntry le = ref _linCache[(int)((lin ^ (lin >> 13)) & (FastCacheSize - 1))];
+        if (le.Lin == lin && le.Mode == mode && le.Gen == TlbGeneration && le.Block != null && le.Block.Valid) return le.Block;
+        Block b = GetBlockSlow(lin);
+        if (b.Valid) { le.Lin = lin; le.Mode = mode; le.Gen = TlbGeneration; le.Block = b; }
+        return b;
+    }
+
+    private Block GetBlockSlow(uint lin)
+    {
         uint e = _tlbRead[lin >> 12];
         uint phys = (e & 0xFFF) == 0 ? e | (lin & 0xFFF) : Translate(lin, false, UserAccess);
         bool code32 = S.Seg[Reg.Cs].Big;
@@ -139,16 +156,19 @@ public sealed unsafe partial class X86Cpu
     public void Run(long budget)
     {
         ulong end = InstructionCount + (ulong)budget;
+        CheckIrq = true;
         while (InstructionCount < end && StopReason == null)
         {
             if (_interruptShadow)
             {
                 _interruptShadow = false;
+                CheckIrq = true;
             }
-            else if ((S.Eflags & Fl.IF) != 0 && Pic != null && Pic.HasInterrupt)
+            else if (CheckIrq && IrqDeliverable())
             {
+                CheckIrq = true;
                 Halted = false;
-                int vector = Pic.Acknowledge();
+                int vector = Pic!.Acknowledge();
                 _instrStart = S.Eip;
                 try
                 {
@@ -162,6 +182,17 @@ public sealed unsafe partial class X86Cpu
             if (Halted) return;
             RunBlock();
         }
+    }
+
+    /// <summary>
+    /// Whether an external interrupt can be taken now. The answer can only change when the
+    /// machine ticks devices (between Run calls), after port I/O, or when EFLAGS.IF is set,
+    /// so the interpreter asks only then (CheckIrq), not before every block.
+    /// </summary>
+    private bool IrqDeliverable()
+    {
+        CheckIrq = false;
+        return (S.Eflags & Fl.IF) != 0 && Pic != null && Pic.HasInterrupt;
     }
 
     /// <summary>Runs exactly one instruction (for tests and debugging).</summary>
