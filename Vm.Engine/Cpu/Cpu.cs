@@ -161,17 +161,41 @@ public sealed unsafe partial class X86Cpu : IDisposable
         _ => ((_lazyDst ^ _lazySrc ^ _lazyRes) & 0x10) != 0,
     };
 
-    /// <summary>EFLAGS with the arithmetic flags materialized.</summary>
+    /// <summary>EFLAGS with the arithmetic flags materialized (one pass over the lazy state).</summary>
     public uint GetEflags()
     {
-        if (_lazyOp == LazyOp.None) return S.Eflags;
+        LazyOp op = _lazyOp;
+        if (op == LazyOp.None) return S.Eflags;
+        int sz = _lazySz;
+        int sh = SizeBits[sz] - 1;
+        uint d = _lazyDst, src = _lazySrc, r = _lazyRes & SizeMask[sz];
         uint f = S.Eflags & ~Fl.Arith;
-        if (GetCF()) f |= Fl.CF;
-        if (GetPF()) f |= Fl.PF;
-        if (GetAF()) f |= Fl.AF;
-        if (GetZF()) f |= Fl.ZF;
-        if (GetSF()) f |= Fl.SF;
-        if (GetOF()) f |= Fl.OF;
+        if (r == 0) f |= Fl.ZF;
+        f |= ((r >> sh) & 1) * Fl.SF;
+        f |= (uint)Parity[r & 0xFF] * Fl.PF;
+        switch (op)
+        {
+            case LazyOp.Add:
+                f |= (((d & src) | ((d | src) & ~r)) >> sh) & 1;
+                f |= ((((d ^ r) & (src ^ r)) >> sh) & 1) * Fl.OF;
+                f |= (d ^ src ^ r) & Fl.AF;
+                break;
+            case LazyOp.Sub:
+                f |= (((~d & src) | ((~d | src) & r)) >> sh) & 1;
+                f |= ((((d ^ src) & (d ^ r)) >> sh) & 1) * Fl.OF;
+                f |= (d ^ src ^ r) & Fl.AF;
+                break;
+            case LazyOp.Inc:
+                f |= _lazyCf ? Fl.CF : 0;
+                f |= ((((d ^ r) & (src ^ r)) >> sh) & 1) * Fl.OF;
+                f |= (d ^ src ^ r) & Fl.AF;
+                break;
+            case LazyOp.Dec:
+                f |= _lazyCf ? Fl.CF : 0;
+                f |= ((((d ^ src) & (d ^ r)) >> sh) & 1) * Fl.OF;
+                f |= (d ^ src ^ r) & Fl.AF;
+                break;
+        }
         return f;
     }
 

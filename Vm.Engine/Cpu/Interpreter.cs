@@ -137,11 +137,11 @@ public sealed unsafe partial class X86Cpu
             _linSrc ??= new LinearSource(this);
             _linSrc.Lin = lin;
             if (!Decoder.TryDecode(_linSrc, code32, out var ins)) ins = default;
-            return new Block { Code = [ins], Fn = [(nint)HandlerFor(ins.Op)], Phys = phys, Valid = false };
+            return new Block { Code = [ins], Fn = [(nint)HandlerFor(in ins)], Phys = phys, Valid = false };
         }
         var code = _decodeBuf.ToArray();
         var fn = new nint[code.Length];
-        for (int k = 0; k < code.Length; k++) fn[k] = (nint)HandlerFor(code[k].Op);
+        for (int k = 0; k < code.Length; k++) fn[k] = (nint)HandlerFor(in code[k]);
         block = new Block { Code = code, Fn = fn, Phys = phys, Key = key };
         _blocks[key] = block;
         _fastCache[slot] = block;
@@ -207,7 +207,7 @@ public sealed unsafe partial class X86Cpu
             _instrStart = S.Eip;
             S.Eip += ins.Len;
             InstructionCount++;
-            Execute(in ins);
+            HandlerFor(in ins)(this, in ins);
         }
         catch (CpuFault f)
         {

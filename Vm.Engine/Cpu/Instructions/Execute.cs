@@ -212,155 +212,6 @@ public sealed unsafe partial class X86Cpu
         return r;
     }
 
-    // ---- the dispatch ----
-
-    internal void Execute(in Instr i)
-    {
-        switch (i.Op)
-        {
-            case 0x00: case 0x08: case 0x10: case 0x18: case 0x20: case 0x28: case 0x30: case 0x38: case 0x01: case 0x09: case 0x11: case 0x19: case 0x21: case 0x29: case 0x31: case 0x39: Op_000(i); return;
-            case 0x02: case 0x0A: case 0x12: case 0x1A: case 0x22: case 0x2A: case 0x32: case 0x3A: case 0x03: case 0x0B: case 0x13: case 0x1B: case 0x23: case 0x2B: case 0x33: case 0x3B: Op_002(i); return;
-            case 0x04: case 0x0C: case 0x14: case 0x1C: case 0x24: case 0x2C: case 0x34: case 0x3C: case 0x05: case 0x0D: case 0x15: case 0x1D: case 0x25: case 0x2D: case 0x35: case 0x3D: Op_004(i); return;
-            case 0x06: Op_006(i); return;
-            case 0x0E: Op_00E(i); return;
-            case 0x16: Op_016(i); return;
-            case 0x1E: Op_01E(i); return;
-            case 0x1A0: Op_1A0(i); return;
-            case 0x1A8: Op_1A8(i); return;
-            case 0x07: Op_007(i); return;
-            case 0x17: Op_017(i); return;
-            case 0x1F: Op_01F(i); return;
-            case 0x1A1: Op_1A1(i); return;
-            case 0x1A9: Op_1A9(i); return;
-            case 0x27: Op_027(i); return;
-            case 0x2F: Op_02F(i); return;
-            case 0x37: Op_037(i); return;
-            case 0x3F: Op_03F(i); return;
-            case >= 0x40 and <= 0x47: Op_040(i); return;
-            case >= 0x48 and <= 0x4F: Op_048(i); return;
-            case >= 0x50 and <= 0x57: Op_050(i); return;
-            case >= 0x58 and <= 0x5F: Op_058(i); return;
-            case 0x60: Op_060(i); return;
-            case 0x61: Op_061(i); return;
-            case 0x62: Op_062(i); return;
-            case 0x68: Op_068(i); return;
-            case 0x6A: Op_06A(i); return;
-            case 0x69: case 0x6B: case 0x1AF: Op_069(i); return;
-            case 0x6C: case 0x6D: Op_06C(i); return;
-            case 0x6E: case 0x6F: Op_06E(i); return;
-            case >= 0x70 and <= 0x7F: Op_070(i); return;
-            case >= 0x180 and <= 0x18F: Op_180(i); return;
-            case 0x80: case 0x81: case 0x82: case 0x83: Op_080(i); return;
-            case 0x84: case 0x85: Op_084(i); return;
-            case 0xA8: Op_0A8(i); return;
-            case 0xA9: Op_0A9(i); return;
-            case 0x86: case 0x87: Op_086(i); return;
-            case 0x88: Op_088(i); return;
-            case 0x89: Op_089(i); return;
-            case 0x8A: Op_08A(i); return;
-            case 0x8B: Op_08B(i); return;
-            case 0x8C: Op_08C(i); return;
-            case 0x8D: Op_08D(i); return;
-            case 0x8E: Op_08E(i); return;
-            case 0x8F: Op_08F(i); return;
-            case 0x90: Op_090(i); return;
-            case >= 0x91 and <= 0x97: Op_091(i); return;
-            case 0x98: Op_098(i); return;
-            case 0x99: Op_099(i); return;
-            case 0x9A: Op_09A(i); return;
-            case 0x9B: Op_09B(i); return;
-            case 0x9C: Op_09C(i); return;
-            case 0x9D: Op_09D(i); return;
-            case 0x9E: Op_09E(i); return;
-            case 0x9F: Op_09F(i); return;
-            case 0xA0: Op_0A0(i); return;
-            case 0xA1: Op_0A1(i); return;
-            case 0xA2: Op_0A2(i); return;
-            case 0xA3: Op_0A3(i); return;
-            case 0xA4: case 0xA5: Op_0A4(i); return;
-            case 0xA6: case 0xA7: Op_0A6(i); return;
-            case 0xAA: case 0xAB: Op_0AA(i); return;
-            case 0xAC: case 0xAD: Op_0AC(i); return;
-            case 0xAE: case 0xAF: Op_0AE(i); return;
-            case >= 0xB0 and <= 0xB7: Op_0B0(i); return;
-            case >= 0xB8 and <= 0xBF: Op_0B8(i); return;
-            case 0xC0: case 0xC1: case 0xD0: case 0xD1: case 0xD2: case 0xD3: Op_0C0(i); return;
-            case 0xC2: case 0xC3: Op_0C2(i); return;
-            case 0xC4: case 0xC5: case 0x1B2: case 0x1B4: case 0x1B5: Op_0C4(i); return;
-            case 0xC6: Op_0C6(i); return;
-            case 0xC7: Op_0C7(i); return;
-            case 0xC8: Op_0C8(i); return;
-            case 0xC9: Op_0C9(i); return;
-            case 0xCA: case 0xCB: Op_0CA(i); return;
-            case 0xCC: Op_0CC(i); return;
-            case 0xCD: Op_0CD(i); return;
-            case 0xCE: Op_0CE(i); return;
-            case 0xF1: Op_0F1(i); return;
-            case 0xCF: Op_0CF(i); return;
-            case 0xD4: Op_0D4(i); return;
-            case 0xD5: Op_0D5(i); return;
-            case 0xD6: Op_0D6(i); return;
-            case 0xD7: Op_0D7(i); return;
-            case >= 0xD8 and <= 0xDF: Op_0D8(i); return;
-            case 0xE0: case 0xE1: case 0xE2: Op_0E0(i); return;
-            case 0xE3: Op_0E3(i); return;
-            case 0xE4: Op_0E4(i); return;
-            case 0xE5: Op_0E5(i); return;
-            case 0xE6: Op_0E6(i); return;
-            case 0xE7: Op_0E7(i); return;
-            case 0xEC: Op_0EC(i); return;
-            case 0xED: Op_0ED(i); return;
-            case 0xEE: Op_0EE(i); return;
-            case 0xEF: Op_0EF(i); return;
-            case 0xE8: Op_0E8(i); return;
-            case 0xE9: case 0xEB: Op_0E9(i); return;
-            case 0xEA: Op_0EA(i); return;
-            case 0xF4: Op_0F4(i); return;
-            case 0xF5: Op_0F5(i); return;
-            case 0xF6: case 0xF7: Op_0F6(i); return;
-            case 0xF8: Op_0F8(i); return;
-            case 0xF9: Op_0F9(i); return;
-            case 0xFA: Op_0FA(i); return;
-            case 0xFB: Op_0FB(i); return;
-            case 0xFC: Op_0FC(i); return;
-            case 0xFD: Op_0FD(i); return;
-            case 0xFE: Op_0FE(i); return;
-            case 0xFF: Op_0FF(i); return;
-            case 0x100: Op_100(i); return;
-            case 0x101: Op_101(i); return;
-            case 0x102: case 0x103: Op_102(i); return;
-            case 0x106: Op_106(i); return;
-            case 0x108: case 0x109: Op_108(i); return;
-            case 0x10B: Op_10B(i); return;
-            case >= 0x118 and <= 0x11F: Op_118(i); return;
-            case 0x120: Op_120(i); return;
-            case 0x122: Op_122(i); return;
-            case 0x121: Op_121(i); return;
-            case 0x123: Op_123(i); return;
-            case 0x130: Op_130(i); return;
-            case 0x131: Op_131(i); return;
-            case 0x132: Op_132(i); return;
-            case >= 0x140 and <= 0x14F: Op_140(i); return;
-            case >= 0x190 and <= 0x19F: Op_190(i); return;
-            case 0x1A2: Op_1A2(i); return;
-            case 0x1A3: case 0x1AB: case 0x1B3: case 0x1BB: Op_1A3(i); return;
-            case 0x1BA: Op_1BA(i); return;
-            case 0x1A4: case 0x1A5: case 0x1AC: case 0x1AD: Op_1A4(i); return;
-            case 0x1B0: case 0x1B1: Op_1B0(i); return;
-            case 0x1B6: Op_1B6(i); return;
-            case 0x1B7: Op_1B7(i); return;
-            case 0x1BE: Op_1BE(i); return;
-            case 0x1BF: Op_1BF(i); return;
-            case 0x1BC: case 0x1BD: Op_1BC(i); return;
-            case 0x1C0: case 0x1C1: Op_1C0(i); return;
-            case 0x1C7: Op_1C7(i); return;
-            case >= 0x1C8 and <= 0x1CF: Op_1C8(i); return;
-            default:
-                throw new CpuFault(Vec.UD);
-        }
-    }
-
-
     // ---- dispatch table: one function pointer per opcode-map entry (what blocks store) ----
 
     private static void SUndefined(X86Cpu c, in Instr i) => throw new CpuFault(Vec.UD);
@@ -865,6 +716,24 @@ public sealed unsafe partial class X86Cpu
     }
 
     internal static delegate*<X86Cpu, in Instr, void> HandlerFor(ushort op) => Handlers[op == Decoder.Undefined ? 0x200 : op];
+
+    // Specialized handlers for the most frequent forms (chosen once, at decode time): 32-bit MOV
+    // between registers, and to/from memory addressed as [base+disp32] without an index.
+    private static void SMov89Reg(X86Cpu c, in Instr i) => c.S.R[i.Rm] = c.S.R[i.RegField];
+    private static void SMov8BReg(X86Cpu c, in Instr i) => c.S.R[i.RegField] = c.S.R[i.Rm];
+    private static void SMov89Base(X86Cpu c, in Instr i) => c.Write32(c.S.Seg[i.Seg].Base + c.S.R[i.Base] + (uint)i.Disp, c.S.R[i.RegField]);
+    private static void SMov8BBase(X86Cpu c, in Instr i) => c.S.R[i.RegField] = c.Read32(c.S.Seg[i.Seg].Base + c.S.R[i.Base] + (uint)i.Disp);
+
+    /// <summary>The handler for a decoded instruction: a specialized one when its form has one.</summary>
+    internal static delegate*<X86Cpu, in Instr, void> HandlerFor(in Instr i)
+    {
+        if ((i.Op == 0x89 || i.Op == 0x8B) && !i.O16)
+        {
+            if (!i.IsMem) return i.Op == 0x89 ? &SMov89Reg : &SMov8BReg;
+            if (!i.A16 && i.Base != Instr.NoReg && i.Index == Instr.NoReg) return i.Op == 0x89 ? &SMov89Base : &SMov8BBase;
+        }
+        return HandlerFor(i.Op);
+    }
 
     // ---- one handler per opcode group (small methods keep the JIT's inlining effective) ----
 
