@@ -190,8 +190,7 @@ public sealed unsafe partial class X86Cpu
         }
         else
         {
-            // 16-bit: operate on the 48-bit concatenation dst:src:dst as hardware does for counts > 16.
-            ulong v = left ? ((ulong)dst << 32) | ((ulong)src << 16) | dst : ((ulong)dst << 32) | ((ulong)src << 16) | dst;
+            // 16-bit: operate on the 48-bit concatenation dst:src:dst as P6 does for counts > 16.
             if (left)
             {
                 ulong t = ((ulong)(dst & 0xFFFF) << 32) | ((ulong)(src & 0xFFFF) << 16) | (dst & 0xFFFF);
@@ -204,7 +203,6 @@ public sealed unsafe partial class X86Cpu
                 r = (uint)(t >> count) & 0xFFFF;
                 cf = ((t >> (count - 1)) & 1) != 0;
             }
-            _ = v;
         }
         r &= m;
         bool of = ((r ^ dst) >> (bits - 1) & 1) != 0;
