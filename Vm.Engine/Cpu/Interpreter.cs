@@ -180,7 +180,7 @@ public sealed unsafe partial class X86Cpu
                 }
             }
             if (Halted) return;
-            RunBlock();
+            RunBlocks(end);
         }
     }
 
@@ -215,35 +215,48 @@ public sealed unsafe partial class X86Cpu
         }
     }
 
-    private void RunBlock()
+    /// <summary>
+    /// Runs decoded blocks back to back until the budget is used, or something needs the outer
+    /// loop: an interrupt may have become deliverable, an interrupt shadow, a halt or a stop.
+    /// </summary>
+    private void RunBlocks(ulong end)
     {
         _instrStart = S.Eip; // a fault while fetching the block belongs to this EIP
         int k = 0;
         try
         {
-            Block b = GetBlock();
-            Instr[] code = b.Code;
-            nint[] fn = b.Fn;
-            for (; k < code.Length; k++)
+            while (true)
             {
-                ref readonly Instr ins = ref code[k];
-                _instrStart = S.Eip;
-                S.Eip += ins.Len;
-                ((delegate*<X86Cpu, in Instr, void>)fn[k])(this, in ins);
-                if (StopBlock)
+                Block b = GetBlock();
+                Instr[] code = b.Code;
+                nint[] fn = b.Fn;
+                bool stopped = false;
+                for (k = 0; k < code.Length; k++)
                 {
-                    StopBlock = false;
-                    k++;
-                    break;
+                    ref readonly Instr ins = ref code[k];
+                    _instrStart = S.Eip;
+                    S.Eip += ins.Len;
+                    ((delegate*<X86Cpu, in Instr, void>)fn[k])(this, in ins);
+                    if (StopBlock)
+                    {
+                        StopBlock = false;
+                        stopped = true;
+                        k++;
+                        break;
+                    }
                 }
+                InstructionCount += (ulong)k;
+                k = 0;
+                if (stopped || CheckIrq || _interruptShadow || Halted || InstructionCount >= end || StopReason != null) return;
+                _instrStart = S.Eip;
             }
         }
         catch (CpuFault f)
         {
+            InstructionCount += (ulong)k;
             StopBlock = false;
             HandleFault(f);
         }
-        InstructionCount += (ulong)k;
     }
 
     public int LastFaultVector = -1;
