@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Benchmarks, one case per first argument. Each prints "BENCH name=... ours=... ref=... ratio=..." lines
-# with a reference measured in the same run; none of them gates CI.
+# Benchmarks, one case per first argument, each in its own folder. Each prints, besides progress,
+# "BENCH name=... ours=... ref=... refname=... ratio=... unit=..." lines with the reference measured
+# in the same run. None of them gates CI.
 set -euo pipefail
 cd "$(dirname "$0")"
 case "${1:-}" in
+    engine) shift; exec ./engine/run.sh engine "$@" ;;
     disk) shift; exec ./disk/run.sh "$@" ;;
-    *) echo "usage: bench/run.sh CASE   (cases: disk)" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh CASE   (cases: engine, disk)" >&2; exit 2 ;;
 esac

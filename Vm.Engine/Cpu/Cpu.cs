@@ -161,17 +161,41 @@ public sealed unsafe partial class X86Cpu : IDisposable
         _ => ((_lazyDst ^ _lazySrc ^ _lazyRes) & 0x10) != 0,
     };
 
-    /// <summary>EFLAGS with the arithmetic flags materialized.</summary>
+    /// <summary>EFLAGS with the arithmetic flags materialized (one pass over the lazy state).</summary>
     public uint GetEflags()
     {
-        if (_lazyOp == LazyOp.None) return S.Eflags;
+        LazyOp op = _lazyOp;
+        if (op == LazyOp.None) return S.Eflags;
+        int sz = _lazySz;
+        int sh = SizeBits[sz] - 1;
+        uint d = _lazyDst, src = _lazySrc, r = _lazyRes & SizeMask[sz];
         uint f = S.Eflags & ~Fl.Arith;
-        if (GetCF()) f |= Fl.CF;
-        if (GetPF()) f |= Fl.PF;
-        if (GetAF()) f |= Fl.AF;
-        if (GetZF()) f |= Fl.ZF;
-        if (GetSF()) f |= Fl.SF;
-        if (GetOF()) f |= Fl.OF;
+        if (r == 0) f |= Fl.ZF;
+        f |= ((r >> sh) & 1) * Fl.SF;
+        f |= (uint)Parity[r & 0xFF] * Fl.PF;
+        switch (op)
+        {
+            case LazyOp.Add:
+                f |= (((d & src) | ((d | src) & ~r)) >> sh) & 1;
+                f |= ((((d ^ r) & (src ^ r)) >> sh) & 1) * Fl.OF;
+                f |= (d ^ src ^ r) & Fl.AF;
+                break;
+            case LazyOp.Sub:
+                f |= (((~d & src) | ((~d | src) & r)) >> sh) & 1;
+                f |= ((((d ^ src) & (d ^ r)) >> sh) & 1) * Fl.OF;
+                f |= (d ^ src ^ r) & Fl.AF;
+                break;
+            case LazyOp.Inc:
+                f |= _lazyCf ? Fl.CF : 0;
+                f |= ((((d ^ r) & (src ^ r)) >> sh) & 1) * Fl.OF;
+                f |= (d ^ src ^ r) & Fl.AF;
+                break;
+            case LazyOp.Dec:
+                f |= _lazyCf ? Fl.CF : 0;
+                f |= ((((d ^ src) & (d ^ r)) >> sh) & 1) * Fl.OF;
+                f |= (d ^ src ^ r) & Fl.AF;
+                break;
+        }
         return f;
     }
 
@@ -188,7 +212,8 @@ public sealed unsafe partial class X86Cpu : IDisposable
     /// <summary>Sets the arithmetic flags from a result (SF, ZF, PF) plus given CF/OF/AF.</summary>
     internal void SetFlagsResult(uint res, int sz, bool cf, bool of, bool af = false)
     {
-        MaterializeFlags();
+        // Every arithmetic flag is rewritten, so the lazy state needs no materializing.
+        _lazyOp = LazyOp.None;
         uint f = S.Eflags & ~Fl.Arith;
         res &= SizeMask[sz];
         if (cf) f |= Fl.CF;
@@ -226,6 +251,7 @@ public sealed unsafe partial class X86Cpu : IDisposable
     /// <summary>Writes EFLAGS as POPF/IRET do, honouring which bits the current privilege may change.</summary>
     internal void WriteEflags(uint v, uint changeMask)
     {
+        CheckIrq = true;
         MaterializeFlags();
         const uint always = Fl.Arith | Fl.TF | Fl.DF | Fl.NT | Fl.AC | Fl.ID | Fl.RF;
         uint mask = changeMask & (always | Fl.IF | Fl.IOPL | Fl.VM);
@@ -257,6 +283,7 @@ public sealed unsafe partial class X86Cpu : IDisposable
 
     public void FlushTlb()
     {
+        TlbGeneration++;
         if (_tlbOverflow)
         {
             new Span<uint>(_tlb, 4 << 20).Fill(TlbInvalid);
@@ -276,6 +303,7 @@ public sealed unsafe partial class X86Cpu : IDisposable
 
     internal void InvalidatePage(uint lin)
     {
+        TlbGeneration++;
         uint v = lin >> 12;
         _tlb[v] = TlbInvalid; _tlb[v + (1 << 20)] = TlbInvalid;
         _tlb[v + (2 << 20)] = TlbInvalid; _tlb[v + (3 << 20)] = TlbInvalid;
@@ -504,12 +532,14 @@ public sealed unsafe partial class X86Cpu : IDisposable
 
     internal uint PortIn(ushort port, int sz)
     {
+        CheckIrq = true;
         CheckIoPrivilege();
         return _io.In(port, 1 << sz);
     }
 
     internal void PortOut(ushort port, int sz, uint v)
     {
+        CheckIrq = true;
         CheckIoPrivilege();
         _io.Out(port, v, 1 << sz);
         StopBlock = true;

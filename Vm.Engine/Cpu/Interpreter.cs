@@ -8,6 +8,8 @@ namespace Vm.Engine.Cpu;
 internal sealed class Block
 {
     public required Instr[] Code;
+    /// <summary>The handler of each instruction (function pointers into the dispatch table).</summary>
+    public required nint[] Fn;
     public uint Phys;
     public ulong Key;
     public bool Valid = true;
@@ -22,6 +24,13 @@ public sealed unsafe partial class X86Cpu
     // Direct-mapped front cache over _blocks (a dictionary lookup per block was measurable).
     private const int FastCacheSize = 1 << 14;
     private readonly Block?[] _fastCache = new Block?[FastCacheSize];
+    // A second front cache keyed by linear EIP (plus CPL and code size), valid for one TLB
+    // generation: a hit skips the address translation too.
+    private struct LinEntry { public uint Lin; public uint Mode; public uint Gen; public Block? Block; }
+    private readonly LinEntry[] _linCache = new LinEntry[FastCacheSize];
+    internal uint TlbGeneration = 1;
+    /// <summary>Set when an interrupt could have become deliverable (port I/O, EFLAGS writes, new slice).</summary>
+    internal bool CheckIrq = true;
     public long CodeInvalidations;
     public Func<ulong>? TscSource { get; set; }
     public long BlocksDecoded;
@@ -78,6 +87,16 @@ public sealed unsafe partial class X86Cpu
     private Block GetBlock()
     {
         uint lin = S.Seg[Reg.Cs].Base + S.Eip;
+        uint mode = (uint)S.Cpl | (S.Seg[Reg.Cs].Big ? 4u : 0);
+        ref LinEntry le = ref _linCache[(int)((lin ^ (lin >> 13)) & (FastCacheSize - 1))];
+        if (le.Lin == lin && le.Mode == mode && le.Gen == TlbGeneration && le.Block != null && le.Block.Valid) return le.Block;
+        Block b = GetBlockSlow(lin);
+        if (b.Valid) { le.Lin = lin; le.Mode = mode; le.Gen = TlbGeneration; le.Block = b; }
+        return b;
+    }
+
+    private Block GetBlockSlow(uint lin)
+    {
         uint e = _tlbRead[lin >> 12];
         uint phys = (e & 0xFFF) == 0 ? e | (lin & 0xFFF) : Translate(lin, false, UserAccess);
         bool code32 = S.Seg[Reg.Cs].Big;
@@ -118,9 +137,12 @@ public sealed unsafe partial class X86Cpu
             _linSrc ??= new LinearSource(this);
             _linSrc.Lin = lin;
             if (!Decoder.TryDecode(_linSrc, code32, out var ins)) ins = default;
-            return new Block { Code = [ins], Phys = phys, Valid = false };
+            return new Block { Code = [ins], Fn = [(nint)HandlerFor(in ins)], Phys = phys, Valid = false };
         }
-        block = new Block { Code = _decodeBuf.ToArray(), Phys = phys, Key = key };
+        var code = _decodeBuf.ToArray();
+        var fn = new nint[code.Length];
+        for (int k = 0; k < code.Length; k++) fn[k] = (nint)HandlerFor(in code[k]);
+        block = new Block { Code = code, Fn = fn, Phys = phys, Key = key };
         _blocks[key] = block;
         _fastCache[slot] = block;
         uint page = phys >> 12;
@@ -134,16 +156,19 @@ public sealed unsafe partial class X86Cpu
     public void Run(long budget)
     {
         ulong end = InstructionCount + (ulong)budget;
+        CheckIrq = true;
         while (InstructionCount < end && StopReason == null)
         {
             if (_interruptShadow)
             {
                 _interruptShadow = false;
+                CheckIrq = true;
             }
-            else if ((S.Eflags & Fl.IF) != 0 && Pic != null && Pic.HasInterrupt)
+            else if (CheckIrq && IrqDeliverable())
             {
+                CheckIrq = true;
                 Halted = false;
-                int vector = Pic.Acknowledge();
+                int vector = Pic!.Acknowledge();
                 _instrStart = S.Eip;
                 try
                 {
@@ -155,8 +180,19 @@ public sealed unsafe partial class X86Cpu
                 }
             }
             if (Halted) return;
-            RunBlock();
+            RunBlocks(end);
         }
+    }
+
+    /// <summary>
+    /// Whether an external interrupt can be taken now. The answer can only change when the
+    /// machine ticks devices (between Run calls), after port I/O, or when EFLAGS.IF is set,
+    /// so the interpreter asks only then (CheckIrq), not before every block.
+    /// </summary>
+    private bool IrqDeliverable()
+    {
+        CheckIrq = false;
+        return (S.Eflags & Fl.IF) != 0 && Pic != null && Pic.HasInterrupt;
     }
 
     /// <summary>Runs exactly one instruction (for tests and debugging).</summary>
@@ -171,7 +207,7 @@ public sealed unsafe partial class X86Cpu
             _instrStart = S.Eip;
             S.Eip += ins.Len;
             InstructionCount++;
-            Execute(in ins);
+            HandlerFor(in ins)(this, in ins);
         }
         catch (CpuFault f)
         {
@@ -179,29 +215,45 @@ public sealed unsafe partial class X86Cpu
         }
     }
 
-    private void RunBlock()
+    /// <summary>
+    /// Runs decoded blocks back to back until the budget is used, or something needs the outer
+    /// loop: an interrupt may have become deliverable, an interrupt shadow, a halt or a stop.
+    /// </summary>
+    private void RunBlocks(ulong end)
     {
         _instrStart = S.Eip; // a fault while fetching the block belongs to this EIP
+        int k = 0;
         try
         {
-            Block b = GetBlock();
-            Instr[] code = b.Code;
-            for (int k = 0; k < code.Length; k++)
+            while (true)
             {
-                ref readonly Instr ins = ref code[k];
-                _instrStart = S.Eip;
-                S.Eip += ins.Len;
-                InstructionCount++;
-                Execute(in ins);
-                if (StopBlock)
+                Block b = GetBlock();
+                Instr[] code = b.Code;
+                nint[] fn = b.Fn;
+                bool stopped = false;
+                for (k = 0; k < code.Length; k++)
                 {
-                    StopBlock = false;
-                    break;
+                    ref readonly Instr ins = ref code[k];
+                    _instrStart = S.Eip;
+                    S.Eip += ins.Len;
+                    ((delegate*<X86Cpu, in Instr, void>)fn[k])(this, in ins);
+                    if (StopBlock)
+                    {
+                        StopBlock = false;
+                        stopped = true;
+                        k++;
+                        break;
+                    }
                 }
+                InstructionCount += (ulong)k;
+                k = 0;
+                if (stopped || CheckIrq || _interruptShadow || Halted || InstructionCount >= end || StopReason != null) return;
+                _instrStart = S.Eip;
             }
         }
         catch (CpuFault f)
         {
+            InstructionCount += (ulong)k;
             StopBlock = false;
             HandleFault(f);
         }

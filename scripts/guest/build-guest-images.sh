@@ -4,15 +4,37 @@
 #   initrd.gz - a BusyBox initramfs whose /init prints WEBVM-SHELL-READY and starts a shell on ttyS0
 # Idempotent; everything is cached under ${WEBVM_CACHE:-$HOME/.cache/webvm}/guest (never in the repo).
 # Needs root for apt-get (dpkg --add-architecture i386, apt-get update).
+#   --verify-qemu   afterwards boot the images in qemu-system-i386 (-cpu pentium3) and check
+#                   that the shell marker appears (apt-get install qemu-system-x86).
 set -euo pipefail
+VERIFY=0
+[[ "${1:-}" == "--verify-qemu" ]] && VERIFY=1
 
 CACHE="${WEBVM_CACHE:-$HOME/.cache/webvm}/guest"
 mkdir -p "$CACHE/debs"
 log() { echo "[guest] $*" >&2; }
 
+verify_qemu() {
+  log "verifying with qemu-system-i386 -cpu pentium3 (TCG)"
+  local logf="$CACHE/qemu-verify.log" pid ok=0
+  qemu-system-i386 -cpu pentium3 -m 256M -display none -serial "file:$logf" -no-reboot \
+    -kernel "$CACHE/bzImage" -initrd "$CACHE/initrd.gz" \
+    -append "console=ttyS0 quiet cryptomgr.notests noisapnp" </dev/null >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 1 240); do
+    if grep -qa WEBVM-SHELL-READY "$logf" 2>/dev/null; then ok=1; break; fi
+    sleep 0.5
+  done
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  [[ $ok == 1 ]] || { log "ERROR: qemu did not reach the shell marker (see $logf)"; exit 1; }
+  log "qemu reached WEBVM-SHELL-READY"
+}
+
 if [[ -f "$CACHE/bzImage" && -f "$CACHE/initrd.gz" && -f "$CACHE/.version" \
       && "$(cat "$CACHE/.version")" == "3" ]]; then
   log "cached images are up to date"
+  [[ $VERIFY == 1 ]] && verify_qemu
   echo "kernel: $CACHE/bzImage"
   echo "initrd: $CACHE/initrd.gz"
   exit 0
@@ -91,5 +113,6 @@ cp "$WORK/busybox/bin/busybox" "$CACHE/busybox"
 rm -rf "$WORK"
 echo 3 > "$CACHE/.version"
 log "done"
+[[ $VERIFY == 1 ]] && verify_qemu
 echo "kernel: $CACHE/bzImage"
 echo "initrd: $CACHE/initrd.gz"

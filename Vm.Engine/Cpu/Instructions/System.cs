@@ -38,14 +38,21 @@ public sealed unsafe partial class X86Cpu
 
     internal ulong Tsc() => (TscSource?.Invoke() ?? InstructionCount) + S.TscOffset;
 
+    /// <summary>
+    /// MSRs that exist on this CPU: the TSC, the platform id and microcode revision (Linux reads
+    /// both without a fault handler on family 6), and the SYSENTER registers. Everything else
+    /// raises #GP, so the kernel's probes (rdmsr_safe) see that e.g. no PMU counters exist.
+    /// </summary>
+    private static bool MsrExists(uint msr) => msr is 0x10 or 0x17 or 0x8B or 0x174 or 0x175 or 0x176;
+
     private ulong ReadMsr(uint msr) => msr switch
     {
         0x10 => Tsc(),
         0x174 => S.SysenterCs,
         0x175 => S.SysenterEsp,
         0x176 => S.SysenterEip,
-        // Other MSRs behave as plain storage reading 0: Linux probes several on family 6.
-        _ => _msrs.TryGetValue(msr, out var v) ? v : 0,
+        _ when MsrExists(msr) => _msrs.TryGetValue(msr, out var v) ? v : 0,
+        _ => throw new CpuFault(Vec.GP, 0),
     };
 
     private void WriteMsr(uint msr, ulong v)
@@ -56,7 +63,11 @@ public sealed unsafe partial class X86Cpu
             case 0x174: S.SysenterCs = (uint)v; break;
             case 0x175: S.SysenterEsp = (uint)v; break;
             case 0x176: S.SysenterEip = (uint)v; break;
-            default: _msrs[msr] = v; break;
+            case 0x8B: break; // writing 0 before CPUID is how the microcode revision is read
+            default:
+                if (!MsrExists(msr)) throw new CpuFault(Vec.GP, 0);
+                _msrs[msr] = v;
+                break;
         }
     }
 

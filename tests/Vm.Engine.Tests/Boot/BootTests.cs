@@ -53,5 +53,19 @@ public class BootTests
         int kb = int.Parse(mem.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(kb, 100_000, 131_072);
         Assert.Equal("3628800", g.Run("echo $((10*9*8*7*6*5*4*3*2))").Trim());
+
+        // The guest's reboot goes through the i8042 reset line and stops the machine.
+        g.Send("reboot -f");
+        Assert.Equal(MachineExit.Reset, g.WaitForExit(TimeSpan.FromMinutes(2)));
+    }
+
+    [Fact]
+    public void Boot_HaltFromGuest_PowersOff()
+    {
+        using var g = new GuestSession("console=ttyS0 quiet cryptomgr.notests noisapnp", 64u << 20);
+        g.WaitFor(GuestSession.Marker, BootTimeout);
+        g.WaitFor("# ", TimeSpan.FromSeconds(60));
+        g.Send("halt -f");
+        Assert.Equal(MachineExit.PoweredOff, g.WaitForExit(TimeSpan.FromMinutes(2)));
     }
 }

@@ -56,18 +56,33 @@ public sealed class GuestSession : IDisposable
         return o.Length > 3000 ? o[^3000..] : o;
     }
 
-    /// <summary>Runs a shell command and returns what it printed (without the echoed command line).</summary>
+    /// <summary>Runs a shell command and returns what it printed.</summary>
+    /// <remarks>
+    /// The output is delimited by markers the shell computes ($((n+0))), so the echoed command
+    /// line (which shows the expression, not the number) never counts as output.
+    /// </remarks>
     public string Run(string command, TimeSpan? timeout = null)
     {
         int n = Interlocked.Increment(ref _commands) + 1000;
         int start = OutputLength;
-        // The echoed input shows the marker as $((...)); only the output has the number itself.
-        _machine.SendInput(Encoding.ASCII.GetBytes($"{command}; echo :DONE$(({n}+0)):\n"));
-        int end = WaitFor($":DONE{n}:", timeout ?? TimeSpan.FromSeconds(120), start);
+        _machine.SendInput(Encoding.ASCII.GetBytes($"echo :BEGIN$(({n}+0)):; {command}; echo :DONE$(({n}+0)):\n"));
+        string begin = $":BEGIN{n}:\n";
+        int b = WaitFor(begin.Replace("\n", "", StringComparison.Ordinal), timeout ?? TimeSpan.FromSeconds(120), start);
+        int end = WaitFor($":DONE{n}:", timeout ?? TimeSpan.FromSeconds(120), b);
         string o = Output;
-        int lineEnd = o.IndexOf('\n', start);
-        string result = lineEnd >= 0 && lineEnd < end ? o[(lineEnd + 1)..end] : o[start..end];
+        int from = o.IndexOf('\n', b);
+        string result = from >= 0 && from < end ? o[(from + 1)..end] : "";
         return result.Replace("\r", "", StringComparison.Ordinal);
+    }
+
+    /// <summary>Types a line without waiting for anything.</summary>
+    public void Send(string line) => _machine.SendInput(Encoding.ASCII.GetBytes(line + "\n"));
+
+    /// <summary>Waits until the machine stops by itself (power off, reset).</summary>
+    public MachineExit WaitForExit(TimeSpan timeout)
+    {
+        if (!_thread.Join(timeout)) Assert.Fail($"Guest did not stop within {timeout.TotalSeconds:F0} s. Output:\n{Tail()}");
+        return Exit;
     }
 
     public void Dispose()

@@ -1,0 +1,58 @@
+using Vm.Engine.Cpu;
+using Vm.Engine.Cpu.State;
+using Vm.Engine.Devices;
+using Vm.Engine.Memory;
+
+namespace Vm.Engine.Tests.Cpu;
+
+/// <summary>Runs instruction bytes on the engine in flat 32-bit protected mode at CPL 3, paging off.</summary>
+public sealed class EngineRunner : IDisposable
+{
+    public const uint DataAddr = 0x00800000, CodeAddr = 0x00900000;
+    public const int MemSize = 512;
+    private readonly PhysicalMemory _mem = new(16u << 20);
+    private readonly X86Cpu _cpu;
+
+    public EngineRunner()
+    {
+        _cpu = new X86Cpu(_mem, new IoBus());
+    }
+
+    public X86Cpu Cpu => _cpu;
+
+    /// <summary>Result: vector (-1 when none), registers (eax..edi), eflags, memory.</summary>
+    public (int Vector, uint[] Regs, uint Eflags, byte[] Mem) Run(byte[] code, uint[] regs, uint eflags, byte[] mem)
+    {
+        _cpu.Reset();
+        _cpu.FlushCodeCache();
+        ref var s = ref _cpu.S;
+        s.Cr0 = 0x11;
+        _cpu.LoadSegFromDescriptor(Reg.Cs, 0x23, 0x0000FFFF, 0x00CFFA00);
+        foreach (int seg in new[] { Reg.Ds, Reg.Es, Reg.Ss, Reg.Fs, Reg.Gs })
+            _cpu.LoadSegFromDescriptor(seg, 0x2B, 0x0000FFFF, 0x00CFF200);
+        _cpu.SetCpl(3);
+        s.IdtBase = 0; s.IdtLimit = 0; // any exception escalates to a stop; the first vector is recorded
+        _mem.Load(CodeAddr, code);
+        _mem.Load(DataAddr, mem);
+        for (int r = 0; r < 8; r++) s.R[r] = regs[r];
+        s.Eflags = eflags | 2;
+        s.Eip = CodeAddr;
+        _cpu.LastFaultVector = -1;
+        _cpu.StopReason = null;
+        uint end = CodeAddr + (uint)code.Length;
+        for (int steps = 0; steps < 10000 && s.Eip != end; steps++)
+        {
+            _cpu.Step();
+            if (_cpu.LastFaultVector >= 0) break;
+        }
+        var outRegs = new uint[8];
+        for (int r = 0; r < 8; r++) outRegs[r] = s.R[r];
+        return (_cpu.LastFaultVector, outRegs, _cpu.GetEflags(), _mem.Span(DataAddr, MemSize).ToArray());
+    }
+
+    public void Dispose()
+    {
+        _cpu.Dispose();
+        _mem.Dispose();
+    }
+}
