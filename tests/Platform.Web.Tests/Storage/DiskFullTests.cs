@@ -21,11 +21,20 @@ public sealed class FullDiskPortal : PortalFactory
 
     public string FilesFolder { get; }
 
+    private bool _mounted = true;
+
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
-            Run("umount", FilesFolder);
+        // The portal stops first (it holds files there); the fixture may be disposed more than once
+        // (DisposeAsync, then Dispose), so the disk is unmounted once. Lazily: a file handle the
+        // stopping host still holds must not fail the cleanup.
         base.Dispose(disposing);
+        if (disposing && _mounted)
+        {
+            _mounted = false;
+            Run("umount", "-l", FilesFolder);
+            try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+        }
     }
 
     private static void Run(string command, params string[] arguments)
