@@ -10,7 +10,7 @@ public static class DataExtensions
 {
     public static WebApplicationBuilder AddPlatformData(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new();
+        var options = PlatformOptions.From(builder.Configuration);
         var dataDirectory = options.ResolveDataDirectory(builder.Environment.ContentRootPath);
         Directory.CreateDirectory(dataDirectory);
         var connectionString = builder.Configuration.GetConnectionString("Platform");

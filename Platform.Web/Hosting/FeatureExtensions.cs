@@ -27,7 +27,7 @@ public static class FeatureExtensions
         services.Configure<TenancyOptions>(configuration.GetSection(TenancyOptions.Section));
         services.Configure<SubmissionOptions>(configuration.GetSection(SubmissionOptions.Section));
 
-        var dataDirectory = (configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new()).ResolveDataDirectory(builder.Environment.ContentRootPath);
+        var dataDirectory = PlatformOptions.From(configuration).ResolveDataDirectory(builder.Environment.ContentRootPath);
         services.AddSingleton<IFileStore>(new LocalFileStore(Path.Combine(dataDirectory, "files")));
         services.AddSingleton(new UploadStaging(Path.Combine(dataDirectory, "staging")));
         services.AddSingleton(TimeProvider.System);
@@ -64,7 +64,7 @@ public static class FeatureExtensions
             // size), plus the message's framing.
             hub.MaximumReceiveMessageSize = SubmissionUploads.MaxChunkBytes / 3 * 4 + 64 * 1024;
         });
-        var platform = configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new();
+        var platform = PlatformOptions.From(configuration);
         if (platform.Redis.Length > 0)
         {
             // Several instances: a grader connected to one hears of work submitted to another.

@@ -10,7 +10,7 @@ public static class JobsExtensions
 {
     public static WebApplicationBuilder AddPlatformJobs(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new();
+        var options = PlatformOptions.From(builder.Configuration);
         var connectionString = builder.Configuration.GetConnectionString("Platform");
         builder.Services.AddHangfire(hangfire =>
         {

@@ -26,7 +26,7 @@ public static class OpenIdExtensions
     public static WebApplicationBuilder AddPlatformOpenId(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(OpenIdOptions.Section).Get<OpenIdOptions>() ?? new();
-        var dataDirectory = (builder.Configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new())
+        var dataDirectory = PlatformOptions.From(builder.Configuration)
             .ResolveDataDirectory(builder.Environment.ContentRootPath);
         builder.Services.Configure<OpenIdOptions>(builder.Configuration.GetSection(OpenIdOptions.Section));
         builder.Services.AddOpenIddict()

@@ -18,6 +18,10 @@ public sealed class PlatformOptions
 
     public bool UsesPostgres => Database.Equals("postgres", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The options as configured, for composition code that runs before the container exists.</summary>
+    public static PlatformOptions From(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<PlatformOptions>() ?? new();
+
     public string ResolveDataDirectory(string contentRoot) =>
         Path.IsPathRooted(DataDirectory) ? DataDirectory : Path.Combine(contentRoot, DataDirectory);
 }

@@ -137,10 +137,11 @@ public sealed class SubmissionService(
         }
     }
 
-    private static Task<Submission?> FindAsync(PlatformDbContext db, Guid assignmentId, Guid studentId, string clientId, CancellationToken cancellationToken) =>
+    /// <summary>The submission a client id already landed, if any: how every channel answers a retry.</summary>
+    internal static Task<Submission?> FindAsync(PlatformDbContext db, Guid assignmentId, Guid studentId, string clientId, CancellationToken cancellationToken) =>
         db.Submissions.Include(s => s.Files).AsNoTracking()
             .SingleOrDefaultAsync(s => s.AssignmentId == assignmentId && s.StudentId == studentId && s.ClientSubmissionId == clientId, cancellationToken);
 
-    private static SubmissionReceipt Receipt(Submission s, bool wasDuplicate) =>
+    internal static SubmissionReceipt Receipt(Submission s, bool wasDuplicate) =>
         new(s.Id, s.Version, s.IsLate, wasDuplicate, s.Files.Count, s.TotalBytes);
 }

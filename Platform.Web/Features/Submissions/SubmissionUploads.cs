@@ -38,10 +38,9 @@ public sealed class SubmissionUploads(
             ?? throw new NotFoundException("There is no such assignment.");
         await access.RequireAsync(assignment.CourseId, CourseOperations.Submit);
 
-        var done = await db.Submissions.Include(s => s.Files).AsNoTracking()
-            .SingleOrDefaultAsync(s => s.AssignmentId == assignmentId && s.StudentId == studentId && s.ClientSubmissionId == clientSubmissionId, cancellationToken);
+        var done = await SubmissionService.FindAsync(db, assignmentId, studentId, clientSubmissionId, cancellationToken);
         if (done is not null)
-            return new UploadState(Guid.Empty, done.Files.Select(f => f.Size).ToList(), new SubmissionReceipt(done.Id, done.Version, done.IsLate, true, done.Files.Count, done.TotalBytes));
+            return new UploadState(Guid.Empty, done.Files.Select(f => f.Size).ToList(), SubmissionService.Receipt(done, wasDuplicate: true));
 
         SubmissionService.EnsureAccepting(assignment, studentId, clock.GetUtcNow());
         ValidateManifest(files);
@@ -86,10 +85,9 @@ public sealed class SubmissionUploads(
         // A repeated Complete (its first answer lost with the connection) gets the first receipt.
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            var done = await db.Submissions.Include(s => s.Files).AsNoTracking().SingleOrDefaultAsync(
-                s => s.AssignmentId == pending.AssignmentId && s.StudentId == pending.StudentId && s.ClientSubmissionId == pending.ClientSubmissionId, cancellationToken);
+            var done = await SubmissionService.FindAsync(db, pending.AssignmentId, pending.StudentId, pending.ClientSubmissionId, cancellationToken);
             if (done is not null)
-                return new SubmissionReceipt(done.Id, done.Version, done.IsLate, true, done.Files.Count, done.TotalBytes);
+                return SubmissionService.Receipt(done, wasDuplicate: true);
         }
         for (var i = 0; i < pending.Files.Count; i++)
         {
