@@ -12,6 +12,18 @@ public sealed class LabImageOptions
     public string StoreDirectory { get; set; } = "images";
     /// <summary>The Debian mirror recipe builds download from.</summary>
     public string Mirror { get; set; } = "http://deb.debian.org/debian";
+    /// <summary>The guest kernel and initramfs folder; empty means $WEBVM_CACHE/guest, else ~/.cache/webvm/guest.</summary>
+    public string GuestDirectory { get; set; } = "";
+
+    public string ResolveGuestDirectory()
+    {
+        if (!string.IsNullOrEmpty(GuestDirectory))
+            return GuestDirectory;
+        var cache = Environment.GetEnvironmentVariable("WEBVM_CACHE");
+        if (string.IsNullOrEmpty(cache))
+            cache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "webvm");
+        return Path.Combine(cache, "guest");
+    }
 }
 
 public static class LabImageServices
@@ -24,6 +36,7 @@ public static class LabImageServices
         services.AddSingleton(_ => new ImageStore(storeRoot));
         services.AddSingleton<IProcessRunner, SystemProcessRunner>();
         services.AddScoped<LabImageBuilds>();
+        services.AddSingleton<LabMachines>();
         services.AddScoped<Jobs.IPlatformJob, BuildLabImageJob>();
         return services;
     }
