@@ -60,7 +60,7 @@ public sealed class ConsolePort
         }
     }
 
-    /// <summary>Queues bytes for the guest to read from the port.</summary>
+    /// <summary>Queues bytes for the guest to read from the port (a named port delivers them once a guest program opens it).</summary>
     public void Send(ReadOnlySpan<byte> data)
     {
         if (data.IsEmpty) return;

@@ -181,7 +181,9 @@ public sealed class VirtioConsole : VirtioPciDevice
         foreach (var p in _ports)
         {
             var rq = Queues[RxQueue(p.Id)];
-            if (!rq.Ready) continue;
+            // Linux discards what reaches a closed port (virtio_console.c, in_intr): hold bytes
+            // for a named port until a guest program opens it. The console port is always open.
+            if (!rq.Ready || !(p.IsConsole || p.GuestOpen)) continue;
             bool used = false;
             while (p.PendingToGuest > 0 && rq.HasAvailable)
             {
