@@ -11,6 +11,8 @@ internal sealed class DiskOptions
     public string? Chunks;
     public string? Overlay;
     public string? ChunkCache;
+    /// <summary>"N" chunks ahead of sequential reads (default 4), or "always:N" to read ahead of every miss.</summary>
+    public string? ReadAhead;
 
     public RemoteImageSource? Remote { get; private set; }
     public CopyOnWriteSource? CopyOnWrite { get; private set; }
@@ -42,7 +44,17 @@ internal sealed class DiskOptions
                     : new StoreChunkFetcher(new FileChunkStore(folder));
             }
             IChunkCache? cache = ChunkCache != null ? new FileChunkCache(ChunkCache) : null;
-            bottom = Remote = new RemoteImageSource(manifest, fetcher, cache);
+            var options = new RemoteImageOptions();
+            if (ReadAhead != null)
+            {
+                bool always = ReadAhead.StartsWith("always:", StringComparison.Ordinal);
+                options = options with
+                {
+                    ReadAhead = int.Parse(always ? ReadAhead[7..] : ReadAhead, System.Globalization.CultureInfo.InvariantCulture),
+                    ReadAheadWhenSequentialOnly = !always,
+                };
+            }
+            bottom = Remote = new RemoteImageSource(manifest, fetcher, cache, options);
             if (Overlay == null)
                 Console.Error.WriteLine("Vm.Cli: no --overlay: writes to the image are kept in memory and lost at exit.");
         }

@@ -9,7 +9,7 @@ return Cli.Run(args);
 internal static class Cli
 {
     private const string Usage = "usage: Vm.Cli --kernel FILE [--initrd FILE] [--append \"CMDLINE\"] [--memory 256M] [--disk FILE] [--timeout SECONDS]\n" +
-        "  disk: --disk RAW-IMAGE | MANIFEST.json | http://.../manifest.json  [--overlay FILE] [--chunks DIR|URL] [--chunk-cache DIR]\n" +
+        "  disk: --disk RAW-IMAGE | MANIFEST.json | http://.../manifest.json  [--overlay FILE] [--chunks DIR|URL] [--chunk-cache DIR] [--read-ahead N|always:N]\n" +
         "  --until TEXT   stop (exit 0) when the console prints TEXT";
 
     public static int Run(string[] args)
@@ -34,6 +34,7 @@ internal static class Cli
                     case "--overlay": disk.Overlay = Next(); break;
                     case "--chunks": disk.Chunks = Next(); break;
                     case "--chunk-cache": disk.ChunkCache = Next(); break;
+                    case "--read-ahead": disk.ReadAhead = Next(); break;
                     case "--until": until = Next(); break;
                     case "--timeout": timeout = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "-h": case "--help": Console.WriteLine(Usage); return 0;
