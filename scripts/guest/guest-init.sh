@@ -13,6 +13,17 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null || mdev -s
 mount -t tmpfs tmpfs /tmp
 load() { while read -r m; do insmod "/lib/modules/$m.ko" || echo "webvm-init: cannot load $m" >&2; done < "/lib/modules/$1.order"; }
 load virtio
+# What udev does on a full system: /dev/virtio-ports/NAME -> ../vportXpY for each named port (the
+# guest's submit command opens /dev/virtio-ports/org.webvm.submit). Names arrive from the device
+# shortly after the driver binds.
+if [ -d /sys/class/virtio-ports ]; then
+  n=0
+  while [ -z "$(cat /sys/class/virtio-ports/*/name 2>/dev/null)" ] && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done
+  mkdir -p /dev/virtio-ports
+  for f in /sys/class/virtio-ports/*/name; do
+    [ -s "$f" ] && ln -sf "../$(basename "$(dirname "$f")")" "/dev/virtio-ports/$(cat "$f")"
+  done
+fi
 
 root=""
 rootflags=""

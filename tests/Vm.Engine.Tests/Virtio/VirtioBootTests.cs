@@ -42,6 +42,7 @@ public sealed class VirtioBootTests
         Assert.Matches(@"(?m)^\s*9:\s+\d+\s+XT-PIC\s+virtio", interrupts);
         Assert.Matches(@"(?m)^\s*10:\s+\d+\s+XT-PIC\s+virtio", interrupts);
         Assert.Equal("org.webvm.submit", g.Run("cat /sys/class/virtio-ports/vport0p1/name").Trim());
+        Assert.Equal("../vport0p1", g.Run("readlink /dev/virtio-ports/org.webvm.submit").Trim());
 
         // hvc0, guest → host and host → guest.
         g.Run("echo guest-to-hvc0 > /dev/hvc0");
@@ -52,7 +53,7 @@ public sealed class VirtioBootTests
         Assert.Equal("got:host-to-hvc0", g.Run("for i in $(seq 1 100); do [ -s /tmp/hvc ] && break; sleep 0.2; done; cat /tmp/hvc").Trim());
 
         // The named port: bytes both ways, and the host hears the guest open and close it.
-        g.Run("printf submit-bytes > /dev/vport0p1");
+        g.Run("printf submit-bytes > /dev/virtio-ports/org.webvm.submit");
         WaitUntil(() => { lock (fromSubmit) return fromSubmit.ToString() == "submit-bytes"; }, "the named port's bytes at the host");
         WaitUntil(() => { lock (submitOpen) return submitOpen.SequenceEqual([true, false]); }, "open then close of the named port");
         submit.Send("reply\n"u8);
