@@ -29,7 +29,7 @@ public enum MachineExit { Running, PoweredOff, Reset, TimedOut, Cancelled }
 
 /// <summary>
 /// A PC-class machine with no BIOS: RAM, the CPU, the 8259 pair, 8254, CMOS RTC, COM1 16550A,
-/// i8042, and Linux direct boot.
+/// i8042, a PCI bus with virtio-console, virtio-rng and (with a disk) virtio-blk, and Linux direct boot.
 /// </summary>
 public sealed class Machine : IDisposable
 {
