@@ -10,11 +10,13 @@ internal static class Cli
 {
     private const string Usage = "usage: Vm.Cli --kernel FILE [--initrd FILE] [--append \"CMDLINE\"] [--memory 256M] [--disk FILE] [--timeout SECONDS]\n" +
         "  disk: --disk RAW-IMAGE | MANIFEST.json | http://.../manifest.json  [--overlay FILE] [--chunks DIR|URL] [--chunk-cache DIR] [--read-ahead N|always:N]\n" +
-        "  --until TEXT   stop (exit 0) when the console prints TEXT";
+        "  --until TEXT   stop (exit 0) when the console prints TEXT\n" +
+        "  --console ttyS0|hvc0   which guest console stdin/stdout attach to (default ttyS0; hvc0 = virtio-console port 0)";
 
     public static int Run(string[] args)
     {
         string? kernel = null, initrd = null, until = null;
+        bool hvc = false;
         var disk = new DiskOptions();
         string append = "console=ttyS0";
         uint memory = 256u << 20;
@@ -36,6 +38,10 @@ internal static class Cli
                     case "--chunk-cache": disk.ChunkCache = Next(); break;
                     case "--read-ahead": disk.ReadAhead = Next(); break;
                     case "--until": until = Next(); break;
+                    case "--console":
+                        string which = Next();
+                        hvc = which == "hvc0" ? true : which == "ttyS0" ? false : throw new ArgumentException("--console is ttyS0 or hvc0");
+                        break;
                     case "--timeout": timeout = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "-h": case "--help": Console.WriteLine(Usage); return 0;
                     default: throw new ArgumentException($"unknown option {args[i]}");
@@ -71,19 +77,27 @@ internal static class Cli
         {
             MemoryBytes = memory,
             Clock = clockMode,
-            SerialOut = b =>
-            {
-                lock (outLock)
-                {
-                    buffer.Add(b);
-                    if (until == null) return;
-                    tail.Append((char)b);
-                    if (tail.Length > 4 * until.Length) tail.Remove(0, tail.Length - 2 * until.Length);
-                    if (tail.ToString().Contains(until, StringComparison.Ordinal)) untilSeen.Cancel();
-                }
-            },
+            SerialOut = b => Output(b),
             Disk = diskSource,
         });
+        if (hvc)
+        {
+            machine.VirtioConsole.Console.Received += data =>
+            {
+                foreach (var b in data.Span) Output(b);
+            };
+        }
+        void Output(byte b)
+        {
+            lock (outLock)
+            {
+                buffer.Add(b);
+                if (until == null) return;
+                tail.Append((char)b);
+                if (tail.Length > 4 * until.Length) tail.Remove(0, tail.Length - 2 * until.Length);
+                if (tail.ToString().Contains(until, StringComparison.Ordinal)) untilSeen.Cancel();
+            }
+        }
         if (machine.Block != null)
         {
             // Integrity failures reach the guest as I/O errors; the person at the console hears why.
@@ -120,7 +134,8 @@ internal static class Cli
                 int n;
                 try { n = stdin.Read(buf, 0, buf.Length); } catch (IOException) { break; }
                 if (n <= 0) break;
-                machine.SendInput(buf.AsSpan(0, n));
+                if (hvc) machine.VirtioConsole.Console.Send(buf.AsSpan(0, n));
+                else machine.SendInput(buf.AsSpan(0, n));
             }
         }) { IsBackground = true };
         reader.Start();
