@@ -11,7 +11,9 @@ REPO="$(cd "$HERE/../.." && pwd)"
 CACHE="${WEBVM_CACHE:-$HOME/.cache/webvm}"
 RECIPE="$REPO/Courses/intro-to-linux/images/debian-dev.yaml"
 OUT="$CACHE/guest/debian-dev.manifest"
-KEY="$(sha256sum < "$RECIPE" | cut -c1-16)"
+# The key covers the recipe and how the builder makes images (bump BUILDER when that changes).
+BUILDER=2
+KEY="$( (cat "$RECIPE"; echo "builder-$BUILDER") | sha256sum | cut -c1-16)"
 mkdir -p "$CACHE/guest"
 log() { echo "[debian-root] $*" >&2; }
 
