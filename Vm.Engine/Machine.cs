@@ -22,7 +22,7 @@ public enum MachineExit { Running, PoweredOff, Reset, TimedOut, Cancelled }
 /// A PC-class machine with no BIOS: RAM, the CPU, the 8259 pair, 8254, CMOS RTC, COM1 16550A,
 /// i8042, and Linux direct boot.
 /// </summary>
-public sealed class Machine : IDisposable
+public sealed partial class Machine : IDisposable
 {
     public PhysicalMemory Memory { get; }
     public X86Cpu Cpu { get; }
@@ -32,6 +32,9 @@ public sealed class Machine : IDisposable
     public Uart16550 Serial { get; }
     public VirtualClock Clock { get; }
     private readonly IClocked[] _timers;
+    private readonly CmosRtc _rtc;
+    private readonly I8042 _i8042;
+    private readonly MiscPorts _miscPorts;
     private readonly AutoResetEvent _wake = new(false);
     private volatile bool _resetRequested;
     public string? StopReason { get; private set; }
@@ -48,9 +51,9 @@ public sealed class Machine : IDisposable
         Io.Register(Pic);
         Io.Register(Pit);
         Io.Register(Serial);
-        Io.Register(new CmosRtc(Clock, config.RtcStart, config.MemoryBytes));
-        Io.Register(new I8042(Pic.GetLine(1), () => _resetRequested = true));
-        Io.Register(new MiscPorts(() => _resetRequested = true));
+        Io.Register(_rtc = new CmosRtc(Clock, config.RtcStart, config.MemoryBytes));
+        Io.Register(_i8042 = new I8042(Pic.GetLine(1), () => _resetRequested = true));
+        Io.Register(_miscPorts = new MiscPorts(() => _resetRequested = true));
         _timers = [Pit];
     }
 
