@@ -14,6 +14,8 @@ public static class AutogradingServices
         services.AddSingleton<AutogradeSlots>();
         services.AddScoped<LabSnapshots>();
         services.AddScoped<AutogradeService>();
+        services.AddScoped<Assignments.AssignmentChecks>();
+        services.AddScoped<Grading.GradingFeedback>();
         services.AddScoped<IPlatformJob, AutogradeJob>();
         services.AddScoped<IPlatformJob, SnapshotLabImageJob>();
         services.AddScoped<SubmissionHubNotifier>();
