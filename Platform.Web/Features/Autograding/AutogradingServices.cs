@@ -13,6 +13,7 @@ public static class AutogradingServices
         services.Configure<AutogradeOptions>(configuration.GetSection(AutogradeOptions.Section));
         services.AddSingleton<AutogradeSlots>();
         services.AddScoped<LabSnapshots>();
+        services.AddScoped<LabSnapshotRequests>();
         services.AddScoped<AutogradeService>();
         services.AddScoped<Assignments.AssignmentChecks>();
         services.AddScoped<Grading.GradingFeedback>();
