@@ -22,6 +22,23 @@ public sealed class LabSnapshotTests : IDisposable
     private async Task<Guid> DemoImageAsync() => (await portal.DemoAssignmentAsync("01-files-and-folders")).LabImageId!.Value;
 
     [Fact]
+    public async Task QueueAsync_TwiceForOneVersion_MakesOneRunAndOneJob()
+    {
+        var demo = await portal.DemoAsync();
+        var assignment = await portal.DemoAssignmentAsync("01-files-and-folders");
+        var student = await portal.CreateUserAsync(PortalFactory.Demo, demo.CourseId, Platform.Data.Entities.CourseRole.Student);
+        // Submitting queues the run once; asking again (a retried notification) changes nothing.
+        var receipt = await portal.SubmitAsync(student.Email!, assignment.Id, DemoLab.CorrectFilesAndFolders());
+
+        var again = await portal.AsAsync(PortalFactory.Demo, (string?)null, s => s.GetRequiredService<AutogradeService>().QueueAsync(demo.TenantId, receipt.SubmissionId));
+
+        Assert.False(again);
+        Assert.Equal(1, await portal.WithDbAsync(db => db.AutogradeRuns.IgnoreQueryFilters().CountAsync(r => r.SubmissionId == receipt.SubmissionId)));
+        var jobs = await portal.WithDbAsync(db => db.JobIntents.AsNoTracking().Where(j => j.Kind == AutogradeJob.JobKind).ToListAsync());
+        Assert.Single(jobs, j => j.Payload.Contains(receipt.SubmissionId.ToString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task RequestAsync_ByTeacher_QueuesTheSnapshotJob()
     {
         var imageId = await DemoImageAsync();
