@@ -25,6 +25,9 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<PendingUpload> PendingUploads => Set<PendingUpload>();
     public DbSet<JobIntent> JobIntents => Set<JobIntent>();
     public DbSet<LabVisit> LabVisits => Set<LabVisit>();
+    public DbSet<AutogradeRun> AutogradeRuns => Set<AutogradeRun>();
+    public DbSet<FileComment> FileComments => Set<FileComment>();
+    public DbSet<RegradeRequest> RegradeRequests => Set<RegradeRequest>();
     public DbSet<TailnetServer> TailnetServers => Set<TailnetServer>();
     public DbSet<CohortTailnet> CohortTailnets => Set<CohortTailnet>();
     public DbSet<TailnetLabKey> TailnetLabKeys => Set<TailnetLabKey>();
@@ -57,6 +60,9 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
         builder.Entity<Grade>().HasQueryFilter(e => e.TenantId == CurrentTenantId);
         builder.Entity<PendingUpload>().HasQueryFilter(e => e.TenantId == CurrentTenantId);
         builder.Entity<LabVisit>().HasQueryFilter(e => e.TenantId == CurrentTenantId);
+        builder.Entity<AutogradeRun>().HasQueryFilter(e => e.TenantId == CurrentTenantId);
+        builder.Entity<FileComment>().HasQueryFilter(e => e.TenantId == CurrentTenantId);
+        builder.Entity<RegradeRequest>().HasQueryFilter(e => e.TenantId == CurrentTenantId);
         builder.Entity<TailnetServer>().HasQueryFilter(e => e.TenantId == CurrentTenantId);
         builder.Entity<CohortTailnet>().HasQueryFilter(e => e.TenantId == CurrentTenantId);
         builder.Entity<TailnetLabKey>().HasQueryFilter(e => e.TenantId == CurrentTenantId);

@@ -31,7 +31,7 @@ public enum MachineExit { Running, PoweredOff, Reset, TimedOut, Cancelled }
 /// A PC-class machine with no BIOS: RAM, the CPU, the 8259 pair, 8254, CMOS RTC, COM1 16550A,
 /// i8042, a PCI bus with virtio-console, virtio-rng and (with a disk) virtio-blk, and Linux direct boot.
 /// </summary>
-public sealed class Machine : IDisposable
+public sealed partial class Machine : IDisposable
 {
     public PhysicalMemory Memory { get; }
     public X86Cpu Cpu { get; }
@@ -47,6 +47,9 @@ public sealed class Machine : IDisposable
     public VirtioBlock? Block { get; }
     private readonly IClocked[] _timers;
     private readonly IPolledDevice[] _polled;
+    private readonly CmosRtc _rtc;
+    private readonly I8042 _i8042;
+    private readonly MiscPorts _miscPorts;
     private readonly AutoResetEvent _wake = new(false);
     private volatile bool _resetRequested;
     public string? StopReason { get; private set; }
@@ -63,9 +66,9 @@ public sealed class Machine : IDisposable
         Io.Register(Pic);
         Io.Register(Pit);
         Io.Register(Serial);
-        Io.Register(new CmosRtc(Clock, config.RtcStart, config.MemoryBytes));
-        Io.Register(new I8042(Pic.GetLine(1), () => _resetRequested = true));
-        Io.Register(new MiscPorts(() => _resetRequested = true));
+        Io.Register(_rtc = new CmosRtc(Clock, config.RtcStart, config.MemoryBytes));
+        Io.Register(_i8042 = new I8042(Pic.GetLine(1), () => _resetRequested = true));
+        Io.Register(_miscPorts = new MiscPorts(() => _resetRequested = true));
         _timers = [Pit];
 
         // PCI slots and PIC lines as firmware would have assigned them; Linux reads the IRQ from

@@ -39,6 +39,8 @@ public sealed class AssignmentPackage
     public decimal Points { get; set; }
     public LatePolicyPackage LatePolicy { get; set; } = new();
     public List<CheckPackage> Checks { get; set; } = [];
+    /// <summary>When students see their check results: immediately, after_due_date or never.</summary>
+    public string CheckResults { get; set; } = CheckResultsValues.Immediately;
     public List<RubricCriterionPackage> Rubric { get; set; } = [];
     /// <summary>Read from <c>instructions.md</c>, not from the YAML.</summary>
     [YamlDotNet.Serialization.YamlIgnore]
@@ -51,6 +53,20 @@ public sealed class LatePolicyPackage
     public decimal PenaltyPercentPerDay { get; set; } = 10;
 }
 
+/// <summary>The values of <c>check_results</c>.</summary>
+public static class CheckResultsValues
+{
+    public const string Immediately = "immediately";
+    public const string AfterDueDate = "after_due_date";
+    public const string Never = "never";
+    public static readonly IReadOnlyList<string> All = [Immediately, AfterDueDate, Never];
+}
+
+/// <summary>
+/// A command run in the lab machine, in the student's home folder, after the submission's files
+/// are placed there. Exit status 0 earns the points; a line <c>POINTS n/m</c> in its output earns
+/// that fraction instead (partial credit). Over <c>timeout_seconds</c> it is interrupted and earns nothing.
+/// </summary>
 public sealed class CheckPackage
 {
     public string Name { get; set; } = "";

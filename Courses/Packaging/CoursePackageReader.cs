@@ -119,11 +119,9 @@ public static class CoursePackageReader
             throw new CoursePackageException($"{path}: points cannot be negative.");
         if (assignment.LabImage.Length > 0 && images.All(i => i.Name != assignment.LabImage))
             throw new CoursePackageException($"{path}: lab_image '{assignment.LabImage}' is not one of the package's images ({string.Join(", ", images.Select(i => i.Name))}).");
-        foreach (var check in assignment.Checks)
-        {
-            Require(path, "checks[].name", check.Name);
-            Require(path, $"checks[{check.Name}].command", check.Command);
-        }
+        CheckListYaml.Validate(path, assignment.Checks);
+        if (!CheckResultsValues.All.Contains(assignment.CheckResults))
+            throw new CoursePackageException($"{path}: check_results is '{assignment.CheckResults}'; use one of {string.Join(", ", CheckResultsValues.All)}.");
         assignment.Instructions = files.TryGetValue($"{folder}/instructions.md", out var md) ? md : "";
         return assignment;
     }

@@ -31,6 +31,8 @@ public sealed class Assignment : ITenantOwned
     public decimal Points { get; set; }
     public LatePolicy LatePolicy { get; set; } = new();
     public List<AutograderCheck> Checks { get; set; } = [];
+    /// <summary>When students see their autograder results (visible checks only; staff see all at once).</summary>
+    public CheckResultsVisibility CheckResultsVisibility { get; set; } = CheckResultsVisibility.Immediately;
     public List<RubricCriterion> Rubric { get; set; } = [];
     public List<Extension> Extensions { get; private set; } = [];
 
@@ -39,6 +41,13 @@ public sealed class Assignment : ITenantOwned
         Extensions.Where(e => e.StudentId == studentId).Select(e => (DateTimeOffset?)e.DueAt).Max() is { } extended && extended > DueAt
             ? extended
             : DueAt;
+}
+
+public enum CheckResultsVisibility
+{
+    Immediately = 0,
+    AfterDueDate = 1,
+    Never = 2,
 }
 
 /// <summary>How late work is accepted and what it costs.</summary>

@@ -19,7 +19,13 @@ public sealed class Grade : ITenantOwned
     public decimal RawScore { get; private set; }
     /// <summary>Percent taken off for lateness, from the assignment's policy.</summary>
     public decimal LatePenaltyPercent { get; private set; }
-    public decimal Score => Math.Round(RawScore * (100 - LatePenaltyPercent) / 100, 2);
+    /// <summary>The score the student gets: the grader's override when there is one, else the rubric's points after the penalty.</summary>
+    public decimal Score => OverrideScore ?? Math.Round(RawScore * (100 - LatePenaltyPercent) / 100, 2);
+    /// <summary>A score set by a grader in place of the computed one, with the reason the student sees.</summary>
+    public decimal? OverrideScore { get; private set; }
+    public string OverrideReason { get; private set; } = "";
+    public Guid? OverriddenById { get; private set; }
+    public DateTimeOffset? OverriddenAt { get; private set; }
     public List<RubricScore> RubricScores { get; private set; } = [];
     public string Comment { get; private set; } = "";
     public Guid GraderId { get; private set; }
@@ -41,6 +47,23 @@ public sealed class Grade : ITenantOwned
     }
 
     public void Release(DateTimeOffset now) => ReleasedAt ??= now;
+
+    /// <summary>Sets the score directly (null removes the override); a reason is required either way.</summary>
+    public void Override(Guid graderId, decimal? score, decimal maxPoints, string reason, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        if (score is { } value && (value < 0 || value > maxPoints))
+            throw new ArgumentOutOfRangeException(nameof(score), $"An overridden score lies between 0 and {maxPoints}.");
+        OverrideScore = score;
+        OverrideReason = reason.Trim();
+        OverriddenById = graderId;
+        OverriddenAt = now;
+        if (GraderId == Guid.Empty)
+        {
+            GraderId = graderId;
+            GradedAt = now;
+        }
+    }
 }
 
 public sealed class RubricScore

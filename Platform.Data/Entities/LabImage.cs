@@ -85,5 +85,25 @@ public sealed class LabImage : ITenantOwned
         BuildLog = log;
     }
 
+    /// <summary>
+    /// The machine saved right after boot (at the shell), as an image in the image store (its manifest's
+    /// SHA-256); machines resume from it instead of booting. Valid only for the boot it was taken of.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.MaxLength(64)]
+    public string? SnapshotManifestHash { get; private set; }
+    /// <summary>What the snapshot was taken of: a hash of kernel, initramfs, command line, RAM and disk.</summary>
+    [System.ComponentModel.DataAnnotations.MaxLength(64)]
+    public string? SnapshotBootKey { get; private set; }
+    public DateTimeOffset? SnapshotTakenAt { get; private set; }
+
+    public void SnapshotTaken(string manifestHash, string bootKey, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(manifestHash);
+        ArgumentException.ThrowIfNullOrWhiteSpace(bootKey);
+        SnapshotManifestHash = manifestHash;
+        SnapshotBootKey = bootKey;
+        SnapshotTakenAt = now;
+    }
+
     public string Label => $"{Name} {Version}";
 }

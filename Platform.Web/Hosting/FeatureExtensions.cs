@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.SignalR;
 using Platform.Web.Features.Assignments;
+using Platform.Web.Features.Autograding;
 using Platform.Web.Features.CoursePackages;
 using Platform.Web.Features.Courses;
 using Platform.Web.Features.Grading;
@@ -50,6 +51,7 @@ public static class FeatureExtensions
         services.AddScoped<RosterImport>();
         services.AddScoped<CoursePackageImporter>();
         services.AddScoped<ISubmissionNotifier, SubmissionHubNotifier>();
+        services.AddAutograding(configuration);
         services.AddSingleton<DemoSeeder>();
         builder.AddTailnets();
 

@@ -4,7 +4,7 @@ namespace Vm.Engine.Devices;
 /// MC146818 CMOS RTC at 0x70/0x71: BCD 24-hour time that advances with the machine clock from
 /// a start time, status registers A-D, and battery-backed bytes (memory size).
 /// </summary>
-public sealed class CmosRtc(IClock clock, DateTime startUtc, uint ramBytes) : IPortDevice
+public sealed partial class CmosRtc(IClock clock, DateTime startUtc, uint ramBytes) : IPortDevice
 {
     private byte _index;
     private readonly byte[] _ram = new byte[128];

@@ -4,7 +4,7 @@ namespace Vm.Engine.Devices;
 /// i8042 keyboard controller (0x60/0x64): enough of the command set for Linux's probe, a
 /// keyboard that acknowledges commands, and the reset line (command 0xFE, or output-port bit 0).
 /// </summary>
-public sealed class I8042(IInterruptLine irq1, Action reset) : IPortDevice
+public sealed partial class I8042(IInterruptLine irq1, Action reset) : IPortDevice
 {
     private readonly Queue<byte> _out = new();
     private byte _ctr = 0x45; // keyboard interrupt on, system flag, translation

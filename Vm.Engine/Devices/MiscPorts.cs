@@ -4,7 +4,7 @@ namespace Vm.Engine.Devices;
 /// Harmless legacy ports: POST codes (0x80), the I/O delay port (0xED), and port 0x92
 /// (fast A20; bit 0 resets the machine).
 /// </summary>
-public sealed class MiscPorts(Action reset) : IPortDevice
+public sealed partial class MiscPorts(Action reset) : IPortDevice
 {
     private byte _p92;
 

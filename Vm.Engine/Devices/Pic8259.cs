@@ -6,7 +6,7 @@ namespace Vm.Engine.Devices;
 /// The 8259A pair (master at 0x20, slave at 0xA0 cascaded on IRQ2), edge-triggered, fixed
 /// priority, normal or automatic EOI. Devices get an <see cref="IInterruptLine"/> per IRQ.
 /// </summary>
-public sealed class Pic8259 : IPortDevice, IInterruptController
+public sealed partial class Pic8259 : IPortDevice, IInterruptController
 {
     private sealed class Chip
     {

@@ -5,7 +5,7 @@ namespace Vm.Engine.Devices;
 /// bit 0 gates channel 2 and bit 5 shows channel 2's output (Linux calibrates the TSC with it).
 /// Channel 0 drives IRQ0 in modes 0/4 (one-shot) and 2/3 (periodic).
 /// </summary>
-public sealed class Pit8254(IInterruptLine irq0, IClock clock) : IPortDevice, IClocked
+public sealed partial class Pit8254(IInterruptLine irq0, IClock clock) : IPortDevice, IClocked
 {
     private const ulong Hz = 1193182;
 

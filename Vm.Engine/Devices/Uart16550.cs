@@ -5,7 +5,7 @@ namespace Vm.Engine.Devices;
 /// has a 16-byte-style FIFO fed by the host, interrupts for received data and THR empty,
 /// loopback mode as the Linux 8250 driver's autodetection expects.
 /// </summary>
-public sealed class Uart16550(ushort basePort, IInterruptLine irq, Action<byte> sink) : IPortDevice
+public sealed partial class Uart16550(ushort basePort, IInterruptLine irq, Action<byte> sink) : IPortDevice
 {
     private readonly Queue<byte> _rx = new();
     private byte _ier, _lcr, _mcr, _scr, _dll = 12, _dlm;

@@ -14,7 +14,7 @@ public enum ClockMode
 /// The machine's clock. In instruction mode, guest time = instructions × NsPerInstruction plus
 /// time skipped while the CPU is halted, so runs are reproducible.
 /// </summary>
-public sealed class VirtualClock(ClockMode mode, Func<ulong> instructions, ulong nsPerInstruction = 1) : IClock
+public sealed partial class VirtualClock(ClockMode mode, Func<ulong> instructions, ulong nsPerInstruction = 1) : IClock
 {
     private readonly Stopwatch _sw = Stopwatch.StartNew();
     private ulong _skipped;

@@ -7,7 +7,7 @@ namespace Vm.Engine.Memory;
 /// "holds decoded code" flag that makes writes to such pages invalidate the decoded blocks.
 /// Addresses at or above the RAM size read as all ones and ignore writes (no MMIO yet).
 /// </summary>
-public sealed unsafe class PhysicalMemory : IDisposable
+public sealed unsafe partial class PhysicalMemory : IDisposable
 {
     public byte* Ram { get; private set; }
     public uint Size { get; }

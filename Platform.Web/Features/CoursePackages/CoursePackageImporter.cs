@@ -37,6 +37,7 @@ public sealed class CoursePackageImporter(IDbContextFactory<PlatformDbContext> c
                 LabImageId = images.TryGetValue(item.LabImage, out var image) ? image.Id : null,
                 LatePolicy = new LatePolicy { AcceptDaysLate = item.LatePolicy.AcceptDaysLate, PenaltyPercentPerDay = item.LatePolicy.PenaltyPercentPerDay },
                 Checks = item.Checks.Select(c => new AutograderCheck { Name = c.Name, Command = c.Command, Points = c.Points, TimeoutSeconds = c.TimeoutSeconds, VisibleToStudents = c.Visible }).ToList(),
+                CheckResultsVisibility = Autograding.CheckResultsFormat.Parse(item.CheckResults),
                 Rubric = item.Rubric.Select(r => new RubricCriterion { Title = r.Title, Description = r.Description, Points = r.Points }).ToList(),
             };
             db.Assignments.Add(assignment);
@@ -68,6 +69,7 @@ public sealed class CoursePackageImporter(IDbContextFactory<PlatformDbContext> c
                 DueInDays = Math.Max(0, (int)(a.DueAt.UtcDateTime.Date - created).TotalDays),
                 LatePolicy = new LatePolicyPackage { AcceptDaysLate = a.LatePolicy.AcceptDaysLate, PenaltyPercentPerDay = a.LatePolicy.PenaltyPercentPerDay },
                 Checks = a.Checks.Select(c => new CheckPackage { Name = c.Name, Command = c.Command, Points = c.Points, TimeoutSeconds = c.TimeoutSeconds, Visible = c.VisibleToStudents }).ToList(),
+                CheckResults = Autograding.CheckResultsFormat.Format(a.CheckResultsVisibility),
                 Rubric = a.Rubric.Select(r => new RubricCriterionPackage { Title = r.Title, Description = r.Description, Points = r.Points }).ToList(),
             }).ToList());
     }

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Web.Features.Autograding;
 
 namespace Platform.Web.Features.Grading;
 
@@ -13,6 +14,8 @@ public static class GradingEndpoints
             return TypedResults.File(Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(GradingService.ToCsv(book))).ToArray(),
                 "text/csv", $"{book.Course.Code}-gradebook.csv");
         }).RequireAuthorization();
+        // The autograder's own endpoints hang off grading's, so the hosting code needs no change.
+        app.MapAutogradeEndpoints();
         return app;
     }
 }

@@ -366,6 +366,9 @@ namespace Platform.Migrations.PostgreSql.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<int>("CheckResultsVisibility")
+                        .HasColumnType("integer");
+
                     b.Property<Guid>("CourseId")
                         .HasColumnType("uuid");
 
@@ -403,6 +406,64 @@ namespace Platform.Migrations.PostgreSql.Migrations
                         .IsUnique();
 
                     b.ToTable("Assignments");
+                });
+
+            modelBuilder.Entity("Platform.Data.Entities.AutogradeRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("AssignmentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ConsoleLog")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<decimal>("MaxScore")
+                        .HasColumnType("numeric");
+
+                    b.Property<DateTimeOffset>("QueuedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<decimal>("Score")
+                        .HasColumnType("numeric");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("SubmissionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("UsedSnapshot")
+                        .HasColumnType("boolean");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AssignmentId");
+
+                    b.HasIndex("SubmissionId")
+                        .IsUnique();
+
+                    b.ToTable("AutogradeRuns");
                 });
 
             modelBuilder.Entity("Platform.Data.Entities.Cohort", b =>
@@ -575,6 +636,44 @@ namespace Platform.Migrations.PostgreSql.Migrations
                     b.ToTable("Extensions");
                 });
 
+            modelBuilder.Entity("Platform.Data.Entities.FileComment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("AuthorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("FileId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int?>("Line")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("SubmissionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AuthorId");
+
+                    b.HasIndex("SubmissionId");
+
+                    b.ToTable("FileComments");
+                });
+
             modelBuilder.Entity("Platform.Data.Entities.Grade", b =>
                 {
                     b.Property<Guid>("Id")
@@ -592,6 +691,19 @@ namespace Platform.Migrations.PostgreSql.Migrations
                         .HasColumnType("uuid");
 
                     b.Property<decimal>("LatePenaltyPercent")
+                        .HasColumnType("numeric");
+
+                    b.Property<DateTimeOffset?>("OverriddenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("OverriddenById")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("OverrideReason")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<decimal?>("OverrideScore")
                         .HasColumnType("numeric");
 
                     b.Property<decimal>("RawScore")
@@ -707,6 +819,17 @@ namespace Platform.Migrations.PostgreSql.Migrations
                     b.Property<string>("Recipe")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<string>("SnapshotBootKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("SnapshotManifestHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset?>("SnapshotTakenAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<int>("Status")
                         .HasColumnType("integer");
@@ -865,6 +988,50 @@ namespace Platform.Migrations.PostgreSql.Migrations
                         .IsUnique();
 
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("Platform.Data.Entities.RegradeRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTimeOffset?>("ResolvedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("ResolvedById")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Response")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("StudentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("SubmissionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SubmissionId");
+
+                    b.ToTable("RegradeRequests");
                 });
 
             modelBuilder.Entity("Platform.Data.Entities.Submission", b =>
@@ -1231,6 +1398,54 @@ namespace Platform.Migrations.PostgreSql.Migrations
                     b.Navigation("Rubric");
                 });
 
+            modelBuilder.Entity("Platform.Data.Entities.AutogradeRun", b =>
+                {
+                    b.HasOne("Platform.Data.Entities.Submission", null)
+                        .WithMany()
+                        .HasForeignKey("SubmissionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.OwnsMany("Platform.Data.Entities.CheckResult", "Results", b1 =>
+                        {
+                            b1.Property<Guid>("AutogradeRunId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAdd();
+
+                            b1.Property<int?>("ExitCode");
+
+                            b1.Property<decimal>("MaxPoints");
+
+                            b1.Property<string>("Name")
+                                .IsRequired();
+
+                            b1.Property<int>("Outcome");
+
+                            b1.Property<string>("Output")
+                                .IsRequired();
+
+                            b1.Property<decimal>("Points");
+
+                            b1.Property<double>("Seconds");
+
+                            b1.Property<bool>("VisibleToStudents");
+
+                            b1.HasKey("AutogradeRunId", "__synthesizedOrdinal");
+
+                            b1.ToTable("AutogradeRuns");
+
+                            b1
+                                .ToJson("Results")
+                                .HasColumnType("jsonb");
+
+                            b1.WithOwner()
+                                .HasForeignKey("AutogradeRunId");
+                        });
+
+                    b.Navigation("Results");
+                });
+
             modelBuilder.Entity("Platform.Data.Entities.Cohort", b =>
                 {
                     b.HasOne("Platform.Data.Entities.Course", "Course")
@@ -1295,6 +1510,23 @@ namespace Platform.Migrations.PostgreSql.Migrations
                         .HasForeignKey("AssignmentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Platform.Data.Entities.FileComment", b =>
+                {
+                    b.HasOne("Platform.Data.Entities.PlatformUser", "Author")
+                        .WithMany()
+                        .HasForeignKey("AuthorId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Platform.Data.Entities.Submission", null)
+                        .WithMany()
+                        .HasForeignKey("SubmissionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Author");
                 });
 
             modelBuilder.Entity("Platform.Data.Entities.Grade", b =>
@@ -1383,6 +1615,15 @@ namespace Platform.Migrations.PostgreSql.Migrations
                         .WithMany()
                         .HasForeignKey("TenantId")
                         .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("Platform.Data.Entities.RegradeRequest", b =>
+                {
+                    b.HasOne("Platform.Data.Entities.Submission", null)
+                        .WithMany()
+                        .HasForeignKey("SubmissionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Platform.Data.Entities.Submission", b =>
