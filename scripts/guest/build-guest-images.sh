@@ -11,6 +11,9 @@ VERIFY=0
 [[ "${1:-}" == "--verify-qemu" ]] && VERIFY=1
 
 CACHE="${WEBVM_CACHE:-$HOME/.cache/webvm}/guest"
+# Files every lab image carries (e.g. /bin/submit): their digest is part of the cache key.
+ROOTFS="$(cd "$(dirname "$0")" && pwd)/rootfs"
+ROOTFS_STAMP="$(cd "$ROOTFS" && find . -type f | LC_ALL=C sort | while read -r f; do echo "$f"; cat "$f"; done | sha256sum | cut -c1-16)"
 mkdir -p "$CACHE/debs"
 log() { echo "[guest] $*" >&2; }
 
@@ -32,7 +35,7 @@ verify_qemu() {
 }
 
 if [[ -f "$CACHE/bzImage" && -f "$CACHE/initrd.gz" && -f "$CACHE/.version" \
-      && "$(cat "$CACHE/.version")" == "3" ]]; then
+      && "$(cat "$CACHE/.version")" == "3" && "$(cat "$CACHE/.rootfs" 2>/dev/null)" == "$ROOTFS_STAMP" ]]; then
   log "cached images are up to date"
   [[ $VERIFY == 1 ]] && verify_qemu
   echo "kernel: $CACHE/bzImage"
@@ -104,6 +107,7 @@ INIT
 chmod 755 "$R/init"
 echo 'PS1="# "' > "$R/etc/profile"
 echo "root:x:0:0:root:/root:/bin/sh" > "$R/etc/passwd"
+cp -R "$ROOTFS/." "$R/"
 # The host may lack cpio; the guest's static i386 busybox runs natively on x86 hosts and has it.
 if command -v cpio >/dev/null; then CPIO=(cpio -o -H newc --quiet -R 0:0); else CPIO=("$WORK/busybox/bin/busybox" cpio -o -H newc); fi
 (cd "$R" && find . | LC_ALL=C sort | "${CPIO[@]}" | gzip -9 > "$CACHE/initrd.gz.tmp")
@@ -112,6 +116,7 @@ mv "$CACHE/initrd.gz.tmp" "$CACHE/initrd.gz"
 cp "$WORK/busybox/bin/busybox" "$CACHE/busybox"
 rm -rf "$WORK"
 echo 3 > "$CACHE/.version"
+echo "$ROOTFS_STAMP" > "$CACHE/.rootfs"
 log "done"
 [[ $VERIFY == 1 ]] && verify_qemu
 echo "kernel: $CACHE/bzImage"
