@@ -9,6 +9,7 @@ public sealed record LabDescription(
     string KernelCommandLine,
     int MemoryMiB,
     string? DiskManifestHash,
-    bool CanSubmit);
+    bool CanSubmit,
+    string OverlayKey);
 
 public sealed record BootFileLink(string Url, string Sha256, long Bytes);

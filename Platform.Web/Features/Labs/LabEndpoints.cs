@@ -24,7 +24,8 @@ public static class LabEndpoints
 
     /// <summary>The machine of an assignment the user may view; 404 otherwise; 409 with the reason when it cannot boot yet.</summary>
     private static async Task<Results<Ok<LabMachineDescription>, NotFound, Conflict<string>>> GetMachineAsync(
-        Guid assignmentId, AssignmentService assignments, LabMachines machines, LabBootFiles files, HttpContext http)
+        Guid assignmentId, AssignmentService assignments, LabMachines machines, LabBootFiles files, CurrentUser user,
+        RequestTenant tenant, HttpContext http)
     {
         AssignmentView view;
         try
@@ -42,8 +43,13 @@ public static class LabEndpoints
         http.Response.Headers.CacheControl = "private, no-cache";
         return TypedResults.Ok(new LabMachineDescription(assignmentId, image.Label,
             Link(files.Describe(spec.KernelPath)), Link(files.Describe(spec.InitrdPath)),
-            spec.KernelCommandLine, spec.MemoryMiB, spec.DiskManifestHash, view.CanSubmit));
+            spec.KernelCommandLine, spec.MemoryMiB, spec.DiskManifestHash, view.CanSubmit,
+            OverlayKey(tenant.TenantId!.Value, user.RequireId(), assignmentId)));
     }
+
+    private static string OverlayKey(Guid tenantId, Guid studentId, Guid assignmentId) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"{tenantId:N}/{studentId:N}/{assignmentId:N}")))[..32];
 
     private static LabBootFileLink Link(BootFile file) => new($"lab/boot/{file.Sha256}", file.Sha256, file.Bytes);
 
