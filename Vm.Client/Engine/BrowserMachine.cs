@@ -23,7 +23,8 @@ public sealed class BrowserMachine : IDisposable
     private readonly StringBuilder _tail = new();
     private bool _userlandSeen;
 
-    public BrowserMachine(byte[] kernel, byte[] initrd, string commandLine, int memoryMiB)
+    /// <param name="kernelElf">The same kernel decompressed (gzipped vmlinux), when the portal has it: see <see cref="KernelElfLoader"/>.</param>
+    public BrowserMachine(byte[] kernel, byte[] initrd, string commandLine, int memoryMiB, byte[]? kernelElf = null)
     {
         _machine = new Machine(new MachineConfig
         {
@@ -37,6 +38,8 @@ public sealed class BrowserMachine : IDisposable
         _submitPort = new Uart16550(0x2F8, _machine.Pic.GetLine(3), b => _submitOut.Enqueue(b));
         _machine.Io.Register(_submitPort);
         _machine.LoadLinux(kernel, initrd, commandLine);
+        if (kernelElf is not null)
+            KernelElfLoader.Load(_machine, kernelElf);
         Stage = BootStage.Kernel;
     }
 

@@ -10,6 +10,7 @@ public sealed record LabDescription(
     int MemoryMiB,
     string? DiskManifestHash,
     bool CanSubmit,
-    string OverlayKey);
+    string OverlayKey,
+    BootFileLink? KernelElf);
 
 public sealed record BootFileLink(string Url, string Sha256, long Bytes);

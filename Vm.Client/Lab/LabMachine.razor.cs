@@ -31,7 +31,7 @@ public sealed partial class LabMachine
     private long _progressDone, _progressTotal;
     private bool _paused;
 
-    private byte[]? _kernel, _initrd;
+    private byte[]? _kernel, _initrd, _kernelElf;
     private LabDescription? _description;
     private BrowserMachine? _machine;
     private int _generation;
@@ -68,7 +68,7 @@ public sealed partial class LabMachine
         SetStatus("Asking the portal for the machine…");
         _description = await downloader.DescribeAsync(AssignmentId, _stop.Token);
         var d = _description;
-        _progressTotal = d.Kernel.Bytes + d.Initrd.Bytes;
+        _progressTotal = d.Kernel.Bytes + d.Initrd.Bytes + (d.KernelElf?.Bytes ?? 0);
         var watch = Stopwatch.StartNew();
         long lastPaint = 0;
         void Progress(long bytes)
@@ -80,6 +80,8 @@ public sealed partial class LabMachine
         }
         _kernel = await downloader.DownloadAsync(d.Kernel, Progress, _stop.Token);
         _initrd = await downloader.DownloadAsync(d.Initrd, b => Progress(d.Kernel.Bytes + b), _stop.Token);
+        if (d.KernelElf is { } elf)
+            _kernelElf = await downloader.DownloadAsync(elf, b => Progress(d.Kernel.Bytes + d.Initrd.Bytes + b), _stop.Token);
         Console.WriteLine($"webvm: boot files in {watch.ElapsedMilliseconds} ms");
     }
 
@@ -87,7 +89,7 @@ public sealed partial class LabMachine
     {
         var d = _description!;
         _machine?.Dispose();
-        _machine = new BrowserMachine(_kernel!, _initrd!, d.KernelCommandLine, d.MemoryMiB);
+        _machine = new BrowserMachine(_kernel!, _initrd!, d.KernelCommandLine, d.MemoryMiB, _kernelElf);
         _paused = false;
         _stage = BootStage.Kernel;
         _js!.InvokeVoid("focusTerminal", _terminal);
@@ -99,7 +101,7 @@ public sealed partial class LabMachine
     {
         var machine = _machine!;
         var started = Stopwatch.StartNew();
-        long lastPaint = 0;
+        long lastPaint = 0, lastLog = 0;
         try
         {
             while (!_stop.IsCancellationRequested && generation == _generation)
@@ -122,6 +124,12 @@ public sealed partial class LabMachine
                 {
                     lastPaint = started.ElapsedMilliseconds;
                     SetStatus(StatusText(machine, started.Elapsed));
+                    // The browser's console keeps a trace of the boot (the end-to-end tests save it).
+                    if (started.ElapsedMilliseconds - lastLog >= 10_000 && _stage != BootStage.Ready)
+                    {
+                        lastLog = started.ElapsedMilliseconds;
+                        Console.WriteLine($"webvm: {_status}");
+                    }
                 }
                 if (_stage == BootStage.Stopped)
                 {

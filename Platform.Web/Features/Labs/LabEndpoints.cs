@@ -44,7 +44,8 @@ public static class LabEndpoints
         return TypedResults.Ok(new LabMachineDescription(assignmentId, image.Label,
             Link(files.Describe(spec.KernelPath)), Link(files.Describe(spec.InitrdPath)),
             spec.KernelCommandLine, spec.MemoryMiB, spec.DiskManifestHash, view.CanSubmit,
-            OverlayKey(tenant.TenantId!.Value, user.RequireId(), assignmentId)));
+            OverlayKey(tenant.TenantId!.Value, user.RequireId(), assignmentId),
+            spec.KernelElfPath is { } elf ? Link(files.Describe(elf)) : null));
     }
 
     private static string OverlayKey(Guid tenantId, Guid studentId, Guid assignmentId) =>

@@ -14,6 +14,7 @@ public sealed record LabMachineDescription(
     int MemoryMiB,
     string? DiskManifestHash,
     bool CanSubmit,
-    string OverlayKey);
+    string OverlayKey,
+    LabBootFileLink? KernelElf);
 
 public sealed record LabBootFileLink(string Url, string Sha256, long Bytes);
