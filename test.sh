@@ -10,6 +10,10 @@ eval "$(scripts/services/start-test-services.sh)"
 if [ -x scripts/guest/build-guest-images.sh ]; then
     scripts/guest/build-guest-images.sh
 fi
+# The Debian root disk the engine's streamed-disk tests boot (one-time, cached like the guest images).
+if [ -x scripts/guest/build-debian-root.sh ]; then
+    scripts/guest/build-debian-root.sh >/dev/null
+fi
 
 dotnet tool restore >/dev/null
 dotnet build WebVm.sln -c Release -nologo -v quiet

@@ -2,6 +2,9 @@ using Vm.Engine.Boot;
 using Vm.Engine.Cpu;
 using Vm.Engine.Cpu.State;
 using Vm.Engine.Devices;
+using Vm.Engine.Devices.Pci;
+using Vm.Engine.Devices.Virtio;
+using Vm.Engine.Disk;
 using Vm.Engine.Memory;
 
 namespace Vm.Engine;
@@ -20,6 +23,12 @@ public sealed record MachineConfig
     /// <see cref="Machine.IdleNs"/>, instead of sleeping inside it.
     /// </summary>
     public bool ReturnWhenIdle { get; init; }
+    /// <summary>Named virtio-console ports after the console port 0 (the guest's /dev/vport0p1, ...).</summary>
+    public IReadOnlyList<string> ConsolePortNames { get; init; } = ["org.webvm.submit"];
+    /// <summary>virtio-rng's bytes: null = the host's CSPRNG; <see cref="VirtioRng.Seeded"/> for repeatable runs.</summary>
+    public Action<Span<byte>>? EntropySource { get; init; }
+    /// <summary>The virtio-blk disk (the guest's /dev/vda), or none.</summary>
+    public IBlockSource? Disk { get; init; }
 }
 
 public enum MachineExit { Running, PoweredOff, Reset, TimedOut, Cancelled }
@@ -37,7 +46,13 @@ public sealed class Machine : IDisposable
     public Pit8254 Pit { get; }
     public Uart16550 Serial { get; }
     public VirtualClock Clock { get; }
+    public PciBus Pci { get; } = new();
+    public VirtioConsole VirtioConsole { get; }
+    public VirtioRng Rng { get; }
+    /// <summary>The virtio-blk device when <see cref="MachineConfig.Disk"/> was given.</summary>
+    public VirtioBlock? Block { get; }
     private readonly IClocked[] _timers;
+    private readonly IPolledDevice[] _polled;
     private readonly AutoResetEvent _wake = new(false);
     private volatile bool _resetRequested;
     public string? StopReason { get; private set; }
@@ -62,6 +77,22 @@ public sealed class Machine : IDisposable
         Io.Register(new I8042(Pic.GetLine(1), () => _resetRequested = true));
         Io.Register(new MiscPorts(() => _resetRequested = true));
         _timers = [Pit];
+
+        // PCI slots and PIC lines as firmware would have assigned them; Linux reads the IRQ from
+        // each function's Interrupt Line register (no ACPI, MP table or $PIR here).
+        var ram = new GuestRam(Memory);
+        VirtioConsole = new VirtioConsole(ram, Pic.GetLine(10), 10, 0xC000, config.ConsolePortNames);
+        Pci.Attach(1, VirtioConsole);
+        Rng = new VirtioRng(ram, Pic.GetLine(9), 9, 0xC100, config.EntropySource);
+        Pci.Attach(2, Rng);
+        if (config.Disk != null)
+        {
+            Block = new VirtioBlock(ram, Pic.GetLine(11), 11, 0xC200, config.Disk);
+            Pci.Attach(3, Block);
+        }
+        Io.Register(Pci);
+        _polled = Block != null ? [VirtioConsole, Rng, Block] : [VirtioConsole, Rng];
+        foreach (var d in _polled) d.Wake = () => _wake.Set();
     }
 
     public LinuxBoot.Info LoadLinux(byte[] kernel, byte[]? initrd, string cmdline) =>
@@ -108,11 +139,26 @@ public sealed class Machine : IDisposable
                 next = Math.Min(next, d.NextEventNs);
             }
             Serial.Poll();
+            bool devicesBusy = false;
+            foreach (var d in _polled)
+            {
+                d.Poll();
+                devicesBusy |= d.Busy;
+            }
             if (Cpu.Halted)
             {
                 if (Pic.HasInterrupt && (Cpu.S.Eflags & Fl.IF) != 0)
                 {
                     Cpu.Halted = false;
+                }
+                else if (devicesBusy)
+                {
+                    // The guest waits for host work (a disk chunk on its way): guest time stands
+                    // still meanwhile, so a slow network never looks like a hung disk to the guest.
+                    if (_returnWhenIdle) { IdleNs = 1_000_000; return MachineExit.Running; }
+                    _wake.WaitOne(TimeSpan.FromMilliseconds(5));
+                    left -= 1000;
+                    continue;
                 }
                 else if (Clock.Mode == ClockMode.Instructions && next != ulong.MaxValue && Serial.PendingInput == 0)
                 {

@@ -5,8 +5,8 @@
 # again; does nothing when all are present.
 set -euo pipefail
 
-# e2fsprogs: mke2fs for the disk image builder tests.
-packages=(chromium gcc-multilib cpio xz-utils e2fsprogs postgresql redis-server)
+# e2fsprogs: mke2fs for the disk image builder tests; debootstrap: the Debian root disk the engine boots.
+packages=(chromium gcc-multilib cpio xz-utils e2fsprogs debootstrap postgresql redis-server)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,17 +8,20 @@ namespace Vm.Client.Engine;
 /// <summary>
 /// Vm.Engine's machine on the browser's one thread: it runs in slices (see <see cref="SliceTuner"/>)
 /// and hands the thread back between them; guest RAM is native memory of the .NET runtime. The serial
-/// console (COM1, ttyS0) is the terminal; COM2 (ttyS1) carries the guest's `submit` command until the
-/// virtio-console port replaces it.
+/// console (COM1, ttyS0) is the terminal. The guest's `submit` command talks to the virtio-console
+/// port <see cref="SubmitPortName"/>; COM2 (ttyS1) carries the same framing for guests without
+/// virtio-console (the script picks whichever exists).
 /// </summary>
 public sealed class BrowserMachine : IDisposable
 {
     /// <summary>What the guest's initramfs prints when its shell starts (scripts/guest/build-guest-images.sh).</summary>
     public const string ShellReadyMarker = "WEBVM-SHELL-READY";
+    public const string SubmitPortName = "org.webvm.submit";
 
     private readonly Machine _machine;
     private readonly MemoryStream _console = new();
-    private readonly Uart16550 _submitPort;
+    private readonly Uart16550 _submitSerial;
+    private readonly Vm.Engine.Devices.Virtio.ConsolePort? _submitPort;
     private readonly Queue<byte> _submitOut = new();
     private readonly StringBuilder _tail = new();
     private bool _userlandSeen;
@@ -35,8 +38,14 @@ public sealed class BrowserMachine : IDisposable
             RtcStart = DateTime.UtcNow,
             SerialOut = b => _console.WriteByte(b),
         });
-        _submitPort = new Uart16550(0x2F8, _machine.Pic.GetLine(3), b => _submitOut.Enqueue(b));
-        _machine.Io.Register(_submitPort);
+        _submitSerial = new Uart16550(0x2F8, _machine.Pic.GetLine(3), b => _submitOut.Enqueue(b));
+        _machine.Io.Register(_submitSerial);
+        _submitPort = _machine.VirtioConsole.Port(SubmitPortName);
+        if (_submitPort is not null)
+        {
+            _submitPort.HostOpen = true;
+            _submitPort.Received += data => { foreach (var b in data.Span) _submitOut.Enqueue(b); };
+        }
         _machine.LoadLinux(kernel, initrd, commandLine);
         if (kernelElf is not null)
             KernelElfLoader.Load(_machine, kernelElf);
@@ -54,7 +63,7 @@ public sealed class BrowserMachine : IDisposable
         ulong before = _machine.Cpu.InstructionCount;
         long start = Stopwatch.GetTimestamp();
         var exit = _machine.RunSlice(Tuner.Instructions);
-        _submitPort.Poll();
+        _submitSerial.Poll();
         long ran = (long)(_machine.Cpu.InstructionCount - before);
         if (_machine.IdleNs == 0)
             Tuner.Observe(ran, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
@@ -99,10 +108,16 @@ public sealed class BrowserMachine : IDisposable
         return bytes;
     }
 
+    /// <summary>An answer for the guest's `submit`: on the virtio port when the guest has it open, else on COM2.</summary>
     public void SendSubmitInput(ReadOnlySpan<byte> data)
     {
-        _submitPort.Receive(data);
-        _submitPort.Poll();
+        if (_submitPort is { GuestOpen: true })
+        {
+            _submitPort.Send(data);
+            return;
+        }
+        _submitSerial.Receive(data);
+        _submitSerial.Poll();
     }
 
     public void Dispose() => _machine.Dispose();

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Builds the guest images for Vm.Engine from Debian's i386 packages:
 #   bzImage   - the stock linux-image-686 kernel
-#   initrd.gz - a BusyBox initramfs whose /init prints WEBVM-SHELL-READY and starts a shell on ttyS0
+#   initrd.gz - a BusyBox initramfs with the virtio and ext4 modules. Its /init loads the virtio
+#               modules; with root=/dev/vdX on the command line it mounts that disk and
+#               switch_roots into it (see guest-init.sh), otherwise it prints WEBVM-SHELL-READY
+#               and starts a BusyBox shell on the console. Every file under scripts/guest/rootfs/
+#               is copied into the initramfs root with its mode.
 # Idempotent; everything is cached under ${WEBVM_CACHE:-$HOME/.cache/webvm}/guest (never in the repo).
 # Needs root for apt-get (dpkg --add-architecture i386, apt-get update).
 #   --verify-qemu   afterwards boot the images in qemu-system-i386 (-cpu pentium3) and check
@@ -11,9 +15,9 @@ VERIFY=0
 [[ "${1:-}" == "--verify-qemu" ]] && VERIFY=1
 
 CACHE="${WEBVM_CACHE:-$HOME/.cache/webvm}/guest"
-# Files every lab image carries (e.g. /bin/submit): their digest is part of the cache key.
-ROOTFS="$(cd "$(dirname "$0")" && pwd)/rootfs"
-ROOTFS_STAMP="$(cd "$ROOTFS" && find . -type f | LC_ALL=C sort | while read -r f; do echo "$f"; cat "$f"; done | sha256sum | cut -c1-16)"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# Bump when the initramfs changes; the cache key also covers scripts/guest/rootfs/ and the init.
+VERSION="4-$(cd "$HERE" && cat guest-init.sh $(find rootfs -type f 2>/dev/null | LC_ALL=C sort) 2>/dev/null | sha256sum | cut -c1-12)"
 mkdir -p "$CACHE/debs"
 log() { echo "[guest] $*" >&2; }
 
@@ -35,7 +39,7 @@ verify_qemu() {
 }
 
 if [[ -f "$CACHE/bzImage" && -f "$CACHE/initrd.gz" && -f "$CACHE/vmlinux.gz" && -f "$CACHE/.version" \
-      && "$(cat "$CACHE/.version")" == "3" && "$(cat "$CACHE/.rootfs" 2>/dev/null)" == "$ROOTFS_STAMP" ]]; then
+      && "$(cat "$CACHE/.version")" == "$VERSION" ]]; then
   log "cached images are up to date"
   [[ $VERIFY == 1 ]] && verify_qemu
   echo "kernel: $CACHE/bzImage"
@@ -99,22 +103,37 @@ R="$WORK/root"
 mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,etc,mnt}
 cp "$WORK/busybox/bin/busybox" "$R/bin/busybox"
 chmod 755 "$R/bin/busybox"
-cat > "$R/init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox --install -s
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin
-export HOME=/root
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null || mdev -s
-mount -t tmpfs tmpfs /tmp
-echo "WEBVM-SHELL-READY"
-exec setsid cttyhack sh -l
-INIT
+cp "$HERE/guest-init.sh" "$R/init"
 chmod 755 "$R/init"
+# Modules: each named one plus what its .modinfo says it depends on, in load order (the host has
+# no depmod, and the guest's busybox modprobe would need modules.dep).
+KMOD="$(ls -d "$WORK"/kernel/lib/modules/* | head -1)/kernel"
+mkdir -p "$R/lib/modules"
+declare -A SEEN=()
+ORDER=()
+add_module() {
+  local name=${1//-/_} file dep
+  [[ -n "${SEEN[$name]:-}" ]] && return 0
+  SEEN[$name]=1
+  file=$(find "$KMOD" -name "${name}.ko" -o -name "${name//_/-}.ko" | head -1)
+  [[ -n "$file" ]] || { log "ERROR: module $name not found"; exit 1; }
+  for dep in $(tr '\0' '\n' < "$file" | grep -a '^depends=' | head -1 | cut -d= -f2 | tr ',' ' '); do
+    add_module "$dep"
+  done
+  cp "$file" "$R/lib/modules/$name.ko"
+  ORDER+=("$name")
+}
+# virtio first (always loaded), then what a disk root needs (loaded only with root=).
+for m in virtio_pci virtio_console virtio_rng virtio_blk; do add_module "$m"; done
+printf '%s\n' "${ORDER[@]}" > "$R/lib/modules/virtio.order"
+ORDER=()
+for m in crc32c_generic ext4; do add_module "$m"; done
+printf '%s\n' "${ORDER[@]}" > "$R/lib/modules/disk.order"
+log "modules: $(cat "$R/lib/modules/virtio.order" "$R/lib/modules/disk.order" | tr '\n' ' ')"
+# Files other parts of the project put into the guest (e.g. /bin/submit), modes kept.
+if [[ -d "$HERE/rootfs" ]]; then cp -a "$HERE/rootfs/." "$R/"; rm -f "$R/.keep"; fi
 echo 'PS1="# "' > "$R/etc/profile"
 echo "root:x:0:0:root:/root:/bin/sh" > "$R/etc/passwd"
-cp -R "$ROOTFS/." "$R/"
 # The host may lack cpio; the guest's static i386 busybox runs natively on x86 hosts and has it.
 if command -v cpio >/dev/null; then CPIO=(cpio -o -H newc --quiet -R 0:0); else CPIO=("$WORK/busybox/bin/busybox" cpio -o -H newc); fi
 (cd "$R" && find . | LC_ALL=C sort | "${CPIO[@]}" | gzip -9 > "$CACHE/initrd.gz.tmp")
@@ -123,8 +142,7 @@ mv "$CACHE/initrd.gz.tmp" "$CACHE/initrd.gz"
 mv "$CACHE/vmlinux.gz.tmp" "$CACHE/vmlinux.gz"
 cp "$WORK/busybox/bin/busybox" "$CACHE/busybox"
 rm -rf "$WORK"
-echo 3 > "$CACHE/.version"
-echo "$ROOTFS_STAMP" > "$CACHE/.rootfs"
+echo "$VERSION" > "$CACHE/.version"
 log "done"
 [[ $VERIFY == 1 ]] && verify_qemu
 echo "kernel: $CACHE/bzImage"

@@ -8,11 +8,14 @@ return Cli.Run(args);
 
 internal static class Cli
 {
-    private const string Usage = "usage: Vm.Cli --kernel FILE [--initrd FILE] [--append \"CMDLINE\"] [--memory 256M] [--disk FILE] [--timeout SECONDS]";
+    private const string Usage = "usage: Vm.Cli --kernel FILE [--initrd FILE] [--append \"CMDLINE\"] [--memory 256M] [--disk FILE] [--timeout SECONDS]\n" +
+        "  disk: --disk RAW-IMAGE | MANIFEST.json | http://.../manifest.json  [--overlay FILE] [--chunks DIR|URL] [--chunk-cache DIR] [--read-ahead N|always:N]\n" +
+        "  --until TEXT   stop (exit 0) when the console prints TEXT";
 
     public static int Run(string[] args)
     {
-        string? kernel = null, initrd = null, disk = null;
+        string? kernel = null, initrd = null, until = null;
+        var disk = new DiskOptions();
         string append = "console=ttyS0";
         uint memory = 256u << 20;
         double? timeout = null;
@@ -27,7 +30,12 @@ internal static class Cli
                     case "--initrd": initrd = Next(); break;
                     case "--append": append = Next(); break;
                     case "--memory": memory = ParseSize(Next()); break;
-                    case "--disk": disk = Next(); break;
+                    case "--disk": disk.Disk = Next(); break;
+                    case "--overlay": disk.Overlay = Next(); break;
+                    case "--chunks": disk.Chunks = Next(); break;
+                    case "--chunk-cache": disk.ChunkCache = Next(); break;
+                    case "--read-ahead": disk.ReadAhead = Next(); break;
+                    case "--until": until = Next(); break;
                     case "--timeout": timeout = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "-h": case "--help": Console.WriteLine(Usage); return 0;
                     default: throw new ArgumentException($"unknown option {args[i]}");
@@ -41,21 +49,46 @@ internal static class Cli
             Console.Error.WriteLine(Usage);
             return 2;
         }
-        if (disk != null)
+        Vm.Engine.Disk.IBlockSource? diskSource;
+        try
         {
-            Console.Error.WriteLine("Vm.Cli: --disk is not supported yet (no virtio-blk); ignoring it.");
+            diskSource = disk.OpenAsync().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or HttpRequestException or FormatException
+                                      or System.Text.Json.JsonException or InvalidDataException or ArgumentException or TaskCanceledException)
+        {
+            Console.Error.WriteLine($"Vm.Cli: cannot open the disk: {e.Message}");
+            return 3;
         }
 
         var stdout = Console.OpenStandardOutput();
         var outLock = new object();
         var buffer = new List<byte>(4096);
+        var tail = new System.Text.StringBuilder();
+        using var untilSeen = new CancellationTokenSource();
         var clockMode = Environment.GetEnvironmentVariable("WEBVM_CLOCK") == "wall" ? ClockMode.WallClock : ClockMode.Instructions;
         using var machine = new Machine(new MachineConfig
         {
             MemoryBytes = memory,
             Clock = clockMode,
-            SerialOut = b => { lock (outLock) buffer.Add(b); },
+            SerialOut = b =>
+            {
+                lock (outLock)
+                {
+                    buffer.Add(b);
+                    if (until == null) return;
+                    tail.Append((char)b);
+                    if (tail.Length > 4 * until.Length) tail.Remove(0, tail.Length - 2 * until.Length);
+                    if (tail.ToString().Contains(until, StringComparison.Ordinal)) untilSeen.Cancel();
+                }
+            },
+            Disk = diskSource,
         });
+        if (machine.Block != null)
+        {
+            // Integrity failures reach the guest as I/O errors; the person at the console hears why.
+            machine.Block.IoFailed += e => Console.Error.WriteLine($"Vm.Cli: disk I/O error given to the guest: {e.Message}");
+        }
         try
         {
             byte[] k = File.ReadAllBytes(kernel);
@@ -107,13 +140,26 @@ internal static class Cli
             }) { IsBackground = true }.Start();
         }
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        var exit = machine.Run(timeout is { } t ? TimeSpan.FromSeconds(t) : null, cts.Token);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cts.Token, untilSeen.Token);
+        var exit = machine.Run(timeout is { } t ? TimeSpan.FromSeconds(t) : null, stop.Token);
         cts.Cancel();
         Flush();
         if (Environment.GetEnvironmentVariable("WEBVM_STATS") == "1")
         {
             Console.Error.WriteLine($"Vm.Cli: {exit} after {sw.Elapsed.TotalSeconds:F2} s, {machine.Cpu.InstructionCount} instructions, " +
                 $"{machine.Cpu.InstructionCount / Math.Max(sw.Elapsed.TotalSeconds, 1e-9) / 1e6:F1} MIPS, blocks decoded {machine.Cpu.BlocksDecoded}, faults {machine.Cpu.FaultCount}, code page invalidations {machine.Cpu.CodeInvalidations}; {machine.StopReason}");
+            if (disk.Stats() is { } ds) Console.Error.WriteLine($"Vm.Cli: {ds}");
+            if (machine.Block is { } blk) Console.Error.WriteLine($"Vm.Cli: virtio-blk status {blk.Status} isr {blk.Isr} requests {blk.Requests} read {blk.BytesRead} written {blk.BytesWritten} errors {blk.IoErrors} busy {blk.Busy} {blk.LastError}");
+        }
+        if (diskSource != null)
+        {
+            try { diskSource.FlushAsync().AsTask().GetAwaiter().GetResult(); } catch (IOException e) { Console.Error.WriteLine($"Vm.Cli: disk flush failed: {e.Message}"); }
+            disk.DisposeAsync(diskSource).AsTask().GetAwaiter().GetResult();
+        }
+        if (untilSeen.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"Vm.Cli: saw \"{until}\" after {sw.Elapsed.TotalSeconds:F2} s");
+            return 0;
         }
         switch (exit)
         {

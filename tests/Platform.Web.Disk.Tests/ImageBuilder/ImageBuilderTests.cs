@@ -47,6 +47,25 @@ public sealed class ImageBuilderTests : IDisposable
     }
 
     [Fact]
+    public async Task FromFolder_InterruptedWhileChunking_PublishesNothing_AndTheNextBuildSucceeds()
+    {
+        var store = new ImageStore(Path.Combine(folder, "store"));
+        using var cancel = new CancellationTokenSource();
+        var interrupting = new Vm.ImageBuilder.ImageBuilder(store, new ListReporter(stages, onStage: s =>
+        {
+            if (s == "Chunking") cancel.Cancel();
+        }));
+        var tree = Tree("interrupted\n");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => interrupting.FromFolderAsync(tree, 16 << 20, new BuildOptions(), cancel.Token));
+
+        Assert.Empty(Directory.EnumerateFiles(store.ManifestFolder));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(store.Root, ".build")));
+        var result = await Builder(store).FromFolderAsync(tree, 16 << 20, new BuildOptions());
+        Assert.True(store.HasManifest(result.ManifestHash));
+    }
+
+    [Fact]
     public async Task FromFolder_SameTreeTwice_StoresAlmostNothingNew()
     {
         var store = new ImageStore(Path.Combine(folder, "store"));
@@ -110,9 +129,14 @@ public sealed class ImageBuilderTests : IDisposable
     [InlineData("4096", 4096L)]
     public void ParseSize_ReadsUnits(string text, long bytes) => Assert.Equal(bytes, Vm.ImageBuilder.ImageBuilder.ParseSize(text));
 
-    private sealed class ListReporter(List<string> stages) : IBuildReporter
+    private sealed class ListReporter(List<string> stages, Action<string>? onStage = null) : IBuildReporter
     {
-        public void Stage(string stage) => stages.Add(stage);
+        public void Stage(string stage)
+        {
+            stages.Add(stage);
+            onStage?.Invoke(stage);
+        }
+
         public void Progress(double fraction) { }
         public void Log(string line) { }
     }

@@ -14,18 +14,22 @@ public sealed class GuestSession : IDisposable
     private int _commands;
     public MachineExit Exit { get; private set; } = MachineExit.Running;
 
-    public GuestSession(string cmdline, uint memoryBytes)
+    /// <param name="configure">Adds to the machine's configuration (a disk, an entropy source, ...).</param>
+    public GuestSession(string cmdline, uint memoryBytes, Func<MachineConfig, MachineConfig>? configure = null)
     {
-        _machine = new Machine(new MachineConfig
+        var config = new MachineConfig
         {
             MemoryBytes = memoryBytes,
             Clock = ClockMode.Instructions,
             SerialOut = b => { lock (_out) _out.Append((char)b); },
-        });
+        };
+        _machine = new Machine(configure?.Invoke(config) ?? config);
         _machine.LoadLinux(File.ReadAllBytes(GuestImages.Kernel), File.ReadAllBytes(GuestImages.Initrd), cmdline);
         _thread = new Thread(() => Exit = _machine.Run(null, _cts.Token)) { IsBackground = true, Name = "guest" };
         _thread.Start();
     }
+
+    public Machine Machine => _machine;
 
     public string Output { get { lock (_out) return _out.ToString(); } }
 

@@ -164,6 +164,37 @@ public sealed class RemoteImageSourceTests
     }
 
     [Fact]
+    public async Task Read_ScatteredReads_FetchOnlyWhatIsRead()
+    {
+        var (manifest, store) = Chunked(Image(16));
+        var fetcher = new ScriptedFetcher(store);
+        await using var source = new RemoteImageSource(manifest, fetcher, new MemoryChunkCache(), Quick with { ReadAhead = 4 });
+
+        foreach (var chunk in new[] { 5, 9, 2, 12 })
+            await source.ReadAsync((long)chunk * Chunk, new byte[4096]);
+        await Task.Delay(100);
+
+        Assert.Equal(4, fetcher.Fetched.Count); // a metadata-like scatter reads nothing ahead
+    }
+
+    [Fact]
+    public async Task Read_SequentialReader_WindowStaysAhead()
+    {
+        var (manifest, store) = Chunked(Image(16));
+        var fetcher = new ScriptedFetcher(store);
+        await using var source = new RemoteImageSource(manifest, fetcher, new MemoryChunkCache(), Quick with { ReadAhead = 4 });
+
+        for (var chunk = 3; chunk <= 8; chunk++)
+            await source.ReadAsync((long)chunk * Chunk, new byte[4096]);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (fetcher.Fetched.Count < 10 && DateTime.UtcNow < deadline)
+            await Task.Delay(10);
+
+        // Chunk 3 is a scatter read; from chunk 4 on the reader is sequential: 4..8 read, 9..12 ahead.
+        Assert.Equal(Enumerable.Range(3, 10).Select(i => manifest.Chunks[i]!).Order(), fetcher.Fetched.Order());
+    }
+
+    [Fact]
     public async Task Read_FetcherThrowing_IsRetriedThenUnavailable()
     {
         var (manifest, _) = Chunked(Image(1));

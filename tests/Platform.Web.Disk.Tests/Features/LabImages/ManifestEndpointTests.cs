@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Vm.Engine.Disk;
@@ -110,5 +111,32 @@ public sealed class ManifestEndpointTests(DiskPortal portal) : IClassFixture<Dis
         await disk.ReadAsync(0, bytes);
 
         Assert.Equal(portal.DiskA, bytes);
+    }
+
+    [Fact]
+    public async Task Disk_CorruptChunkOnThePortal_ReadFailsCorrupt_NoBytesReturned()
+    {
+        // An image of its own in the portal's store, so the shared images stay intact.
+        var store = portal.Services.GetRequiredService<ImageStore>();
+        var raw = new byte[2 * ImageManifest.DefaultChunkSize];
+        new Random(99).NextBytes(raw);
+        var written = new ImageWriter(store).Write(new MemoryStream(raw), raw.Length);
+        string bad = written.Manifest.Chunks[1]!;
+        var chunk = await File.ReadAllBytesAsync(store.Chunks.PathOf(bad));
+        chunk[4096] ^= 0x80;
+        await File.WriteAllBytesAsync(store.Chunks.PathOf(bad), chunk);
+        var fetcher = new HttpChunkFetcher(portal.Anonymous(), new Uri("http://localhost/chunks/"));
+        await using var disk = new RemoteImageSource(written.Manifest, fetcher, new MemoryChunkCache(),
+            new RemoteImageOptions { RetryDelay = TimeSpan.Zero, ReadAhead = 0 });
+
+        var first = new byte[4096];
+        await disk.ReadAsync(0, first);
+        var buffer = new byte[4096];
+        var error = await Assert.ThrowsAsync<DiskIoException>(() => disk.ReadAsync(ImageManifest.DefaultChunkSize, buffer).AsTask());
+
+        Assert.Equal(raw.AsSpan(0, 4096).ToArray(), first);
+        Assert.Equal(DiskIoFailure.Corrupt, error.Failure);
+        Assert.Equal(bad, error.ChunkHash);
+        Assert.True(buffer.AsSpan().IndexOfAnyExcept((byte)0) < 0, "no corrupt byte was handed over");
     }
 }

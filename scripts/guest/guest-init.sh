@@ -1,0 +1,67 @@
+#!/bin/busybox sh
+# /init of the Vm.Engine initramfs (built by build-guest-images.sh).
+# Loads the virtio modules (virtio-pci finds the devices on the PCI bus: console, rng, blk).
+# With root=/dev/vdX on the command line: loads ext4, mounts the disk and switch_roots into it,
+# where a small shell script is PID 1 (Debian minbase has no init system) and keeps a bash login
+# shell on the console. Otherwise: prints WEBVM-SHELL-READY and runs a BusyBox shell.
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export HOME=/root
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null || mdev -s
+mount -t tmpfs tmpfs /tmp
+load() { while read -r m; do insmod "/lib/modules/$m.ko" || echo "webvm-init: cannot load $m" >&2; done < "/lib/modules/$1.order"; }
+load virtio
+
+root=""
+rootflags=""
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in
+    root=/dev/*) root="${arg#root=}" ;;
+    rootflags=*) rootflags="${arg#rootflags=}" ;;
+  esac
+done
+
+if [ -n "$root" ]; then
+  load disk
+  n=0
+  while [ ! -b "$root" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n+1)); done
+  mkdir -p /newroot
+  if mount -t ext4 -o "rw${rootflags:+,$rootflags}" "$root" /newroot; then
+    # The new root keeps /dev; its /run gets this busybox (halt, poweroff helpers: minbase has none).
+    mount --move /dev /newroot/dev
+    mount -t tmpfs -o mode=755 tmpfs /newroot/run
+    mkdir -p /newroot/run/webvm
+    cp /bin/busybox /newroot/run/webvm/busybox
+    for a in halt reboot; do ln -s busybox "/newroot/run/webvm/$a"; done
+    cat > /newroot/run/webvm/shutdown <<'EOF'
+#!/bin/sh
+# Stops the machine cleanly: flush, remount the root read-only, halt (the machine powers off).
+sync
+mount -o remount,ro / 2>/dev/null
+exec /run/webvm/busybox halt -f
+EOF
+    chmod 755 /newroot/run/webvm/shutdown
+    umount /proc /sys /tmp 2>/dev/null
+    exec switch_root /newroot /bin/sh -c '
+      mount -t proc proc /proc
+      mount -t sysfs sysfs /sys
+      mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
+      mount -t tmpfs tmpfs /tmp
+      hostname webvm 2>/dev/null
+      tty=$(sed "s/.* //" /sys/class/tty/console/active)
+      export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/run/webvm
+      export TERM=linux HOME=/root
+      cd /root 2>/dev/null
+      echo "WEBVM-SHELL-READY"
+      while :; do
+        setsid -c /bin/bash -l <"/dev/$tty" >"/dev/$tty" 2>&1
+        sleep 1
+      done'
+  fi
+  echo "webvm-init: cannot mount $root; staying in the initramfs" >&2
+fi
+
+echo "WEBVM-SHELL-READY"
+exec setsid cttyhack sh -l
