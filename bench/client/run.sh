@@ -35,6 +35,7 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 
+echo "[bench] note: the lab boots the kernel decompressed on the host (vmlinux.gz, see docs/client.md); v86 boots the bzImage, which decompresses itself in the guest" >&2
 json=$(node "$here/driver.mjs" "http://127.0.0.1:$port/" "$guest_dir" "$password")
 echo "$json" | python3 -c '
 import json, sys
