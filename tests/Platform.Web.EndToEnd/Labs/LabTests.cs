@@ -24,6 +24,9 @@ public sealed partial class LabTests(BootedLabFixture lab) : IClassFixture<Boote
         // A pipe through two programs and a file in the guest's tmpfs.
         await page.RunAsync("printf 'b\\na\\nc\\n' | sort | tr '\\n' , > /tmp/sorted; cat /tmp/sorted; echo");
         await page.ExpectOutputAsync("a,b,c,");
+        // The submit port `submit` uses: the virtio-console port named by the machine.
+        await page.RunAsync("echo ports=$(cat /sys/class/virtio-ports/*/name)");
+        await page.ExpectOutputAsync("ports=org.webvm.submit");
         await page.ScreenshotAsync("student", "lab-terminal");
     }
 
