@@ -17,6 +17,12 @@ public sealed record MachineConfig
     public Action<byte>? SerialOut { get; init; }
     /// <summary>Wall-clock start of the RTC (fixed in deterministic runs).</summary>
     public DateTime RtcStart { get; init; } = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+    /// <summary>
+    /// Hosts that cannot block their thread (the browser's single thread) set this: an idle guest
+    /// makes <see cref="Machine.RunSlice"/> return at once, with the time to wait in
+    /// <see cref="Machine.IdleNs"/>, instead of sleeping inside it.
+    /// </summary>
+    public bool ReturnWhenIdle { get; init; }
     /// <summary>Named virtio-console ports after the console port 0 (the guest's /dev/vport0p1, ...).</summary>
     public IReadOnlyList<string> ConsolePortNames { get; init; } = ["org.webvm.submit"];
     /// <summary>virtio-rng's bytes: null = the host's CSPRNG; <see cref="VirtioRng.Seeded"/> for repeatable runs.</summary>
@@ -53,9 +59,13 @@ public sealed partial class Machine : IDisposable
     private readonly AutoResetEvent _wake = new(false);
     private volatile bool _resetRequested;
     public string? StopReason { get; private set; }
+    /// <summary>With <see cref="MachineConfig.ReturnWhenIdle"/>: how long the last slice's guest asked to idle (0 when busy).</summary>
+    public ulong IdleNs { get; private set; }
+    private readonly bool _returnWhenIdle;
 
     public Machine(MachineConfig config)
     {
+        _returnWhenIdle = config.ReturnWhenIdle;
         Memory = new PhysicalMemory(config.MemoryBytes);
         Cpu = new X86Cpu(Memory, Io) { Pic = Pic };
         Clock = new VirtualClock(config.Clock, () => Cpu.InstructionCount);
@@ -115,6 +125,7 @@ public sealed partial class Machine : IDisposable
     public MachineExit RunSlice(long maxInstructions)
     {
         long left = maxInstructions;
+        IdleNs = 0;
         while (left > 0)
         {
             if (_resetRequested) { StopReason = "reset requested"; return MachineExit.Reset; }
@@ -147,6 +158,7 @@ public sealed partial class Machine : IDisposable
                 {
                     // The guest waits for host work (a disk chunk on its way): guest time stands
                     // still meanwhile, so a slow network never looks like a hung disk to the guest.
+                    if (_returnWhenIdle) { IdleNs = 1_000_000; return MachineExit.Running; }
                     _wake.WaitOne(TimeSpan.FromMilliseconds(5));
                     left -= 1000;
                     continue;
@@ -159,6 +171,7 @@ public sealed partial class Machine : IDisposable
                 else if (Serial.PendingInput == 0)
                 {
                     ulong waitNs = next == ulong.MaxValue ? 50_000_000 : Math.Min(next - Math.Min(next, now), 50_000_000);
+                    if (waitNs > 200_000 && _returnWhenIdle) { IdleNs = waitNs; return MachineExit.Running; }
                     if (waitNs > 200_000) _wake.WaitOne(TimeSpan.FromTicks((long)(waitNs / 100)));
                     left -= 1000;
                     continue;

@@ -8,5 +8,6 @@ case "${1:-}" in
     engine) shift; exec ./engine/run.sh engine "$@" ;;
     disk) shift; exec ./disk/run.sh "$@" ;;
     autograde) shift; exec ./autograde/run.sh "$@" ;;
-    *) echo "usage: bench/run.sh CASE   (cases: engine, disk, autograde)" >&2; exit 2 ;;
+    client) shift; exec ./client/run.sh "$@" ;;
+    *) echo "usage: bench/run.sh CASE   (cases: engine, disk, autograde, client)" >&2; exit 2 ;;
 esac

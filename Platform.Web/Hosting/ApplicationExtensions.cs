@@ -10,6 +10,7 @@ using Platform.Web.Features.Accounts;
 using Platform.Web.Features.CoursePackages;
 using Platform.Web.Features.Grading;
 using Platform.Web.Features.LabImages;
+using Platform.Web.Features.Labs;
 using Platform.Web.Features.OpenId;
 using Platform.Web.Features.Submissions;
 using Platform.Web.Features.Tailnets;
@@ -112,7 +113,8 @@ public static class ApplicationExtensions
         app.UseAntiforgery();
 
         app.MapStaticAssets();
-        app.MapRazorComponents<App>();
+        // The lab's machine (Vm.Client) runs in the student's browser as WebAssembly.
+        app.MapRazorComponents<App>().AddInteractiveWebAssemblyRenderMode().AddAdditionalAssemblies(typeof(Vm.Client.Lab.LabMachine).Assembly);
         app.MapAccountEndpoints();
         app.MapTenantEndpoints();
         app.MapOpenIdEndpoints();
@@ -121,6 +123,7 @@ public static class ApplicationExtensions
         app.MapCoursePackageEndpoints();
         app.MapTailnetEndpoints();
         app.MapLabImageEndpoints();
+        app.MapLabEndpoints();
         app.MapHub<SubmissionHub>(SubmissionHub.Path);
         app.MapPlatformJobs();
 

@@ -58,7 +58,8 @@ public static class FeatureExtensions
         // `dotnet run` from a clone serves the framework's scripts (blazor.web.js) and the lib/ files
         // from the build output in every environment, not only Development; a no-op once published.
         builder.WebHost.UseStaticWebAssets();
-        services.AddRazorComponents();
+        services.AddRazorComponents().AddInteractiveWebAssemblyComponents();
+        services.AddSingleton<Features.Labs.LabBootFiles>();
         var signalR = services.AddSignalR(hub =>
         {
             hub.AddFilter<TenantHubFilter>();

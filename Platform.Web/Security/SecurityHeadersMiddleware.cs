@@ -3,11 +3,12 @@ namespace Platform.Web.Security;
 /// <summary>
 /// Headers every response carries. Scripts only from the portal itself; student files are always
 /// downloads (see SubmissionEndpoints), so nothing a student uploads runs on this origin.
+/// 'wasm-unsafe-eval' lets the lab's Blazor WebAssembly runtime compile its WebAssembly; it allows no JavaScript eval.
 /// </summary>
 public sealed class SecurityHeadersMiddleware(RequestDelegate next)
 {
     private const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
         "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'";
 
     public Task InvokeAsync(HttpContext context)

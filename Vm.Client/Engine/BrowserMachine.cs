@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Text;
+using Vm.Engine;
+using Vm.Engine.Devices;
+
+namespace Vm.Client.Engine;
+
+/// <summary>
+/// Vm.Engine's machine on the browser's one thread: it runs in slices (see <see cref="SliceTuner"/>)
+/// and hands the thread back between them; guest RAM is native memory of the .NET runtime. The serial
+/// console (COM1, ttyS0) is the terminal. The guest's `submit` command talks to the virtio-console
+/// port <see cref="SubmitPortName"/>; COM2 (ttyS1) carries the same framing for guests without
+/// virtio-console (the script picks whichever exists).
+/// </summary>
+public sealed class BrowserMachine : IDisposable
+{
+    /// <summary>What the guest's initramfs prints when its shell starts (scripts/guest/build-guest-images.sh).</summary>
+    public const string ShellReadyMarker = "WEBVM-SHELL-READY";
+    public const string SubmitPortName = "org.webvm.submit";
+
+    private readonly Machine _machine;
+    private readonly MemoryStream _console = new();
+    private readonly Uart16550 _submitSerial;
+    private readonly Vm.Engine.Devices.Virtio.ConsolePort? _submitPort;
+    private readonly Queue<byte> _submitOut = new();
+    private readonly StringBuilder _tail = new();
+    private bool _userlandSeen;
+
+    /// <param name="kernelElf">The same kernel decompressed (gzipped vmlinux), when the portal has it: see <see cref="KernelElfLoader"/>.</param>
+    public BrowserMachine(byte[] kernel, byte[] initrd, string commandLine, int memoryMiB, byte[]? kernelElf = null)
+    {
+        _machine = new Machine(new MachineConfig
+        {
+            MemoryBytes = (uint)memoryMiB << 20,
+            // Interactive: guest time follows the wall clock, and an idle guest gives the thread back.
+            Clock = ClockMode.WallClock,
+            ReturnWhenIdle = true,
+            RtcStart = DateTime.UtcNow,
+            SerialOut = b => _console.WriteByte(b),
+        });
+        _submitSerial = new Uart16550(0x2F8, _machine.Pic.GetLine(3), b => _submitOut.Enqueue(b));
+        _machine.Io.Register(_submitSerial);
+        _submitPort = _machine.VirtioConsole.Port(SubmitPortName);
+        if (_submitPort is not null)
+        {
+            _submitPort.HostOpen = true;
+            _submitPort.Received += data => { foreach (var b in data.Span) _submitOut.Enqueue(b); };
+        }
+        _machine.LoadLinux(kernel, initrd, commandLine);
+        if (kernelElf is not null)
+            KernelElfLoader.Load(_machine, kernelElf);
+        Stage = BootStage.Kernel;
+    }
+
+    public BootStage Stage { get; private set; }
+    public SliceTuner Tuner { get; } = new();
+    public ulong Instructions => _machine.Cpu.InstructionCount;
+    public string? StopReason => _machine.StopReason;
+
+    /// <summary>Runs one slice; returns how long the guest wants to idle before the next (0 when busy).</summary>
+    public TimeSpan RunSlice()
+    {
+        ulong before = _machine.Cpu.InstructionCount;
+        long start = Stopwatch.GetTimestamp();
+        var exit = _machine.RunSlice(Tuner.Instructions);
+        _submitSerial.Poll();
+        long ran = (long)(_machine.Cpu.InstructionCount - before);
+        if (_machine.IdleNs == 0)
+            Tuner.Observe(ran, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        // The first instruction at privilege level 3 is the kernel starting /init.
+        if (!_userlandSeen && _machine.Cpu.S.Cpl == 3)
+        {
+            _userlandSeen = true;
+            if (Stage == BootStage.Kernel) Stage = BootStage.Userland;
+        }
+        if (exit != MachineExit.Running)
+            Stage = BootStage.Stopped;
+        return TimeSpan.FromTicks((long)(_machine.IdleNs / 100));
+    }
+
+    /// <summary>Console bytes the guest wrote since the last call.</summary>
+    public byte[] TakeConsoleOutput()
+    {
+        if (_console.Length == 0) return [];
+        var bytes = _console.ToArray();
+        _console.SetLength(0);
+        if (Stage is BootStage.Kernel or BootStage.Userland)
+        {
+            _tail.Append(Encoding.Latin1.GetString(bytes));
+            if (_tail.ToString().Contains(ShellReadyMarker, StringComparison.Ordinal))
+                Stage = BootStage.Ready;
+            if (_tail.Length > 64) _tail.Remove(0, _tail.Length - 64);
+        }
+        return bytes;
+    }
+
+    public void SendConsoleInput(ReadOnlySpan<byte> data)
+    {
+        _machine.SendInput(data);
+        _machine.Serial.Poll();
+    }
+
+    /// <summary>Bytes the guest sent on the submit port since the last call.</summary>
+    public byte[] TakeSubmitOutput()
+    {
+        var bytes = _submitOut.ToArray();
+        _submitOut.Clear();
+        return bytes;
+    }
+
+    /// <summary>An answer for the guest's `submit`: on the virtio port when the guest has it open, else on COM2.</summary>
+    public void SendSubmitInput(ReadOnlySpan<byte> data)
+    {
+        if (_submitPort is { GuestOpen: true })
+        {
+            _submitPort.Send(data);
+            return;
+        }
+        _submitSerial.Receive(data);
+        _submitSerial.Poll();
+    }
+
+    public void Dispose() => _machine.Dispose();
+}

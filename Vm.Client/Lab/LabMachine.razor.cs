@@ -1,0 +1,299 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+using Vm.Client.Engine;
+using Vm.Client.Submission;
+
+namespace Vm.Client.Lab;
+
+public sealed partial class LabMachine
+{
+    [Parameter, EditorRequired] public Guid AssignmentId { get; set; }
+    /// <summary>The school's submission hub, relative to the page's base (the tenant's /t/SLUG/).</summary>
+    [Parameter] public string HubPath { get; set; } = "hubs/submissions";
+
+    [Inject] private HttpClient Http { get; set; } = default!;
+    [Inject] private IJSRuntime Js { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+
+    private ElementReference _terminalHost;
+    private IJSInProcessObjectReference? _js;
+    private DotNetObjectReference<LabMachine>? _self;
+    private int _terminal;
+    private readonly CancellationTokenSource _stop = new();
+
+    private BootStage _stage = BootStage.Download;
+    private string _status = "Starting…";
+    private string? _error;
+    private string? _submission;
+    private bool _submissionOk;
+    private long _progressDone, _progressTotal;
+    private bool _paused;
+
+    private byte[]? _kernel, _initrd, _kernelElf;
+    private LabDescription? _description;
+    private BrowserMachine? _machine;
+    private int _generation;
+    private readonly SubmitPortProtocol _submitProtocol = new();
+    private bool _submitting;
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender) return;
+        try
+        {
+            _js = (IJSInProcessObjectReference)await Js.InvokeAsync<IJSObjectReference>("import", "./js/lab.js");
+            _self = DotNetObjectReference.Create(this);
+            _terminal = _js.Invoke<int>("openTerminal", _terminalHost, _self);
+            await DownloadAsync();
+            StartMachine();
+        }
+        catch (LabException e)
+        {
+            Fail(e.Message);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            Fail($"The lab machine could not start: {e.Message}");
+        }
+    }
+
+    private async Task DownloadAsync()
+    {
+        var downloader = new BootDownloader(Http);
+        SetStatus("Asking the portal for the machine…");
+        _description = await downloader.DescribeAsync(AssignmentId, _stop.Token);
+        var d = _description;
+        _progressTotal = d.Kernel.Bytes + d.Initrd.Bytes + (d.KernelElf?.Bytes ?? 0);
+        var watch = Stopwatch.StartNew();
+        long lastPaint = 0;
+        void Progress(long bytes)
+        {
+            _progressDone = bytes;
+            if (watch.ElapsedMilliseconds - lastPaint < 100) return;
+            lastPaint = watch.ElapsedMilliseconds;
+            SetStatus($"Downloading the machine: {_progressDone / 1024} of {_progressTotal / 1024} KiB");
+        }
+        _kernel = await downloader.DownloadAsync(d.Kernel, Progress, _stop.Token);
+        _initrd = await downloader.DownloadAsync(d.Initrd, b => Progress(d.Kernel.Bytes + b), _stop.Token);
+        if (d.KernelElf is { } elf)
+            _kernelElf = await downloader.DownloadAsync(elf, b => Progress(d.Kernel.Bytes + d.Initrd.Bytes + b), _stop.Token);
+        Console.WriteLine($"webvm: boot files in {watch.ElapsedMilliseconds} ms");
+    }
+
+    private void StartMachine()
+    {
+        var d = _description!;
+        _machine?.Dispose();
+        _machine = new BrowserMachine(_kernel!, _initrd!, d.KernelCommandLine, d.MemoryMiB, _kernelElf);
+        _paused = false;
+        _stage = BootStage.Kernel;
+        _js!.InvokeVoid("focusTerminal", _terminal);
+        _ = RunAsync(++_generation);
+    }
+
+    /// <summary>The engine's loop: a slice, then the browser's turn (paint, keys, network), again.</summary>
+    private async Task RunAsync(int generation)
+    {
+        var machine = _machine!;
+        var started = Stopwatch.StartNew();
+        long lastPaint = 0, lastLog = 0;
+        try
+        {
+            while (!_stop.IsCancellationRequested && generation == _generation)
+            {
+                if (_paused) { await _js!.InvokeVoidAsync("sleep", 50); continue; }
+                var idle = machine.RunSlice();
+                var output = machine.TakeConsoleOutput();
+                if (output.Length > 0) _js!.InvokeVoid("writeTerminal", _terminal, output);
+                var submit = machine.TakeSubmitOutput();
+                if (submit.Length > 0) OnSubmitPort(machine, submit);
+
+                if (machine.Stage != _stage)
+                {
+                    _stage = machine.Stage;
+                    if (_stage == BootStage.Ready)
+                        Console.WriteLine($"webvm: prompt after {started.Elapsed.TotalSeconds:F1} s, {machine.Instructions / 1_000_000} M instructions");
+                    lastPaint = -1000;
+                }
+                if (started.ElapsedMilliseconds - lastPaint >= 500)
+                {
+                    lastPaint = started.ElapsedMilliseconds;
+                    SetStatus(StatusText(machine, started.Elapsed));
+                    // The browser's console keeps a trace of the boot (the end-to-end tests save it).
+                    if (started.ElapsedMilliseconds - lastLog >= 10_000 && _stage != BootStage.Ready)
+                    {
+                        lastLog = started.ElapsedMilliseconds;
+                        Console.WriteLine($"webvm: {_status}");
+                    }
+                }
+                if (_stage == BootStage.Stopped)
+                {
+                    SetStatus($"The machine stopped ({machine.StopReason ?? "powered off"}). Reset it to start again.");
+                    return;
+                }
+                if (idle > TimeSpan.Zero)
+                    await _js!.InvokeVoidAsync("sleep", Math.Clamp((int)idle.TotalMilliseconds, 1, 20));
+                else
+                    await _js!.InvokeVoidAsync("nextTick");
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException && e is not JSDisconnectedException)
+        {
+            Fail($"The machine failed: {e.Message}");
+        }
+    }
+
+    private static string StatusText(BrowserMachine m, TimeSpan elapsed)
+    {
+        var speed = $"{m.Tuner.InstructionsPerSecond / 1e6:F0} M instructions/s";
+        return m.Stage switch
+        {
+            BootStage.Kernel => $"Starting Linux: {elapsed.TotalSeconds:F0} s, {m.Instructions / 1_000_000:N0} M instructions ({speed})",
+            BootStage.Userland => $"Starting the shell: {elapsed.TotalSeconds:F0} s ({speed})",
+            BootStage.Ready => $"Running · {speed} when busy",
+            _ => "",
+        };
+    }
+
+    private void OnSubmitPort(BrowserMachine machine, byte[] bytes)
+    {
+        IEnumerable<SubmitRequest> requests;
+        try
+        {
+            requests = _submitProtocol.Feed(bytes).ToList();
+        }
+        catch (SubmitProtocolException e)
+        {
+            machine.SendSubmitInput(SubmitPortProtocol.Error(e.Message));
+            ShowSubmission(false, e.Message);
+            return;
+        }
+        foreach (var request in requests)
+            _ = SubmitAsync(machine, request);
+    }
+
+    private async Task SubmitAsync(BrowserMachine machine, SubmitRequest request)
+    {
+        if (_submitting)
+        {
+            machine.SendSubmitInput(SubmitPortProtocol.Error("another submission is still on its way; wait for it"));
+            return;
+        }
+        if (_description?.CanSubmit != true)
+        {
+            machine.SendSubmitInput(SubmitPortProtocol.Error("you cannot submit to this assignment"));
+            return;
+        }
+        _submitting = true;
+        var names = string.Join(", ", request.Files.Select(f => f.Path));
+        ShowSubmission(true, $"Submitting {names}…");
+        try
+        {
+            var hub = new Uri(new Uri(Navigation.BaseUri), HubPath);
+            var receipt = await new SubmissionUploader(hub, AssignmentId).UploadAsync(request,
+                text => { machine.SendSubmitInput(SubmitPortProtocol.Progress(text)); ShowSubmission(true, $"Submitting {names}: {text}"); },
+                _stop.Token);
+            var message = $"version {receipt.Version} received: {receipt.FileCount} file(s), {receipt.TotalBytes} bytes{(receipt.IsLate ? " (late)" : "")}";
+            machine.SendSubmitInput(SubmitPortProtocol.Ok(message));
+            ShowSubmission(true, $"Submitted {names}: {message}.");
+        }
+        catch (SubmissionRefusedException e)
+        {
+            machine.SendSubmitInput(SubmitPortProtocol.Error(e.Message));
+            ShowSubmission(false, $"Submission refused: {e.Message}");
+        }
+        finally
+        {
+            _submitting = false;
+        }
+    }
+
+    private void ShowSubmission(bool ok, string text)
+    {
+        _submissionOk = ok;
+        _submission = text;
+        StateHasChanged();
+    }
+
+    [JSInvokable]
+    public void OnTerminalInput(string data)
+    {
+        if (_machine is null || _paused) return;
+        _machine.SendConsoleInput(Encoding.UTF8.GetBytes(data));
+    }
+
+    /// <summary>
+    /// The serial console has no way to tell the guest its size (virtio-console has), so the size is
+    /// kept for when it does; the guest's `stty rows R cols C` sets it by hand meanwhile.
+    /// </summary>
+    [JSInvokable]
+    public void OnTerminalResize(int cols, int rows)
+    {
+        Cols = cols;
+        Rows = rows;
+    }
+
+    public int Cols { get; private set; }
+    public int Rows { get; private set; }
+
+    private void TogglePause()
+    {
+        _paused = !_paused;
+        SetStatus(_paused ? "Paused: the machine is stopped where it was; Resume continues it." : "Resumed.");
+        if (!_paused) _js?.InvokeVoid("focusTerminal", _terminal);
+    }
+
+    private Task ResetMachineAsync()
+    {
+        if (_kernel is null) return Task.CompletedTask;
+        _js!.InvokeVoid("writeTerminal", _terminal, Encoding.ASCII.GetBytes("\r\n\x1b[33m[machine reset]\x1b[0m\r\n"));
+        _error = null;
+        StartMachine();
+        return Task.CompletedTask;
+    }
+
+    private void SetStatus(string text)
+    {
+        _status = text;
+        StateHasChanged();
+    }
+
+    private void Fail(string message)
+    {
+        _stage = BootStage.Failed;
+        _error = message;
+        _status = "";
+        StateHasChanged();
+    }
+
+    private string StageClass(BootStage s) =>
+        _stage == BootStage.Failed ? (s == BootStage.Download ? "failed" : "") :
+        s < _stage || _stage == BootStage.Stopped ? "done" : s == _stage ? "current" : "";
+
+    private static string StageName(BootStage s) => s switch
+    {
+        BootStage.Download => "Download",
+        BootStage.Kernel => "Kernel",
+        BootStage.Userland => "Userland",
+        _ => "Prompt",
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _generation++;
+        _machine?.Dispose();
+        if (_js is not null)
+        {
+            try { _js.InvokeVoid("closeTerminal", _terminal); await _js.DisposeAsync(); }
+            catch (JSDisconnectedException) { }
+        }
+        _self?.Dispose();
+        _stop.Dispose();
+    }
+}

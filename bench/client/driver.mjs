@@ -1,0 +1,141 @@
+// bench/run.sh client: in one headless Chromium, times (1) the portal's lab from opening the page to
+// the guest's prompt, and the engine benchmark's guest workloads typed into its terminal, and (2) the
+// v86 emulator booting the same kernel and initramfs (through SeaBIOS) and running the same workloads.
+// Prints "name seconds" lines per machine on stdout as JSON; run.sh turns them into BENCH lines.
+import { chromium } from "playwright-core";
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+
+const [portalUrl, guestDir, password] = process.argv.slice(2);
+const here = path.dirname(new URL(import.meta.url).pathname);
+const TIMEOUT = parseInt(process.env.BENCH_TIMEOUT || "1800") * 1000;
+const CMDLINE = process.env.BENCH_CMDLINE || "console=ttyS0 quiet cryptomgr.notests noisapnp";
+const MARKER = "WEBVM-SHELL-READY";
+const WORKLOADS = [
+  ["loop200k", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"],
+  ["gzip5x", "for k in 1 2 3 4 5; do gzip -c /bin/busybox > /dev/null; done"],
+  ["sha256", "sha256sum /tmp/r4m > /dev/null"],
+].filter(([n]) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(",").includes(n));
+const SETUP = "head -c 4194304 /dev/urandom > /tmp/r4m";
+const log = m => process.stderr.write(`[bench] ${m}\n`);
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium", headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync"],
+});
+const results = { ours: {}, ref: {} };
+
+// Polls `read()` (the machine's console text so far) until `token` appears after `from`; returns its end.
+async function waitFor(page, read, token, from = 0) {
+  const deadline = Date.now() + TIMEOUT;
+  for (;;) {
+    const text = await read();
+    const at = text.indexOf(token, from);
+    if (at >= 0) return at + token.length;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${token}; tail: ${text.slice(-300)}`);
+    await page.waitForTimeout(50);
+  }
+}
+
+async function workloads(page, read, send, into) {
+  await send(`${SETUP}; echo SETUP''DONE`);
+  let at = await waitFor(page, read, "SETUPDONE");
+  for (const [name, work] of WORKLOADS) {
+    await send(`echo WS''${name}; ${work}; echo WE''${name}`);
+    at = await waitFor(page, read, `WS${name}`, at);
+    const t0 = Date.now();
+    at = await waitFor(page, read, `WE${name}`, at);
+    into[name] = (Date.now() - t0) / 1000;
+    log(`v86 ${name} ${into[name]} s`);
+  }
+}
+
+// --- ours: the portal's lab page -------------------------------------------------------------------
+{
+  const page = await browser.newPage({ baseURL: portalUrl });
+  await page.goto("t/demo/account/login");
+  await page.getByLabel("Email").fill("student@demo.test");
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByText("Signed in as").waitFor();
+  await page.getByRole("link", { name: "Files and folders" }).first().click();
+  await page.getByRole("link", { name: "Open lab" }).waitFor();
+  const t0 = Date.now();
+  await page.getByRole("link", { name: "Open lab" }).click();
+  let shown = "";
+  const timer = setInterval(async () => {
+    try { const s = await page.locator(".lab-status-text").textContent(); if (s !== shown) { shown = s; log(`ours: ${s}`); } } catch { }
+  }, 15000);
+  await page.locator(".lab-machine[data-stage=ready]").waitFor({ timeout: TIMEOUT });
+  clearInterval(timer);
+  results.ours["open-to-prompt"] = (Date.now() - t0) / 1000;
+  log(`ours open-to-prompt ${results.ours["open-to-prompt"]} s`);
+  // The terminal's rows as text (what the student sees); markers are printed last, so they are on screen.
+  const read = () => page.locator(".lab-terminal .xterm-rows").innerText().then(t => t.replace(/\u00a0/g, " "));
+  const send = async line => { await page.locator(".lab-terminal").click(); await page.keyboard.type(line); await page.keyboard.press("Enter"); };
+  if (!process.env.BENCH_BOOT_ONLY) {
+    // Rows scroll away in a terminal: each workload clears the screen and its markers are looked for there.
+    try { await workloadsOnScreen(page, read, send, results.ours); }
+    catch (e) { log(`ours: workloads stopped: ${e.message}`); }
+  }
+  await page.close();
+}
+
+async function workloadsOnScreen(page, read, send, into) {
+  const waitScreen = async token => {
+    const deadline = Date.now() + TIMEOUT;
+    while (!(await read()).includes(token)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${token}`);
+      await page.waitForTimeout(50);
+    }
+  };
+  await send("clear; " + SETUP + "; echo SETUP''DONE");
+  await waitScreen("SETUPDONE");
+  for (const [name, work] of WORKLOADS) {
+    await send(`clear; echo WS''${name}; ${work}; echo WE''${name}`);
+    await waitScreen(`WS${name}`);
+    const t0 = Date.now();
+    await waitScreen(`WE${name}`);
+    into[name] = (Date.now() - t0) / 1000;
+    log(`ours ${name} ${into[name]} s`);
+  }
+}
+
+// --- reference: v86 in the same browser ----------------------------------------------------------------
+{
+  const files = {
+    "/v86.html": path.join(here, "v86.html"),
+    "/libv86.js": path.join(here, "node_modules/v86/build/libv86.js"),
+    "/v86.wasm": path.join(here, "node_modules/v86/build/v86.wasm"),
+    "/bios.bin": "/usr/share/seabios/bios.bin",
+    "/vgabios-stdvga.bin": "/usr/share/seabios/vgabios-stdvga.bin",
+    "/bzImage": path.join(guestDir, "bzImage"),
+    "/initrd.gz": path.join(guestDir, "initrd.gz"),
+  };
+  const server = http.createServer((req, res) => {
+    const file = files[new URL(req.url, "http://x").pathname];
+    if (!file) { res.writeHead(404); res.end(); return; }
+    const type = file.endsWith(".html") ? "text/html" : file.endsWith(".js") ? "text/javascript" : file.endsWith(".wasm") ? "application/wasm" : "application/octet-stream";
+    res.writeHead(200, { "Content-Type": type });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise(r => server.listen(0, "127.0.0.1", r));
+  const page = await browser.newPage();
+  const t0 = Date.now();
+  await page.goto(`http://127.0.0.1:${server.address().port}/v86.html?mib=128&cmdline=${encodeURIComponent(CMDLINE)}`);
+  const read = () => page.evaluate(() => window.serialText);
+  await waitFor(page, read, MARKER);
+  results.ref["open-to-prompt"] = (Date.now() - t0) / 1000;
+  log(`v86 open-to-prompt ${results.ref["open-to-prompt"]} s`);
+  if (!process.env.BENCH_BOOT_ONLY) {
+    try { await workloads(page, read, line => page.evaluate(l => window.serialSend(l + "\n"), line), results.ref); }
+    catch (e) { log(`v86: workloads stopped: ${e.message}`); }
+  }
+  await page.close();
+  server.close();
+}
+
+await browser.close();
+console.log(JSON.stringify(results));
