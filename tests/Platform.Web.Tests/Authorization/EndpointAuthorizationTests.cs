@@ -119,6 +119,47 @@ public sealed class EndpointAuthorizationTests(AuthorizationPortal portal) : ICl
         }
     }
 
+    [Theory]
+    [MemberData(nameof(ActorRows))]
+    public async Task ImportPackage_ByActor_OnlySchoolAdmins(string actorName)
+    {
+        using var client = portal.ClientWithSession(await portal.SessionOfAsync(Actors.Named(actorName)));
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(await client.AntiforgeryTokenAsync("t/demo/" + PortalClient.TokenPage)), "__RequestVerificationToken" },
+            // Not a zip: an admin gets the importer's own answer, anybody else never reaches it.
+            { new ByteArrayContent("not a zip"u8.ToArray()), "package", "course.zip" },
+        };
+
+        var response = await client.Http.PostAsync("t/demo/admin/course-packages/import", form);
+
+        if (actorName == "school-admin")
+            Assert.True("The upload is not a zip file." == PortalClient.QueryOf(response, "error"), $"{(int)response.StatusCode} {response.Headers.Location} {await response.Content.ReadAsStringAsync()}");
+        else
+            await AssertRefusedAsync(response);
+    }
+
+    [Theory]
+    [MemberData(nameof(ActorRows))]
+    public async Task LabKey_ByActor_OnlyStudentsOfTheCourseGetPastAuthorization(string actorName)
+    {
+        var data = await portal.DataAsync();
+        using var client = portal.ClientWithSession(await portal.SessionOfAsync(Actors.Named(actorName)));
+
+        var response = await client.Http.PostAsync($"t/demo/api/tailnet/lab-key?assignmentId={data.AssignmentId}", null);
+
+        if (actorName is "student" or "classmate")
+        {
+            // The demo school has no network server: the students' answer says so; nobody else hears even that.
+            Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+            Assert.Contains("network", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        }
+        else
+        {
+            await AssertRefusedAsync(response);
+        }
+    }
+
     internal static async Task AssertRefusedAsync(HttpResponseMessage response)
     {
         // The viewer's own name in the top bar ("Signed in as ...") is not a leak; the page's content is what counts.
