@@ -6,8 +6,11 @@ namespace Platform.Web.Security;
 /// </summary>
 public sealed class SecurityHeadersMiddleware(RequestDelegate next)
 {
+    // No inline script or style: markup injected into a page (a teacher's Markdown, a student's file
+    // name) can neither run nor restyle it. 'wasm-unsafe-eval' lets the lab's Blazor WebAssembly
+    // runtime compile its .wasm; it does not allow eval() of JavaScript.
     private const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
         "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'";
 
     public Task InvokeAsync(HttpContext context)
