@@ -7,5 +7,6 @@ cd "$(dirname "$0")"
 case "${1:-}" in
     engine) shift; exec ./engine/run.sh engine "$@" ;;
     disk) shift; exec ./disk/run.sh "$@" ;;
-    *) echo "usage: bench/run.sh CASE   (cases: engine, disk)" >&2; exit 2 ;;
+    load) shift; exec ./load/run.sh "$@" ;;
+    *) echo "usage: bench/run.sh CASE   (cases: engine, disk, load)" >&2; exit 2 ;;
 esac
