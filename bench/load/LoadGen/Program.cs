@@ -65,10 +65,11 @@ var class500 = roster.Cookies.Take(submitters).ToList();
 Console.Error.WriteLine($"load: submissions: {submitters} students hand in 1 MiB at once through the hub; reference: the same through the upload form");
 var hub = await SubmissionLoad.HubAsync(portal, roster.AssignmentId, class500, runId);
 var form = await SubmissionLoad.FormAsync(ours, roster.AssignmentId, class500, runId);
-Console.Error.WriteLine($"load: hub {hub.Seconds:0.00} s for {hub.Latencies.Count} ({hub.Latencies.Errors} errors); form {form.Seconds:0.00} s for {form.Latencies.Count} ({form.Latencies.Errors} errors)");
+Console.Error.WriteLine($"load: hub {hub.Seconds:0.00} s for {hub.Latencies.Count} ({hub.Drops} dropped connections resumed, {hub.Latencies.Errors} given up); form {form.Seconds:0.00} s for {form.Latencies.Count} ({form.Latencies.Errors} errors)");
 Bench($"hub-submit-1mib-x{submitters}-per-second", hub.PerSecond, form.PerSecond, "upload-form-same-run", "submissions/s");
 Bench($"hub-submit-1mib-x{submitters}-p50", hub.Latencies.Percentile(50), form.Latencies.Percentile(50), "upload-form-same-run", "ms");
 Bench($"hub-submit-1mib-x{submitters}-p99", hub.Latencies.Percentile(99), form.Latencies.Percentile(99), "upload-form-same-run", "ms");
+Bench($"hub-submit-1mib-x{submitters}-dropped", hub.Drops, form.Latencies.Errors, "upload-form-errors", "connections");
 
 // ---- Chunks: many lab machines booting at once --------------------------------------------------
 var hashes = File.ReadAllLines(options.Get("hashes")).Where(h => h.Length == 64).ToList();
