@@ -9,12 +9,12 @@
 #                chunks one after another; reference: nginx serving the same chunk files.
 # The portal is the Release build on SQLite (its default), one instance, on 127.0.0.1. The load
 # generator runs on the same machine and takes CPU from the portal: compare ratios, not absolutes.
-# Knobs: SIZES (100,250,500,750,1000,1500), THINK (5), DURATION (6), SUBMITTERS (500), BOOTS (50),
+# Knobs: SIZES (100,250,500,750,1000,1500,2000,3000), THINK (5), DURATION (6), SUBMITTERS (500), BOOTS (50),
 # CHUNKS_PER_BOOT (32), IMAGE_MIB (64). Needs nginx and curl (scripts/install-test-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
-SIZES=${SIZES:-100,250,500,750,1000,1500}
+SIZES=${SIZES:-100,250,500,750,1000,1500,2000,3000}
 THINK=${THINK:-5}
 DURATION=${DURATION:-6}
 SUBMITTERS=${SUBMITTERS:-500}
