@@ -38,6 +38,9 @@ using (var request = new HttpRequestMessage(HttpMethod.Get, page))
 
 // ---- Pages: step the class size until p99 passes 200 ms -----------------------------------------
 Console.Error.WriteLine($"load: pages: each student opens the assignment page every {think} s on average, {duration} s per step; reference: nginx serving the same page's HTML as a static file");
+// Warm-up, untimed: the portal's first requests compile and fill pools; a class meets a warm server.
+await PageLoad.RunAsync(ours, page, roster.Cookies, 100, think, 3);
+await PageLoad.RunAsync(theirs, "page.html", roster.Cookies, 100, think, 3);
 int? largestOurs = null, largestRef = null;
 var results = new Dictionary<int, (PageLoad.Result Ours, PageLoad.Result Ref)>();
 foreach (var size in sizes)
