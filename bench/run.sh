@@ -9,5 +9,6 @@ case "${1:-}" in
     disk) shift; exec ./disk/run.sh "$@" ;;
     autograde) shift; exec ./autograde/run.sh "$@" ;;
     client) shift; exec ./client/run.sh "$@" ;;
-    *) echo "usage: bench/run.sh CASE   (cases: engine, disk, autograde, client)" >&2; exit 2 ;;
+    load) shift; exec ./load/run.sh "$@" ;;
+    *) echo "usage: bench/run.sh CASE   (cases: engine, disk, autograde, client, load)" >&2; exit 2 ;;
 esac

@@ -12,6 +12,9 @@ public static class CoursePackageReader
     /// <summary>Larger than any real course; guards against zip bombs.</summary>
     public const long MaxUnpackedBytes = 16 * 1024 * 1024;
 
+    /// <summary>Far more files than a course has; guards against bombs made of countless tiny entries.</summary>
+    public const int MaxEntries = 2000;
+
     public static CoursePackage ReadFolder(string folder)
     {
         if (!Directory.Exists(folder))
@@ -28,24 +31,32 @@ public static class CoursePackageReader
         {
             archive = new ZipArchive(zip, ZipArchiveMode.Read, leaveOpen: true);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or ArgumentOutOfRangeException or IOException)
         {
+            // Too short for a zip's end record, the runtime reports a seek out of range rather than bad data.
             throw new CoursePackageException("The upload is not a zip file.", e);
         }
 
         using (archive)
         {
             var files = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (archive.Entries.Count > MaxEntries)
+                throw new CoursePackageException($"The package holds more than {MaxEntries} files.");
             long total = 0;
             foreach (var entry in archive.Entries.Where(e => !e.FullName.EndsWith('/')))
             {
                 var name = NormalizeEntryName(entry.FullName);
                 total += entry.Length;
                 if (total > MaxUnpackedBytes)
-                    throw new CoursePackageException($"The package unpacks to more than {MaxUnpackedBytes / (1024 * 1024)} MiB.");
+                    throw TooLarge();
                 try
                 {
-                    using var reader = new StreamReader(entry.Open());
+                    // The headers' sizes may lie: count the bytes that actually come out, and stop at the limit.
+                    var text = ReadBounded(entry, MaxUnpackedBytes - (total - entry.Length));
+                    total += text.Length - entry.Length;
+                    if (Crc32.Of(text) != entry.Crc32)
+                        throw new InvalidDataException("The entry's checksum does not match its contents.");
+                    using var reader = new StreamReader(new MemoryStream(text));
                     files[name] = reader.ReadToEnd();
                 }
                 catch (InvalidDataException e)
@@ -56,6 +67,24 @@ public static class CoursePackageReader
             }
             return Parse(StripCommonRoot(files));
         }
+    }
+
+    private static CoursePackageException TooLarge() => new($"The package unpacks to more than {MaxUnpackedBytes / (1024 * 1024)} MiB.");
+
+    /// <summary>The entry's bytes, or a refusal as soon as more than <paramref name="budget"/> come out.</summary>
+    private static byte[] ReadBounded(ZipArchiveEntry entry, long budget)
+    {
+        using var input = entry.Open();
+        using var output = new MemoryStream();
+        var buffer = new byte[81920];
+        int read;
+        while ((read = input.Read(buffer)) > 0)
+        {
+            if (output.Length + read > budget)
+                throw TooLarge();
+            output.Write(buffer, 0, read);
+        }
+        return output.ToArray();
     }
 
     /// <summary>Rejects absolute paths and '..' so an entry can never name a file outside the package.</summary>

@@ -63,6 +63,7 @@ public static class FeatureExtensions
         var signalR = services.AddSignalR(hub =>
         {
             hub.AddFilter<TenantHubFilter>();
+            hub.AddFilter<HubRateLimitFilter>();
             // A chunk is at most 1 MiB of file data; the JSON protocol carries bytes as base64 (4/3 the
             // size), plus the message's framing.
             hub.MaximumReceiveMessageSize = SubmissionUploads.MaxChunkBytes / 3 * 4 + 64 * 1024;
@@ -80,6 +81,7 @@ public static class FeatureExtensions
             .SetApplicationName("webvm-classroom")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
         services.AddSingleton<TenantHubFilter>();
+        services.AddSingleton<HubRateLimitFilter>();
         services.AddAntiforgery();
         services.AddPlatformRateLimits(configuration);
         services.AddProblemDetails();

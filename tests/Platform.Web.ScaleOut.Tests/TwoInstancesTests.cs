@@ -99,6 +99,38 @@ public sealed partial class TwoInstancesTests : IAsyncLifetime
         Assert.Equal("todo.txt", stored.Files.Single().Path);
     }
 
+    [Fact]
+    public async Task SameStudent_SubmissionsAtOnceThroughBothInstances_EachLandsWithItsOwnVersion()
+    {
+        var (onFirst, _) = await _first.SignInAsync("linus@demo.test");
+        var (onSecond, _) = await _second.SignInAsync("linus@demo.test");
+        var assignmentId = await FirstAssignmentIdAsync(onFirst);
+        var tokens = (await FormTokenAsync(onFirst, assignmentId), await FormTokenAsync(onSecond, assignmentId));
+
+        // Two lab tabs and the form, all at once: each new submission takes the next version number.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+        {
+            var (client, token) = i % 2 == 0 ? (onFirst, tokens.Item1) : (onSecond, tokens.Item2);
+            var form = new MultipartFormDataContent
+            {
+                { new StringContent(token), "__RequestVerificationToken" },
+                { new StringContent($"at-once-{i}"), "clientSubmissionId" },
+                { new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes($"attempt {i}\n")), "files", "work.txt" },
+            };
+            return client.PostAsync($"/t/demo/assignments/{assignmentId}/submit", form);
+        }));
+
+        Assert.All(responses, r => Assert.Contains("submitted=", r.Headers.Location?.ToString()));
+        await using var scope = _second.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<RequestTenant>().SelectAsync("demo", CancellationToken.None);
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PlatformDbContext>>().CreateDbContextAsync();
+        var versions = await db.Submissions.Where(s => s.ClientSubmissionId.StartsWith("at-once-")).Select(s => s.Version).ToListAsync();
+        Assert.Equal(Enumerable.Range(1, 8), versions.Order());
+    }
+
+    private static async Task<string> FormTokenAsync(HttpClient client, Guid assignmentId) =>
+        PortalInstance.AntiforgeryToken(await client.GetStringAsync($"/t/demo/assignments/{assignmentId}"));
+
     private static async Task<Guid> FirstAssignmentIdAsync(HttpClient client)
     {
         var dashboard = await client.GetStringAsync("/t/demo/");

@@ -47,22 +47,32 @@ public sealed class SubmissionService(
         EnsureAccepting(assignment, studentId, now);
         var stored = await StoreFilesAsync(incoming, cancellationToken);
 
-        var version = 1 + (await db.Submissions.Where(s => s.AssignmentId == assignmentId && s.StudentId == studentId)
-            .MaxAsync(s => (int?)s.Version, cancellationToken) ?? 0);
-        var submission = new Submission(assignment, studentId, version, clientSubmissionId, source, now, stored);
-        db.Submissions.Add(submission);
-        try
+        Submission submission;
+        for (var attempt = 1; ; attempt++)
         {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException)
-        {
-            // Two copies of one retry raced: the unique index let one through; answer with that one.
-            await using var fresh = await contexts.CreateDbContextAsync(cancellationToken);
-            var winner = await FindAsync(fresh, assignmentId, studentId, clientSubmissionId, cancellationToken);
-            if (winner is null)
-                throw;
-            return Receipt(winner, wasDuplicate: true);
+            var version = 1 + (await db.Submissions.Where(s => s.AssignmentId == assignmentId && s.StudentId == studentId)
+                .MaxAsync(s => (int?)s.Version, cancellationToken) ?? 0);
+            submission = new Submission(assignment, studentId, version, clientSubmissionId, source, now, stored);
+            db.Submissions.Add(submission);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                break;
+            }
+            catch (DbUpdateException)
+            {
+                // Two copies of one retry raced: the unique index let one through; answer with that one.
+                await using var fresh = await contexts.CreateDbContextAsync(cancellationToken);
+                var winner = await FindAsync(fresh, assignmentId, studentId, clientSubmissionId, cancellationToken);
+                if (winner is not null)
+                    return Receipt(winner, wasDuplicate: true);
+                // Another submission of the same student (two lab tabs, the form and the lab) took this
+                // version number at the same moment: number this one after it.
+                if (attempt == 5)
+                    throw;
+                db.ChangeTracker.Clear();
+                db.Attach(assignment);
+            }
         }
 
         await notifier.SubmissionReceivedAsync(assignment.TenantId, assignment.Id, submission.Id, cancellationToken);

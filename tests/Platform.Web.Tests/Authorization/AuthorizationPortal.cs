@@ -27,8 +27,10 @@ public sealed class AuthorizationPortal : PortalFactory
         var student = await FindUserAsync("student@demo.test");
         var cohortId = await WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstAsync(
             Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.Cohorts).Where(c => c.CourseId == demo.CourseId).Select(c => c.Id)));
-        return new MatrixData(demo, other, assignment.Id, receipt.SubmissionId, fileId, student.Id, cohortId);
+        var labImageId = await WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstAsync(
+            Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.LabImages).Where(i => i.CourseId == demo.CourseId).Select(i => i.Id)));
+        return new MatrixData(demo, other, assignment.Id, receipt.SubmissionId, fileId, student.Id, cohortId, labImageId);
     }
 }
 
-public sealed record MatrixData(DemoSchool Demo, OtherSchool Other, Guid AssignmentId, Guid SubmissionId, Guid FileId, Guid StudentId, Guid CohortId);
+public sealed record MatrixData(DemoSchool Demo, OtherSchool Other, Guid AssignmentId, Guid SubmissionId, Guid FileId, Guid StudentId, Guid CohortId, Guid LabImageId);

@@ -1,6 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.Client;
 using Platform.Web.Features.Submissions;
 using Platform.Web.Tests.Infrastructure;
 
@@ -50,6 +48,8 @@ public sealed class EndpointAuthorizationTests(AuthorizationPortal portal) : ICl
         new("schools", _ => "platform/tenants", ["platform-admin"], Shows("Demo High School")),
         new("network settings", _ => "t/demo/admin/network", ["school-admin"], Shows("Headscale")),
         new("cohort network", d => $"t/demo/cohorts/{d.CohortId}/network", ["teacher", "school-admin"], Shows(": network")),
+        // The lab client's API: a lab image's build state for anyone who may open the course.
+        new("lab image build", d => $"t/demo/images/{d.LabImageId}/build", Members, async r => Assert.Contains("\"status\"", await r.Content.ReadAsStringAsync())),
     ];
 
     private static Func<HttpResponseMessage, Task> Shows(string text) =>
@@ -121,65 +121,46 @@ public sealed class EndpointAuthorizationTests(AuthorizationPortal portal) : ICl
 
     [Theory]
     [MemberData(nameof(ActorRows))]
-    public async Task HubBegin_ByActor_OnlyStudentsOfTheCourse(string actorName)
+    public async Task ImportPackage_ByActor_OnlySchoolAdmins(string actorName)
     {
-        var data = await portal.DataAsync();
-        var allowed = actorName is "student" or "classmate";
-
-        if (await ConnectOrRefusedAsync(actorName, allowed) is not { } connection)
-            return;
-        await using (connection)
+        using var client = portal.ClientWithSession(await portal.SessionOfAsync(Actors.Named(actorName)));
+        using var form = new MultipartFormDataContent
         {
-            var manifest = new List<UploadFileManifest> { new("a.txt", 1, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("a"u8))) };
-            var begin = () => connection.InvokeAsync<UploadState>("BeginSubmission", data.AssignmentId, "hub-matrix-" + Guid.NewGuid().ToString("N"), manifest);
-            if (allowed)
-                Assert.NotEqual(Guid.Empty, (await begin()).UploadId);
-            else
-                await Assert.ThrowsAsync<HubException>(begin);
-        }
+            { new StringContent(await client.AntiforgeryTokenAsync("t/demo/" + PortalClient.TokenPage)), "__RequestVerificationToken" },
+            // Not a zip: an admin gets the importer's own answer, anybody else never reaches it.
+            { new ByteArrayContent("not a zip"u8.ToArray()), "package", "course.zip" },
+        };
+
+        var response = await client.Http.PostAsync("t/demo/admin/course-packages/import", form);
+
+        if (actorName == "school-admin")
+            Assert.True("The upload is not a zip file." == PortalClient.QueryOf(response, "error"), $"{(int)response.StatusCode} {response.Headers.Location} {await response.Content.ReadAsStringAsync()}");
+        else
+            await AssertRefusedAsync(response);
     }
 
     [Theory]
     [MemberData(nameof(ActorRows))]
-    public async Task HubWatchAssignment_ByActor_OnlyGradingStaff(string actorName)
+    public async Task LabKey_ByActor_OnlyStudentsOfTheCourseGetPastAuthorization(string actorName)
     {
         var data = await portal.DataAsync();
-        var allowed = actorName is "grader" or "teacher" or "school-admin";
+        using var client = portal.ClientWithSession(await portal.SessionOfAsync(Actors.Named(actorName)));
 
-        if (await ConnectOrRefusedAsync(actorName, allowed) is not { } connection)
-            return;
-        await using (connection)
+        var response = await client.Http.PostAsync($"t/demo/api/tailnet/lab-key?assignmentId={data.AssignmentId}", null);
+
+        if (actorName is "student" or "classmate")
         {
-            var watch = () => connection.InvokeAsync("WatchAssignment", data.AssignmentId);
-            if (allowed)
-                await watch();
-            else
-                await Assert.ThrowsAsync<HubException>(watch);
-            // Another school's assignment is never watchable, whoever asks.
-            await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync("WatchAssignment", data.Other.AssignmentId));
+            // The demo school has no network server: the students' answer says so; nobody else hears even that.
+            Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+            Assert.Contains("network", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        }
+        else
+        {
+            await AssertRefusedAsync(response);
         }
     }
 
-    /// <summary>
-    /// The actor's connection to the demo school's hub, or null when it was refused as it must be: a
-    /// person who is not a member of the school cannot even connect.
-    /// </summary>
-    private async Task<HubConnection?> ConnectOrRefusedAsync(string actorName, bool allowed)
-    {
-        var session = await portal.SessionOfAsync(Actors.Named(actorName));
-        try
-        {
-            return await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, session);
-        }
-        catch (HttpRequestException e)
-        {
-            Assert.False(allowed, $"{actorName} could not connect: {e.Message}");
-            Assert.True(e.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, $"Got {e.StatusCode}");
-            return null;
-        }
-    }
-
-    private static async Task AssertRefusedAsync(HttpResponseMessage response)
+    internal static async Task AssertRefusedAsync(HttpResponseMessage response)
     {
         // The viewer's own name in the top bar ("Signed in as ...") is not a leak; the page's content is what counts.
         var body = System.Text.RegularExpressions.Regex.Replace(await response.Content.ReadAsStringAsync(),

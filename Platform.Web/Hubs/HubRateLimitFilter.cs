@@ -1,0 +1,54 @@
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Platform.Web.Hubs;
+
+/// <summary>
+/// The HTTP rate limiter sees only the request that opens a hub connection; every call after it
+/// travels inside that connection. This filter limits calls per person: new submissions
+/// (BeginSubmission, at the form's per-minute rate, counted apart from it) and hub calls of any kind
+/// (enough for a full-size submission's chunks many times over). A refusal is a HubException the lab
+/// shows to the student; nothing of the call runs.
+/// </summary>
+public sealed class HubRateLimitFilter : IHubFilter, IDisposable
+{
+    public const string TooMany = "Too many attempts. Wait a minute and try again.";
+
+    private readonly PartitionedRateLimiter<string> _submissions;
+    private readonly PartitionedRateLimiter<string> _calls;
+
+    public HubRateLimitFilter(IConfiguration configuration)
+    {
+        var submissionsPerMinute = configuration.GetValue("RateLimits:SubmissionsPerMinute", 30);
+        var callsPerMinute = configuration.GetValue("RateLimits:HubCallsPerMinute", 1200);
+        _submissions = PerMinute(submissionsPerMinute);
+        _calls = PerMinute(callsPerMinute);
+    }
+
+    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        // The hub is [Authorize]: a caller always has a user id; the connection id is a fallback only.
+        var who = context.Context.User?.FindFirstValue(ClaimTypes.NameIdentifier) ?? context.Context.ConnectionId;
+        using var call = _calls.AttemptAcquire(who);
+        if (!call.IsAcquired)
+            throw new HubException(TooMany);
+        if (context.HubMethodName == nameof(SubmissionHub.BeginSubmission))
+        {
+            using var submission = _submissions.AttemptAcquire(who);
+            if (!submission.IsAcquired)
+                throw new HubException(TooMany);
+        }
+        return await next(context);
+    }
+
+    public void Dispose()
+    {
+        _submissions.Dispose();
+        _calls.Dispose();
+    }
+
+    private static PartitionedRateLimiter<string> PerMinute(int permits) =>
+        PartitionedRateLimiter.Create<string, string>(who => RateLimitPartition.GetFixedWindowLimiter(who,
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+}
