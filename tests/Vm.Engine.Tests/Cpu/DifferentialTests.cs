@@ -123,7 +123,26 @@ public class DifferentialTests
         {
             list.Add(F($"cmov{cc[c]} eax,ebx", $"0F {0x40 + c:X2} C3", Kind.Alu, All));
             list.Add(F($"set{cc[c]} al", $"0F {0x90 + c:X2} C0", Kind.Alu, All));
+            // Conditional jumps (skipping an INC when taken) after each kind of lazy flag state.
+            list.Add(F($"cmp eax,ebx; j{cc[c]} +1; inc ecx", $"39 D8 {0x70 + c:X2} 01 41", Kind.Alu, All));
+            list.Add(F($"sub eax,ebx; j{cc[c]} near +1; inc ecx", $"29 D8 0F {0x80 + c:X2} 01 00 00 00 41", Kind.Alu, All));
+            list.Add(F($"add eax,ebx; j{cc[c]} +1; inc ecx", $"01 D8 {0x70 + c:X2} 01 41", Kind.Alu, All));
+            list.Add(F($"test eax,ebx; j{cc[c]} +1; inc ecx", $"85 D8 {0x70 + c:X2} 01 41", Kind.Alu, All & ~AF));
+            list.Add(F($"dec eax; j{cc[c]} +1; inc ecx", $"48 {0x70 + c:X2} 01 41", Kind.Alu, All));
+            list.Add(new($"shl eax,cl; j{cc[c]} +1; inc edx", $"D3E0{0x70 + c:X2}0142", Kind.Shift, regs => (regs[1] & 31) == 0 ? All : (regs[1] & 31) == 1 ? All & ~AF : All & ~AF & ~OF));
         }
+        // Rotates keep SF/ZF/PF/AF of the operation before them (held lazily until read).
+        list.Add(new("add eax,ebx; rol eax,cl", "01D8D3C0", Kind.Shift, regs => (regs[1] & 31) is 0 or 1 ? All : All & ~OF));
+        list.Add(F("sub eax,ebx; ror edx,7; ror edx,3", "29 D8 C1 CA 07 C1 CA 03", Kind.Alu, All & ~OF));
+        list.Add(F("xor eax,ebx; rol edx,5; sbb ecx,ecx", "31 D8 C1 C2 05 19 C9", Kind.Alu, All));
+        list.Add(F("add eax,ebx; ror edx,9; setz cl; setc ch; sets bl; setp bh", "01 D8 C1 CA 09 0F 94 C1 0F 92 C5 0F 98 C3 0F 9A C7", Kind.Alu, All & ~OF));
+        list.Add(F("inc eax; rol ebx,1; pushfd; pop ecx", "40 D1 C3 9C 59", Kind.Alu, All));
+        list.Add(F("shr eax,1; ror ebx,1", "D1 E8 D1 CB", Kind.Alu, All & ~AF));
+        // Specialized memory forms: base+disp, base+index*scale+disp, read-modify-write.
+        list.Add(F("mov eax,[esi+8]; mov edi,0x10; add eax,[esi+edi*4+4]", "8B 46 08 BF 10 00 00 00 03 44 BE 04", Kind.Mem, All));
+        list.Add(F("xor [esi+12],ebx; cmp dword [esi+12],0x1234", "31 5E 0C 81 7E 0C 34 12 00 00", Kind.Mem, All & ~AF));
+        list.Add(F("sub dword [esi+4],7; movzx ecx,byte [esi+4]; movzx edx,word [esi+5]", "83 6E 04 07 0F B6 4E 04 0F B7 56 05", Kind.Mem, All));
+        list.Add(F("and [esi],eax; test [esi+4],ebx; lea edi,[esi+eax*4+0x40]", "21 06 85 5E 04 8D 7C 86 40", Kind.Mem, All & ~AF));
         return list.Select(f => new object[] { f });
     }
 
