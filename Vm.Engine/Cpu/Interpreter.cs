@@ -74,10 +74,6 @@ public sealed unsafe partial class X86Cpu
         }
     }
 
-    // Where the run loop is, for a fault: the block and the EIP it started at (null while
-    // looking a block up, when _instrStart alone is right).
-    private Block? _curBlock;
-    private uint _curBlockEip;
     private uint _instrStart;
 
     /// <summary>
@@ -87,15 +83,15 @@ public sealed unsafe partial class X86Cpu
     private void RunBlocks(ulong end)
     {
         _instrStart = S.Eip; // a fault while fetching the block belongs to this EIP
-        _curBlock = null;
         try
         {
             RunBlocksUnguarded(end);
         }
         catch (CpuFault f)
         {
-            InstructionCount += (ulong)RetiredBeforeFault();
-            _curBlock = null;
+            // The instructions before the faulting one in its block are not counted: the count
+            // stays deterministic, and keeping the block at hand for this rare case cost a GC
+            // write barrier per block.
             StopBlock = false;
             HandleFault(f);
         }
@@ -112,8 +108,6 @@ public sealed unsafe partial class X86Cpu
         {
             Slot[] code = b.Code;
             uint eip = S.Eip;
-            _curBlockEip = eip;
-            _curBlock = b;
             int k = 0;
             bool stopped = false;
             while (k < code.Length)
@@ -132,25 +126,10 @@ public sealed unsafe partial class X86Cpu
                 }
             }
             InstructionCount += (ulong)k;
-            _curBlock = null;
             if (stopped || CheckIrq || _interruptShadow || Halted || InstructionCount >= end || StopReason != null) return;
             _instrStart = S.Eip;
             b = NextBlock(b);
         }
-    }
-
-    /// <summary>How many instructions of the current block ran before the one that faulted.</summary>
-    private int RetiredBeforeFault()
-    {
-        if (_curBlock is not { } b) return 0;
-        uint eip = _curBlockEip;
-        int k = 0;
-        while (k < b.Code.Length && eip != _instrStart)
-        {
-            eip += b.Code[k].I.Len;
-            k++;
-        }
-        return k;
     }
 
     public int LastFaultVector = -1;
