@@ -23,6 +23,8 @@ internal sealed class Block
     /// with no transfer at all, so its successor is found by EIP alone (see the links).
     /// </summary>
     public bool CanChain;
+    /// <summary>Instructions folded into another slot (a fused compare-and-branch), counted when the block completes.</summary>
+    public int Fused;
     // Links to the two successors seen last (taken and fall-through), each valid for the TLB
     // generation it was made in: following one skips the lookup by linear address.
     public Block? Link0, Link1;
@@ -183,13 +185,18 @@ public sealed unsafe partial class X86Cpu
             if (!Decoder.TryDecode(_linSrc, code32, out var ins)) ins = default;
             return new Block { Code = [new Slot { Fn = (nint)HandlerFor(in ins), I = ins }], Phys = phys, Valid = false };
         }
-        var code = new Slot[_decodeBuf.Count];
+        int n = _decodeBuf.Count;
+        bool canChain = KeepsCodeSegment(_decodeBuf[n - 1]);
+        Slot fused = default;
+        bool fuse = n >= 2 && TryFuseCompareBranch(_decodeBuf[n - 2], _decodeBuf[n - 1], out fused);
+        var code = new Slot[fuse ? n - 1 : n];
         for (int k = 0; k < code.Length; k++)
         {
             Instr ins = _decodeBuf[k];
             code[k] = new Slot { Fn = (nint)HandlerFor(in ins), I = ins };
         }
-        block = new Block { Code = code, Phys = phys, Key = key, CanChain = KeepsCodeSegment(in code[^1].I) };
+        if (fuse) code[^1] = fused;
+        block = new Block { Code = code, Phys = phys, Key = key, CanChain = canChain, Fused = fuse ? 1 : 0 };
         _blocks[key] = block;
         _fastCache[slot] = block;
         uint page = phys >> 12;
@@ -200,7 +207,7 @@ public sealed unsafe partial class X86Cpu
     }
 
     /// <summary>Whether the instruction leaves CS, CPL and the code size as they were (so a block ending with it can be linked).</summary>
-    private static bool KeepsCodeSegment(in Instr i)
+    private static bool KeepsCodeSegment(Instr i)
     {
         if (i.Op == Decoder.Undefined) return false;
         if ((OpcodeTable.Flags[i.Op] & Op.EndsBlock) == 0) return true;

@@ -125,7 +125,7 @@ public sealed unsafe partial class X86Cpu
                     break;
                 }
             }
-            InstructionCount += (ulong)k;
+            InstructionCount += (ulong)(k == code.Length ? k + b.Fused : k);
             if (stopped || CheckIrq || _interruptShadow || Halted || InstructionCount >= end || StopReason != null) return;
             _instrStart = S.Eip;
             b = NextBlock(b);

@@ -129,6 +129,13 @@ public class DifferentialTests
             list.Add(F($"add eax,ebx; j{cc[c]} +1; inc ecx", $"01 D8 {0x70 + c:X2} 01 41", Kind.Alu, All));
             list.Add(F($"test eax,ebx; j{cc[c]} +1; inc ecx", $"85 D8 {0x70 + c:X2} 01 41", Kind.Alu, All & ~AF));
             list.Add(F($"dec eax; j{cc[c]} +1; inc ecx", $"48 {0x70 + c:X2} 01 41", Kind.Alu, All));
+            // Compare-and-branch pairs the block decoder fuses, one per fused form.
+            list.Add(F($"cmp eax,ebx (3B); j{cc[c]} +1; inc ecx", $"3B C3 {0x70 + c:X2} 01 41", Kind.Alu, All));
+            list.Add(F($"cmp ecx,0x40; j{cc[c]} +1; inc edx", $"83 F9 40 {0x70 + c:X2} 01 42", Kind.Alu, All));
+            list.Add(F($"cmp eax,0x80000000; j{cc[c]} +1; inc edx", $"3D 00 00 00 80 {0x70 + c:X2} 01 42", Kind.Alu, All));
+            list.Add(F($"cmp dword [esi+4],0x1000; j{cc[c]} +1; inc ecx", $"81 7E 04 00 10 00 00 {0x70 + c:X2} 01 41", Kind.Mem, All));
+            list.Add(F($"cmp ebx,[esi+4]; j{cc[c]} +1; inc ecx", $"3B 5E 04 {0x70 + c:X2} 01 41", Kind.Mem, All));
+            list.Add(F($"cmp [esi+4],ebx; j{cc[c]} +1; inc ecx", $"39 5E 04 {0x70 + c:X2} 01 41", Kind.Mem, All));
             list.Add(new($"shl eax,cl; j{cc[c]} +1; inc edx", $"D3E0{0x70 + c:X2}0142", Kind.Shift, regs => (regs[1] & 31) == 0 ? All : (regs[1] & 31) == 1 ? All & ~AF : All & ~AF & ~OF));
         }
         // Rotates keep SF/ZF/PF/AF of the operation before them (held lazily until read).
@@ -280,6 +287,38 @@ public class DifferentialTests
             byte[] wantMem = Convert.FromHexString(parts[10]);
             int diff = Enumerable.Range(0, wantMem.Length).FirstOrDefault(k => wantMem[k] != got.Mem[k], -1);
             if (diff >= 0) failures.Add($"{input}: memory +0x{diff:X} host {wantMem[diff]:X2} engine {got.Mem[diff]:X2}");
+        }
+        Assert.True(failures.Count == 0, $"{form.Text}:\n" + string.Join("\n", failures));
+    }
+
+    /// <summary>
+    /// The block loop (decoded blocks, specialized handlers, compare-and-branch fusion, block
+    /// links, lazy flags carried across instructions) against single steps, which the test
+    /// above checks against the host: same exception, registers, all arithmetic flags, memory.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public void Blocks_MatchSingleSteps(Form form)
+    {
+        var rng = new Random(form.Text.Aggregate(19, (h, c) => h * 31 + c));
+        byte[] code = Convert.FromHexString(form.Hex);
+        using var stepped = new EngineRunner();
+        using var blocks = new EngineRunner();
+        var failures = new List<string>();
+        for (int n = 0; n < Cases && failures.Count < 5; n++)
+        {
+            var (regs, flags, mem) = Inputs(form, rng, n);
+            var want = stepped.Run(code, regs, flags, mem);
+            var got = blocks.Run(code, regs, flags, mem, viaBlocks: true);
+            string input = $"in: eax={regs[0]:X8} ecx={regs[1]:X8} edx={regs[2]:X8} ebx={regs[3]:X8} esi={regs[6]:X8} edi={regs[7]:X8} fl={flags:X}";
+            if (want.Vector != got.Vector) { failures.Add($"{input}: steps exception {want.Vector}, blocks {got.Vector}"); continue; }
+            if (want.Vector >= 0) continue;
+            for (int r = 0; r < 8; r++)
+            {
+                if (want.Regs[r] != got.Regs[r]) failures.Add($"{input}: r{r} steps {want.Regs[r]:X8} blocks {got.Regs[r]:X8}");
+            }
+            if ((want.Eflags & 0x8D5) != (got.Eflags & 0x8D5)) failures.Add($"{input}: eflags steps {want.Eflags:X} blocks {got.Eflags:X}");
+            if (!want.Mem.AsSpan().SequenceEqual(got.Mem)) failures.Add($"{input}: memory differs");
         }
         Assert.True(failures.Count == 0, $"{form.Text}:\n" + string.Join("\n", failures));
     }
