@@ -62,12 +62,21 @@ public sealed unsafe partial class X86Cpu
             case >= 0x70 and <= 0x7F: return Jcc[op & 15];
             case >= 0x180 and <= 0x18F: return Jcc[op & 15];
             case 0xE9: case 0xEB: return &HJmpRel;
-            case >= 0x140 and <= 0x14F: return mem ? null : Cmov[op & 15];
+            case >= 0x140 and <= 0x14F: return mem ? (am == (int)AddrKind.Base ? CmovMemBase[op & 15] : null) : Cmov[op & 15];
             case 0xC1:
                 if (mem || (i.Imm & 31) == 0) return null;
                 return ShiftImm[i.RegField];
             case 0xD1: return mem ? null : ShiftOne[i.RegField];
             case 0xD3: return mem ? null : ShiftCl[i.RegField];
+            case 0x69: case 0x6B: return mem ? ImulMemImm[am] : &HImulRegRmImm;
+            case 0x1AF: return mem ? null : &HImulRegRm;
+            case 0xE8: return &HCallRel;
+            case 0xC3: return &HRet;
+            case 0x68: case 0x6A: return &HPushImm;
+            case 0x8A: return mem ? Mov8Load[am] : null;
+            case 0x88: return mem ? Mov8Store[am] : null;
+            case 0x80: case 0x82: return i.RegField != 7 ? null : mem ? Cmp8MemImm[am] : &HCmp8RegImm;
+            case 0x84: return mem ? null : &HTest8RegReg;
         }
         return null;
     }
@@ -151,4 +160,15 @@ public sealed unsafe partial class X86Cpu
 
     private static readonly delegate*<X86Cpu, in Instr, void>[] ShiftCl =
         [&HShiftCl<Rol32>, &HShiftCl<Ror32>, null, null, &HShiftCl<Shl32>, &HShiftCl<Shr32>, &HShiftCl<Shl32>, &HShiftCl<Sar32>];
+
+    private static readonly delegate*<X86Cpu, in Instr, void>[] ImulMemImm = [&HImulRegMemImm<ABase>, &HImulRegMemImm<ABaseIndex>, &HImulRegMemImm<AIndex>, &HImulRegMemImm<ADisp>];
+    private static readonly delegate*<X86Cpu, in Instr, void>[] Mov8Load = [&HMov8Load<ABase>, &HMov8Load<ABaseIndex>, &HMov8Load<AIndex>, &HMov8Load<ADisp>];
+    private static readonly delegate*<X86Cpu, in Instr, void>[] Mov8Store = [&HMov8Store<ABase>, &HMov8Store<ABaseIndex>, &HMov8Store<AIndex>, &HMov8Store<ADisp>];
+    private static readonly delegate*<X86Cpu, in Instr, void>[] Cmp8MemImm = [&HCmp8MemImm<ABase>, &HCmp8MemImm<ABaseIndex>, &HCmp8MemImm<AIndex>, &HCmp8MemImm<ADisp>];
+
+    private static readonly delegate*<X86Cpu, in Instr, void>[] CmovMemBase =
+    [
+        &HCmovMem<CcO, ABase>, &HCmovMem<CcNO, ABase>, &HCmovMem<CcB, ABase>, &HCmovMem<CcAE, ABase>, &HCmovMem<CcZ, ABase>, &HCmovMem<CcNZ, ABase>, &HCmovMem<CcBE, ABase>, &HCmovMem<CcA, ABase>,
+        &HCmovMem<CcS, ABase>, &HCmovMem<CcNS, ABase>, &HCmovMem<CcP, ABase>, &HCmovMem<CcNP, ABase>, &HCmovMem<CcL, ABase>, &HCmovMem<CcGE, ABase>, &HCmovMem<CcLE, ABase>, &HCmovMem<CcG, ABase>,
+    ];
 }

@@ -311,4 +311,66 @@ public sealed unsafe partial class X86Cpu
         int n = (int)c.S.R[Reg.Ecx] & 31;
         if (n != 0) c.S.R[i.Rm] = TS.Do(c, c.S.R[i.Rm], n);
     }
+
+    // ---- multiply: CF = OF = the product does not fit; SF/ZF/PF from the low half, AF 0 (as the generic form) ----
+    private static void HImulRegRmImm(X86Cpu c, in Instr i)
+    {
+        long r = (long)(int)c.S.R[i.Rm] * i.Imm;
+        bool ovf = r != (int)r;
+        c.S.R[i.RegField] = (uint)r;
+        c.SetLazyShift(2, (uint)r, ovf, ovf);
+    }
+
+    private static void HImulRegMemImm<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr
+    {
+        long r = (long)(int)c.Read32(LinOf<TA>(c, in i)) * i.Imm;
+        bool ovf = r != (int)r;
+        c.S.R[i.RegField] = (uint)r;
+        c.SetLazyShift(2, (uint)r, ovf, ovf);
+    }
+
+    private static void HImulRegRm(X86Cpu c, in Instr i)
+    {
+        long r = (long)(int)c.S.R[i.RegField] * (int)c.S.R[i.Rm];
+        bool ovf = r != (int)r;
+        c.S.R[i.RegField] = (uint)r;
+        c.SetLazyShift(2, (uint)r, ovf, ovf);
+    }
+
+    private static void HCmovMem<TC, TA>(X86Cpu c, in Instr i) where TC : struct, ICond where TA : struct, IAddr
+    {
+        uint v = c.Read32(LinOf<TA>(c, in i)); // read (and fault) whatever the condition
+        if (TC.Test(c)) c.S.R[i.RegField] = v;
+    }
+
+    // ---- calls and returns (32-bit) ----
+    private static void HCallRel(X86Cpu c, in Instr i)
+    {
+        uint ret = c.S.Eip;
+        c.Push32(ret);
+        c.S.Eip = ret + (uint)i.Imm;
+    }
+
+    private static void HRet(X86Cpu c, in Instr i) => c.S.Eip = c.Pop32();
+
+    private static void HPushImm(X86Cpu c, in Instr i) => c.Push32((uint)i.Imm);
+
+    // ---- byte forms common in string and parser code ----
+    private static void HMov8Load<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr => c.SetReg(i.RegField, 0, c.Read8(LinOf<TA>(c, in i)));
+
+    private static void HMov8Store<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr => c.Write8(LinOf<TA>(c, in i), (byte)c.GetReg(i.RegField, 0));
+
+    private static void HCmp8MemImm<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr
+    {
+        uint a = c.Read8(LinOf<TA>(c, in i)), b = (uint)i.Imm & 0xFF;
+        c.SetLazy(LazyOp.Sub, 0, a, b, (a - b) & 0xFF);
+    }
+
+    private static void HCmp8RegImm(X86Cpu c, in Instr i)
+    {
+        uint a = c.GetReg(i.Rm, 0), b = (uint)i.Imm & 0xFF;
+        c.SetLazy(LazyOp.Sub, 0, a, b, (a - b) & 0xFF);
+    }
+
+    private static void HTest8RegReg(X86Cpu c, in Instr i) => c.SetLazy(LazyOp.Logic, 0, 0, 0, c.GetReg(i.Rm, 0) & c.GetReg(i.RegField, 0));
 }

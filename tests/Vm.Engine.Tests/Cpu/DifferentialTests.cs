@@ -149,6 +149,11 @@ public class DifferentialTests
         list.Add(F("mov eax,[esi+8]; mov edi,0x10; add eax,[esi+edi*4+4]", "8B 46 08 BF 10 00 00 00 03 44 BE 04", Kind.Mem, All));
         list.Add(F("xor [esi+12],ebx; cmp dword [esi+12],0x1234", "31 5E 0C 81 7E 0C 34 12 00 00", Kind.Mem, All & ~AF));
         list.Add(F("sub dword [esi+4],7; movzx ecx,byte [esi+4]; movzx edx,word [esi+5]", "83 6E 04 07 0F B6 4E 04 0F B7 56 05", Kind.Mem, All));
+        list.Add(F("cmp byte [esi+4],0x41; mov cl,[esi+5]; mov [esi+6],ch; test bl,dh", "80 7E 04 41 8A 4E 05 88 6E 06 84 F3", Kind.Mem, All & ~AF));
+        list.Add(F("cmp byte [esi+4],0x41; mov ch,[esi+5]", "80 7E 04 41 8A 6E 05", Kind.Mem, All));
+        list.Add(F("push 0x12; pop ecx; push -3; pop edx", "6A 12 59 6A FD 5A", Kind.Alu, All));
+        list.Add(F("imul eax,[esi+4],100", "6B 46 04 64", Kind.Mem, CF | OF));
+        list.Add(F("cmp eax,ebx; cmovl ecx,[esi+4]", "39 D8 0F 4C 4E 04", Kind.Mem, All));
         list.Add(F("and [esi],eax; test [esi+4],ebx; lea edi,[esi+eax*4+0x40]", "21 06 85 5E 04 8D 7C 86 40", Kind.Mem, All & ~AF));
         return list.Select(f => new object[] { f });
     }
