@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using Vm.Engine.Cpu.Decoding;
 using Vm.Engine.Cpu.State;
@@ -108,24 +109,35 @@ public sealed unsafe partial class X86Cpu
         {
             Slot[] code = b.Code;
             uint eip = S.Eip;
-            int k = 0;
+            int last = code.Length - 1;
+            ref Slot s = ref MemoryMarshal.GetArrayDataReference(code);
             bool stopped = false;
-            while (k < code.Length)
+            int k = 0;
+            // Only the last instruction of a block reads or changes EIP (control transfers end
+            // blocks), so S.Eip is written before it, or when an instruction stops the block;
+            // _instrStart is all a fault needs.
+            for (; k < last; k++)
             {
-                ref Slot s = ref code[k];
                 _instrStart = eip;
                 eip += s.I.Len;
-                S.Eip = eip;
                 ((delegate*<X86Cpu, in Instr, void>)s.Fn)(this, in s.I);
-                k++;
                 if (StopBlock)
                 {
-                    StopBlock = false;
+                    S.Eip = eip;
                     stopped = true;
                     break;
                 }
+                s = ref Unsafe.Add(ref s, 1);
             }
-            InstructionCount += (ulong)(k == code.Length ? k + b.Fused : k);
+            if (!stopped)
+            {
+                _instrStart = eip;
+                S.Eip = eip + s.I.Len;
+                ((delegate*<X86Cpu, in Instr, void>)s.Fn)(this, in s.I);
+                stopped = StopBlock;
+            }
+            StopBlock = false;
+            InstructionCount += (ulong)(k == last ? k + 1 + b.Fused : k + 1);
             if (stopped || CheckIrq || _interruptShadow || Halted || InstructionCount >= end || StopReason != null) return;
             _instrStart = S.Eip;
             b = NextBlock(b);
