@@ -202,7 +202,11 @@ public sealed unsafe partial class X86Cpu
         uint page = phys >> 12;
         if (!_pageBlocks.TryGetValue(page, out var list)) _pageBlocks[page] = list = new List<Block>();
         list.Add(block);
-        _mem.CodePages[page] = 1;
+        if (_mem.CodePages[page] == 0)
+        {
+            _mem.CodePages[page] = 1;
+            DropWriteEntries(page);
+        }
         return block;
     }
 

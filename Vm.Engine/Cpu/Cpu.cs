@@ -383,6 +383,22 @@ public sealed unsafe partial class X86Cpu : IDisposable
         _tlb[v + (2 << 20)] = TlbInvalid; _tlb[v + (3 << 20)] = TlbInvalid;
     }
 
+    /// <summary>A physical page now holds decoded code: drop the write entries that map it.</summary>
+    private void DropWriteEntries(uint page)
+    {
+        if (_tlbOverflow)
+        {
+            FlushTlb();
+            return;
+        }
+        for (int i = 0; i < _tlbUsedCount; i++)
+        {
+            int v = _tlbUsed[i];
+            if (_tlb[v + (1 << 20)] >> 12 == page) _tlb[v + (1 << 20)] = TlbInvalid;
+            if (_tlb[v + (3 << 20)] >> 12 == page) _tlb[v + (3 << 20)] = TlbInvalid;
+        }
+    }
+
     private void NoteTlbUse(uint vpn)
     {
         if (_tlbUsedCount < _tlbUsed.Length) _tlbUsed[_tlbUsedCount++] = (int)vpn;
@@ -435,12 +451,15 @@ public sealed unsafe partial class X86Cpu : IDisposable
         uint entry = phys < _ramSize ? phys : phys | TlbSlow;
         NoteTlbUse(vpn);
         bool supW = rawW || (S.Cr0 & 0x10000) == 0;
+        // Pages holding decoded code get no write entries: their stores take the slow path,
+        // which invalidates the blocks, so the fast path needs no code-page check.
+        bool code = phys < _ramSize && _mem.CodePages[phys >> 12] != 0;
         _tlb[vpn] = entry;
-        if (dirty && supW) _tlb[vpn + (1 << 20)] = entry;
+        if (dirty && supW && !code) _tlb[vpn + (1 << 20)] = entry;
         if (userOk)
         {
             _tlb[vpn + (2 << 20)] = entry;
-            if (dirty && rawW) _tlb[vpn + (3 << 20)] = entry;
+            if (dirty && rawW && !code) _tlb[vpn + (3 << 20)] = entry;
         }
         return phys | (lin & 0xFFF);
     }
@@ -512,7 +531,6 @@ public sealed unsafe partial class X86Cpu : IDisposable
         if ((e & 0xFFF) == 0)
         {
             uint p = e | (lin & 0xFFF);
-            if (_mem.CodePages[p >> 12] != 0) OnCodeWritten(p);
             _ram[p] = v;
             return;
         }
@@ -526,7 +544,6 @@ public sealed unsafe partial class X86Cpu : IDisposable
         if ((e & 0xFFF) == 0 && (lin & 0xFFF) != 0xFFF)
         {
             uint p = e | (lin & 0xFFF);
-            if (_mem.CodePages[p >> 12] != 0) OnCodeWritten(p);
             *(ushort*)(_ram + p) = v;
             return;
         }
@@ -540,7 +557,6 @@ public sealed unsafe partial class X86Cpu : IDisposable
         if ((e & 0xFFF) == 0 && (lin & 0xFFF) <= 0xFFC)
         {
             uint p = e | (lin & 0xFFF);
-            if (_mem.CodePages[p >> 12] != 0) OnCodeWritten(p);
             *(uint*)(_ram + p) = v;
             return;
         }
