@@ -172,7 +172,7 @@ public sealed unsafe partial class X86Cpu
             }
             _decodeBuf.Add(ins);
             _pageSrc.Start += ins.Len;
-            if (ins.Op == Decoder.Undefined || (OpcodeTable.Flags[ins.Op] & Op.EndsBlock) != 0 || _decodeBuf.Count >= 48 || _pageSrc.Start >= 4096)
+            if (EndsBlock(in ins) || _decodeBuf.Count >= 48 || _pageSrc.Start >= 4096)
             {
                 break;
             }
@@ -210,11 +210,22 @@ public sealed unsafe partial class X86Cpu
         return block;
     }
 
+    /// <summary>
+    /// Whether a block ends after the instruction: the opcode table's control transfers and
+    /// state changes, except INC/DEC/PUSH r/m (FF /0 /1 /6), which share opcode FF with them.
+    /// </summary>
+    private static bool EndsBlock(in Instr i)
+    {
+        if (i.Op == Decoder.Undefined) return true;
+        if ((OpcodeTable.Flags[i.Op] & Op.EndsBlock) == 0) return false;
+        return i.Op != 0xFF || i.RegField is not (0 or 1 or 6);
+    }
+
     /// <summary>Whether the instruction leaves CS, CPL and the code size as they were (so a block ending with it can be linked).</summary>
     private static bool KeepsCodeSegment(Instr i)
     {
         if (i.Op == Decoder.Undefined) return false;
-        if ((OpcodeTable.Flags[i.Op] & Op.EndsBlock) == 0) return true;
+        if (!EndsBlock(in i)) return true;
         int op = i.Op;
         return op is (>= 0x70 and <= 0x7F) or (>= 0x180 and <= 0x18F) or 0xE8 or 0xE9 or 0xEB or 0xC2 or 0xC3 or (>= 0xE0 and <= 0xE3)
             || (op == 0xFF && i.RegField is 2 or 4);

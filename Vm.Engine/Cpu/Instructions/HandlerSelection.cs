@@ -24,10 +24,19 @@ public sealed unsafe partial class X86Cpu
 
     private static delegate*<X86Cpu, in Instr, void> SpecializedFor(in Instr i)
     {
-        if ((i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Lock | Pfx.Rep | Pfx.Repne)) != 0 || i.Op == Decoder.Undefined) return null;
+        if ((i.Pfx & (Pfx.A16 | Pfx.Lock | Pfx.Rep | Pfx.Repne)) != 0 || i.Op == Decoder.Undefined) return null;
         int op = i.Op;
         bool mem = i.IsMem;
         int am = mem ? (int)KindOf(in i) : 0;
+        if ((i.Pfx & Pfx.O16) != 0)
+        {
+            return op switch
+            {
+                0x8B when mem => Mov16Load[am],
+                0x89 when mem => Mov16Store[am],
+                _ => null,
+            };
+        }
         switch (op)
         {
             case 0x01: case 0x09: case 0x21: case 0x29: case 0x31: case 0x39: case 0x85:
@@ -77,6 +86,16 @@ public sealed unsafe partial class X86Cpu
             case 0x88: return mem ? Mov8Store[am] : null;
             case 0x80: case 0x82: return i.RegField != 7 ? null : mem ? Cmp8MemImm[am] : &HCmp8RegImm;
             case 0x84: return mem ? null : &HTest8RegReg;
+            case 0xFF:
+                return i.RegField switch
+                {
+                    0 when mem => IncMem[am],
+                    1 when mem => DecMem[am],
+                    2 => mem ? CallMem[am] : &HCallReg,
+                    4 => mem ? JmpMem[am] : &HJmpReg,
+                    6 when mem => PushMem[am],
+                    _ => null,
+                };
         }
         return null;
     }
@@ -171,4 +190,12 @@ public sealed unsafe partial class X86Cpu
         &HCmovMem<CcO, ABase>, &HCmovMem<CcNO, ABase>, &HCmovMem<CcB, ABase>, &HCmovMem<CcAE, ABase>, &HCmovMem<CcZ, ABase>, &HCmovMem<CcNZ, ABase>, &HCmovMem<CcBE, ABase>, &HCmovMem<CcA, ABase>,
         &HCmovMem<CcS, ABase>, &HCmovMem<CcNS, ABase>, &HCmovMem<CcP, ABase>, &HCmovMem<CcNP, ABase>, &HCmovMem<CcL, ABase>, &HCmovMem<CcGE, ABase>, &HCmovMem<CcLE, ABase>, &HCmovMem<CcG, ABase>,
     ];
+
+    private static readonly delegate*<X86Cpu, in Instr, void>[] IncMem = [&HIncMem<ABase>, &HIncMem<ABaseIndex>, &HIncMem<AIndex>, &HIncMem<ADisp>];
+    private static readonly delegate*<X86Cpu, in Instr, void>[] DecMem = [&HDecMem<ABase>, &HDecMem<ABaseIndex>, &HDecMem<AIndex>, &HDecMem<ADisp>];
+    private static readonly delegate*<X86Cpu, in Instr, void>[] CallMem = [&HCallMem<ABase>, &HCallMem<ABaseIndex>, &HCallMem<AIndex>, &HCallMem<ADisp>];
+    private static readonly delegate*<X86Cpu, in Instr, void>[] JmpMem = [&HJmpMem<ABase>, &HJmpMem<ABaseIndex>, &HJmpMem<AIndex>, &HJmpMem<ADisp>];
+    private static readonly delegate*<X86Cpu, in Instr, void>[] PushMem = [&HPushMem<ABase>, &HPushMem<ABaseIndex>, &HPushMem<AIndex>, &HPushMem<ADisp>];
+    private static readonly delegate*<X86Cpu, in Instr, void>[] Mov16Load = [&HMov16Load<ABase>, &HMov16Load<ABaseIndex>, &HMov16Load<AIndex>, &HMov16Load<ADisp>];
+    private static readonly delegate*<X86Cpu, in Instr, void>[] Mov16Store = [&HMov16Store<ABase>, &HMov16Store<ABaseIndex>, &HMov16Store<AIndex>, &HMov16Store<ADisp>];
 }

@@ -373,4 +373,54 @@ public sealed unsafe partial class X86Cpu
     }
 
     private static void HTest8RegReg(X86Cpu c, in Instr i) => c.SetLazy(LazyOp.Logic, 0, 0, 0, c.GetReg(i.Rm, 0) & c.GetReg(i.RegField, 0));
+
+    // ---- group 5 (FF): indirect calls and jumps, PUSH r/m32, INC/DEC m32 ----
+    private static void HCallReg(X86Cpu c, in Instr i)
+    {
+        uint t = c.S.R[i.Rm];
+        c.Push32(c.S.Eip);
+        c.S.Eip = t;
+    }
+
+    private static void HCallMem<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr
+    {
+        uint t = c.Read32(LinOf<TA>(c, in i));
+        c.Push32(c.S.Eip);
+        c.S.Eip = t;
+    }
+
+    private static void HJmpReg(X86Cpu c, in Instr i) => c.S.Eip = c.S.R[i.Rm];
+
+    private static void HJmpMem<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr => c.S.Eip = c.Read32(LinOf<TA>(c, in i));
+
+    private static void HPushMem<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr => c.Push32(c.Read32(LinOf<TA>(c, in i)));
+
+    private static void HIncMem<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr
+    {
+        uint lin = LinOf<TA>(c, in i);
+        uint a = c.Read32(lin);
+        bool cf = c.GetCF();
+        c.Write32(lin, a + 1);
+        c.SetLazy(LazyOp.Inc, 2, a, 1, a + 1);
+        c._lazyCf = cf;
+    }
+
+    private static void HDecMem<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr
+    {
+        uint lin = LinOf<TA>(c, in i);
+        uint a = c.Read32(lin);
+        bool cf = c.GetCF();
+        c.Write32(lin, a - 1);
+        c.SetLazy(LazyOp.Dec, 2, a, 1, a - 1);
+        c._lazyCf = cf;
+    }
+
+    // ---- 16-bit moves (operand-size prefix) ----
+    private static void HMov16Load<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr
+    {
+        uint v = c.Read16(LinOf<TA>(c, in i));
+        c.S.R[i.RegField] = (c.S.R[i.RegField] & 0xFFFF0000) | v;
+    }
+
+    private static void HMov16Store<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr => c.Write16(LinOf<TA>(c, in i), (ushort)c.S.R[i.RegField]);
 }

@@ -152,6 +152,8 @@ public class DifferentialTests
         list.Add(F("cmp byte [esi+4],0x41; mov cl,[esi+5]; mov [esi+6],ch; test bl,dh", "80 7E 04 41 8A 4E 05 88 6E 06 84 F3", Kind.Mem, All & ~AF));
         list.Add(F("cmp byte [esi+4],0x41; mov ch,[esi+5]", "80 7E 04 41 8A 6E 05", Kind.Mem, All));
         list.Add(F("push 0x12; pop ecx; push -3; pop edx", "6A 12 59 6A FD 5A", Kind.Alu, All));
+        list.Add(F("push dword [esi+4]; pop ecx; inc dword [esi+8]; dec dword [esi+12]", "FF 76 04 59 FF 46 08 FF 4E 0C", Kind.Mem, All));
+        list.Add(F("mov ax,[esi+4]; mov [esi+9],bx; mov ecx,8; mov dx,[esi+ecx*2+0x20]", "66 8B 46 04 66 89 5E 09 B9 08 00 00 00 66 8B 54 4E 20", Kind.Mem, All));
         list.Add(F("imul eax,[esi+4],100", "6B 46 04 64", Kind.Mem, CF | OF));
         list.Add(F("cmp eax,ebx; cmovl ecx,[esi+4]", "39 D8 0F 4C 4E 04", Kind.Mem, All));
         list.Add(F("and [esi],eax; test [esi+4],ebx; lea edi,[esi+eax*4+0x40]", "21 06 85 5E 04 8D 7C 86 40", Kind.Mem, All & ~AF));
