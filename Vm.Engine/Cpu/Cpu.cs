@@ -66,6 +66,19 @@ public sealed unsafe partial class X86Cpu : IDisposable
         FlushTlb();
     }
 
+    /// <summary>
+    /// After S was overwritten (a snapshot restore): S.Eflags holds all the flags, so the lazy
+    /// flag state is cleared; the TLB, decoded blocks, block links and front caches are dropped.
+    /// </summary>
+    public void AfterStateRestore()
+    {
+        _lazyOp = LazyOp.None;
+        SetCpl(S.Cpl);
+        FlushTlb();
+        FlushCodeCache();
+        CheckIrq = true;
+    }
+
     // =====================================================================================
     // Registers
     // =====================================================================================

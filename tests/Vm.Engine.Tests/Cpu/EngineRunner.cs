@@ -20,6 +20,8 @@ public sealed class EngineRunner : IDisposable
 
     public X86Cpu Cpu => _cpu;
 
+    public PhysicalMemory Memory => _mem;
+
     /// <summary>Result: vector (-1 when none), registers (eax..edi), eflags, memory.</summary>
     /// <param name="viaBlocks">
     /// Run through the interpreter's block loop (decoded blocks, specialized and fused handlers,
