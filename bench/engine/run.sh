@@ -34,8 +34,14 @@ export KERNEL INITRD CLI_DLL
 declare -A R C
 run() { # engine mode cmdline -> appends wall seconds to R[engine:name], CPU seconds to C[engine:name]
   local eng=$1 mode=$2 cmdline=$3
-  local out
-  out=$(python3 bench/engine/driver.py "$mode" -- bash -c "$eng \"\$0\"" "$cmdline") || { echo "[bench] $eng $mode failed: $out" >&2; return 1; }
+  local out attempt
+  # A session can fail on a loaded machine (QEMU's kernel once panicked with "IO-APIC + timer
+  # doesn't work!"): try again, and give up on this sample (not the whole run) after three.
+  for attempt in 1 2 3; do
+    if out=$(python3 bench/engine/driver.py "$mode" -- bash -c "$eng \"\$0\"" "$cmdline"); then break; fi
+    echo "[bench] $eng $mode failed (attempt $attempt): $out" >&2
+    [[ $attempt == 3 ]] && return 0
+  done
   while read -r name secs cpu; do
     [[ "$name" == boot ]] && name=$4
     R[$eng:$name]+="$secs "
