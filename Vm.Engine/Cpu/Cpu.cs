@@ -66,6 +66,19 @@ public sealed unsafe partial class X86Cpu : IDisposable
         FlushTlb();
     }
 
+    /// <summary>
+    /// After S was overwritten (a snapshot restore): S.Eflags holds all the flags, so the lazy
+    /// flag state is cleared; the TLB, decoded blocks, block links and front caches are dropped.
+    /// </summary>
+    public void AfterStateRestore()
+    {
+        _lazyOp = LazyOp.None;
+        SetCpl(S.Cpl);
+        FlushTlb();
+        FlushCodeCache();
+        CheckIrq = true;
+    }
+
     // =====================================================================================
     // Registers
     // =====================================================================================
@@ -99,11 +112,22 @@ public sealed unsafe partial class X86Cpu : IDisposable
     // Lazy arithmetic flags
     // =====================================================================================
 
-    internal enum LazyOp : byte { None, Add, Sub, Logic, Inc, Dec }
+    /// <summary>
+    /// What the lazy flag state holds. Shift: SF/ZF/PF from the result, CF and OF given, AF 0.
+    /// Rot (ROL/ROR): only CF and OF given; the other flags are those of the state saved in the
+    /// _prev fields, merged when someone reads them (rotates come in runs in hash code, and
+    /// their flags are rarely read).
+    /// </summary>
+    internal enum LazyOp : byte { None, Add, Sub, Logic, Inc, Dec, Shift, Rot }
     private LazyOp _lazyOp;
     private int _lazySz;
     private uint _lazyDst, _lazySrc, _lazyRes;
-    private bool _lazyCf; // carry kept across INC/DEC
+    private bool _lazyCf; // carry kept across INC/DEC, or set by a shift or rotate
+    private bool _lazyOf; // overflow of a shift or rotate
+    private LazyOp _prevOp;
+    private int _prevSz;
+    private uint _prevDst, _prevSrc, _prevRes;
+    private bool _prevCf, _prevOf;
 
     private static readonly byte[] Parity = BuildParity();
     private static byte[] BuildParity()
@@ -117,6 +141,39 @@ public sealed unsafe partial class X86Cpu : IDisposable
     internal void SetLazy(LazyOp op, int sz, uint dst, uint src, uint res)
     {
         _lazyOp = op; _lazySz = sz; _lazyDst = dst; _lazySrc = src; _lazyRes = res;
+    }
+
+    /// <summary>Flags of a shift with a non-zero count: SF/ZF/PF from the result.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void SetLazyShift(int sz, uint res, bool cf, bool of)
+    {
+        _lazyOp = LazyOp.Shift; _lazySz = sz; _lazyRes = res; _lazyCf = cf; _lazyOf = of;
+    }
+
+    /// <summary>Flags of a rotate with a non-zero count: CF and OF only, the rest kept.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void SetLazyRotate(bool cf, bool of)
+    {
+        LazyOp op = _lazyOp;
+        if (op == LazyOp.None)
+        {
+            S.Eflags = (S.Eflags & ~(Fl.CF | Fl.OF)) | (cf ? Fl.CF : 0) | (of ? Fl.OF : 0);
+            return;
+        }
+        if (op != LazyOp.Rot)
+        {
+            _prevOp = op; _prevSz = _lazySz; _prevDst = _lazyDst; _prevSrc = _lazySrc; _prevRes = _lazyRes;
+            _prevCf = _lazyCf; _prevOf = _lazyOf;
+            _lazyOp = LazyOp.Rot;
+        }
+        _lazyCf = cf; _lazyOf = of;
+    }
+
+    /// <summary>Turns a pending rotate into concrete flags (the saved state's, with the rotate's CF and OF).</summary>
+    private void ResolveRotate()
+    {
+        S.Eflags = GetEflags();
+        _lazyOp = LazyOp.None;
     }
 
     internal bool GetCF()
@@ -142,33 +199,60 @@ public sealed unsafe partial class X86Cpu : IDisposable
             case LazyOp.Inc: return ((((_lazyDst ^ _lazyRes) & (_lazySrc ^ _lazyRes)) >> sh) & 1) != 0;
             case LazyOp.Sub:
             case LazyOp.Dec: return ((((_lazyDst ^ _lazySrc) & (_lazyDst ^ _lazyRes)) >> sh) & 1) != 0;
+            case LazyOp.Shift:
+            case LazyOp.Rot: return _lazyOf;
             default: return false;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool GetZF() => _lazyOp == LazyOp.None ? (S.Eflags & Fl.ZF) != 0 : (_lazyRes & SizeMask[_lazySz]) == 0;
+    internal bool GetZF()
+    {
+        if (_lazyOp == LazyOp.Rot) ResolveRotate();
+        return _lazyOp == LazyOp.None ? (S.Eflags & Fl.ZF) != 0 : (_lazyRes & SizeMask[_lazySz]) == 0;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool GetSF() => _lazyOp == LazyOp.None ? (S.Eflags & Fl.SF) != 0 : ((_lazyRes >> (SizeBits[_lazySz] - 1)) & 1) != 0;
-
-    internal bool GetPF() => _lazyOp == LazyOp.None ? (S.Eflags & Fl.PF) != 0 : Parity[_lazyRes & 0xFF] != 0;
-
-    internal bool GetAF() => _lazyOp switch
+    internal bool GetSF()
     {
-        LazyOp.None => (S.Eflags & Fl.AF) != 0,
-        LazyOp.Logic => false,
-        _ => ((_lazyDst ^ _lazySrc ^ _lazyRes) & 0x10) != 0,
-    };
+        if (_lazyOp == LazyOp.Rot) ResolveRotate();
+        return _lazyOp == LazyOp.None ? (S.Eflags & Fl.SF) != 0 : ((_lazyRes >> (SizeBits[_lazySz] - 1)) & 1) != 0;
+    }
 
-    /// <summary>EFLAGS with the arithmetic flags materialized (one pass over the lazy state).</summary>
+    internal bool GetPF()
+    {
+        if (_lazyOp == LazyOp.Rot) ResolveRotate();
+        return _lazyOp == LazyOp.None ? (S.Eflags & Fl.PF) != 0 : Parity[_lazyRes & 0xFF] != 0;
+    }
+
+    internal bool GetAF()
+    {
+        if (_lazyOp == LazyOp.Rot) ResolveRotate();
+        return _lazyOp switch
+        {
+            LazyOp.None => (S.Eflags & Fl.AF) != 0,
+            LazyOp.Logic or LazyOp.Shift => false,
+            _ => ((_lazyDst ^ _lazySrc ^ _lazyRes) & 0x10) != 0,
+        };
+    }
+
+    /// <summary>EFLAGS with the arithmetic flags materialized (one pass over the lazy state; changes nothing).</summary>
     public uint GetEflags()
     {
         LazyOp op = _lazyOp;
         if (op == LazyOp.None) return S.Eflags;
-        int sz = _lazySz;
+        if (op == LazyOp.Rot)
+        {
+            uint f = _prevOp == LazyOp.None ? S.Eflags : ComputeFlags(_prevOp, _prevSz, _prevDst, _prevSrc, _prevRes, _prevCf, _prevOf);
+            return (f & ~(Fl.CF | Fl.OF)) | (_lazyCf ? Fl.CF : 0) | (_lazyOf ? Fl.OF : 0);
+        }
+        return ComputeFlags(op, _lazySz, _lazyDst, _lazySrc, _lazyRes, _lazyCf, _lazyOf);
+    }
+
+    private uint ComputeFlags(LazyOp op, int sz, uint d, uint src, uint res, bool lazyCf, bool lazyOf)
+    {
         int sh = SizeBits[sz] - 1;
-        uint d = _lazyDst, src = _lazySrc, r = _lazyRes & SizeMask[sz];
+        uint r = res & SizeMask[sz];
         uint f = S.Eflags & ~Fl.Arith;
         if (r == 0) f |= Fl.ZF;
         f |= ((r >> sh) & 1) * Fl.SF;
@@ -186,14 +270,17 @@ public sealed unsafe partial class X86Cpu : IDisposable
                 f |= (d ^ src ^ r) & Fl.AF;
                 break;
             case LazyOp.Inc:
-                f |= _lazyCf ? Fl.CF : 0;
+                f |= lazyCf ? Fl.CF : 0;
                 f |= ((((d ^ r) & (src ^ r)) >> sh) & 1) * Fl.OF;
                 f |= (d ^ src ^ r) & Fl.AF;
                 break;
             case LazyOp.Dec:
-                f |= _lazyCf ? Fl.CF : 0;
+                f |= lazyCf ? Fl.CF : 0;
                 f |= ((((d ^ src) & (d ^ r)) >> sh) & 1) * Fl.OF;
                 f |= (d ^ src ^ r) & Fl.AF;
+                break;
+            case LazyOp.Shift:
+                f |= (lazyCf ? Fl.CF : 0) | (lazyOf ? Fl.OF : 0);
                 break;
         }
         return f;
@@ -309,6 +396,22 @@ public sealed unsafe partial class X86Cpu : IDisposable
         _tlb[v + (2 << 20)] = TlbInvalid; _tlb[v + (3 << 20)] = TlbInvalid;
     }
 
+    /// <summary>A physical page now holds decoded code: drop the write entries that map it.</summary>
+    private void DropWriteEntries(uint page)
+    {
+        if (_tlbOverflow)
+        {
+            FlushTlb();
+            return;
+        }
+        for (int i = 0; i < _tlbUsedCount; i++)
+        {
+            int v = _tlbUsed[i];
+            if (_tlb[v + (1 << 20)] >> 12 == page) _tlb[v + (1 << 20)] = TlbInvalid;
+            if (_tlb[v + (3 << 20)] >> 12 == page) _tlb[v + (3 << 20)] = TlbInvalid;
+        }
+    }
+
     private void NoteTlbUse(uint vpn)
     {
         if (_tlbUsedCount < _tlbUsed.Length) _tlbUsed[_tlbUsedCount++] = (int)vpn;
@@ -361,12 +464,15 @@ public sealed unsafe partial class X86Cpu : IDisposable
         uint entry = phys < _ramSize ? phys : phys | TlbSlow;
         NoteTlbUse(vpn);
         bool supW = rawW || (S.Cr0 & 0x10000) == 0;
+        // Pages holding decoded code get no write entries: their stores take the slow path,
+        // which invalidates the blocks, so the fast path needs no code-page check.
+        bool code = phys < _ramSize && _mem.CodePages[phys >> 12] != 0;
         _tlb[vpn] = entry;
-        if (dirty && supW) _tlb[vpn + (1 << 20)] = entry;
+        if (dirty && supW && !code) _tlb[vpn + (1 << 20)] = entry;
         if (userOk)
         {
             _tlb[vpn + (2 << 20)] = entry;
-            if (dirty && rawW) _tlb[vpn + (3 << 20)] = entry;
+            if (dirty && rawW && !code) _tlb[vpn + (3 << 20)] = entry;
         }
         return phys | (lin & 0xFFF);
     }
@@ -438,7 +544,6 @@ public sealed unsafe partial class X86Cpu : IDisposable
         if ((e & 0xFFF) == 0)
         {
             uint p = e | (lin & 0xFFF);
-            if (_mem.CodePages[p >> 12] != 0) OnCodeWritten(p);
             _ram[p] = v;
             return;
         }
@@ -452,7 +557,6 @@ public sealed unsafe partial class X86Cpu : IDisposable
         if ((e & 0xFFF) == 0 && (lin & 0xFFF) != 0xFFF)
         {
             uint p = e | (lin & 0xFFF);
-            if (_mem.CodePages[p >> 12] != 0) OnCodeWritten(p);
             *(ushort*)(_ram + p) = v;
             return;
         }
@@ -466,7 +570,6 @@ public sealed unsafe partial class X86Cpu : IDisposable
         if ((e & 0xFFF) == 0 && (lin & 0xFFF) <= 0xFFC)
         {
             uint p = e | (lin & 0xFFF);
-            if (_mem.CodePages[p >> 12] != 0) OnCodeWritten(p);
             *(uint*)(_ram + p) = v;
             return;
         }

@@ -1,156 +1,16 @@
+using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using Vm.Engine.Cpu.Decoding;
 using Vm.Engine.Cpu.State;
 
 namespace Vm.Engine.Cpu;
 
-/// <summary>A run of decoded instructions from one physical page, ending at a control transfer.</summary>
-internal sealed class Block
-{
-    public required Instr[] Code;
-    /// <summary>The handler of each instruction (function pointers into the dispatch table).</summary>
-    public required nint[] Fn;
-    public uint Phys;
-    public ulong Key;
-    public bool Valid = true;
-}
-
 public sealed unsafe partial class X86Cpu
 {
-    private readonly Dictionary<ulong, Block> _blocks = new();
-    private readonly Dictionary<uint, List<Block>> _pageBlocks = new();
-    private uint _instrStart;
     private bool _interruptShadow;
-    // Direct-mapped front cache over _blocks (a dictionary lookup per block was measurable).
-    private const int FastCacheSize = 1 << 14;
-    private readonly Block?[] _fastCache = new Block?[FastCacheSize];
-    // A second front cache keyed by linear EIP (plus CPL and code size), valid for one TLB
-    // generation: a hit skips the address translation too.
-    private struct LinEntry { public uint Lin; public uint Mode; public uint Gen; public Block? Block; }
-    private readonly LinEntry[] _linCache = new LinEntry[FastCacheSize];
-    internal uint TlbGeneration = 1;
     /// <summary>Set when an interrupt could have become deliverable (port I/O, EFLAGS writes, new slice).</summary>
     internal bool CheckIrq = true;
-    public long CodeInvalidations;
     public Func<ulong>? TscSource { get; set; }
-    public long BlocksDecoded;
-
-    private sealed class PageSource : IByteSource
-    {
-        public byte* Page;
-        public int Start;
-        public int Fetch(int offset) => Start + offset < 4096 ? Page[Start + offset] : -1;
-    }
-
-    private sealed class LinearSource(X86Cpu cpu) : IByteSource
-    {
-        public uint Lin;
-        public int Fetch(int offset) => offset < 16 ? cpu.FetchLinear(Lin + (uint)offset) : -1;
-    }
-
-    private readonly PageSource _pageSrc = new();
-    private LinearSource? _linSrc;
-    private readonly List<Instr> _decodeBuf = new(64);
-
-    internal byte FetchLinear(uint lin)
-    {
-        uint e = _tlbRead[lin >> 12];
-        uint p = (e & 0xFFF) == 0 ? e | (lin & 0xFFF) : Translate(lin, false, UserAccess);
-        return _mem.Read8(p);
-    }
-
-    private void OnCodeWritten(uint phys)
-    {
-        uint page = phys >> 12;
-        CodeInvalidations++;
-        if (_pageBlocks.Remove(page, out var list))
-        {
-            foreach (var b in list)
-            {
-                b.Valid = false;
-                _blocks.Remove(b.Key);
-            }
-        }
-        _mem.CodePages[page] = 0;
-        StopBlock = true;
-    }
-
-    /// <summary>Drops every decoded block (after a reset or a state restore).</summary>
-    public void FlushCodeCache()
-    {
-        foreach (var page in _pageBlocks.Keys) _mem.CodePages[page] = 0;
-        _pageBlocks.Clear();
-        _blocks.Clear();
-        Array.Clear(_fastCache);
-    }
-
-    private Block GetBlock()
-    {
-        uint lin = S.Seg[Reg.Cs].Base + S.Eip;
-        uint mode = (uint)S.Cpl | (S.Seg[Reg.Cs].Big ? 4u : 0);
-        ref LinEntry le = ref _linCache[(int)((lin ^ (lin >> 13)) & (FastCacheSize - 1))];
-        if (le.Lin == lin && le.Mode == mode && le.Gen == TlbGeneration && le.Block != null && le.Block.Valid) return le.Block;
-        Block b = GetBlockSlow(lin);
-        if (b.Valid) { le.Lin = lin; le.Mode = mode; le.Gen = TlbGeneration; le.Block = b; }
-        return b;
-    }
-
-    private Block GetBlockSlow(uint lin)
-    {
-        uint e = _tlbRead[lin >> 12];
-        uint phys = (e & 0xFFF) == 0 ? e | (lin & 0xFFF) : Translate(lin, false, UserAccess);
-        bool code32 = S.Seg[Reg.Cs].Big;
-        ulong key = phys | (code32 ? 1UL << 32 : 0);
-        int slot = (int)((phys ^ (phys >> 14)) & (FastCacheSize - 1));
-        Block? block = _fastCache[slot];
-        if (block != null && block.Key == key && block.Valid) return block;
-        if (_blocks.TryGetValue(key, out block))
-        {
-            _fastCache[slot] = block;
-            return block;
-        }
-        if (phys >= _ramSize)
-        {
-            // Executing outside RAM: nothing sensible to run.
-            throw new CpuFault(Vec.UD);
-        }
-        BlocksDecoded++;
-        _decodeBuf.Clear();
-        _pageSrc.Page = _ram + (phys & 0xFFFFF000);
-        _pageSrc.Start = (int)(phys & 0xFFF);
-        while (true)
-        {
-            if (!Decoder.TryDecode(_pageSrc, code32, out var ins))
-            {
-                break; // crosses the page end: the next block starts with it
-            }
-            _decodeBuf.Add(ins);
-            _pageSrc.Start += ins.Len;
-            if (ins.Op == Decoder.Undefined || (OpcodeTable.Flags[ins.Op] & Op.EndsBlock) != 0 || _decodeBuf.Count >= 48 || _pageSrc.Start >= 4096)
-            {
-                break;
-            }
-        }
-        if (_decodeBuf.Count == 0)
-        {
-            // One instruction crossing a page boundary: decode through linear fetches, uncached.
-            _linSrc ??= new LinearSource(this);
-            _linSrc.Lin = lin;
-            if (!Decoder.TryDecode(_linSrc, code32, out var ins)) ins = default;
-            return new Block { Code = [ins], Fn = [(nint)HandlerFor(in ins)], Phys = phys, Valid = false };
-        }
-        var code = _decodeBuf.ToArray();
-        var fn = new nint[code.Length];
-        for (int k = 0; k < code.Length; k++) fn[k] = (nint)HandlerFor(in code[k]);
-        block = new Block { Code = code, Fn = fn, Phys = phys, Key = key };
-        _blocks[key] = block;
-        _fastCache[slot] = block;
-        uint page = phys >> 12;
-        if (!_pageBlocks.TryGetValue(page, out var list)) _pageBlocks[page] = list = new List<Block>();
-        list.Add(block);
-        _mem.CodePages[page] = 1;
-        return block;
-    }
 
     /// <summary>Runs until about <paramref name="budget"/> instructions retired, a halt, or a stop.</summary>
     public void Run(long budget)
@@ -215,6 +75,8 @@ public sealed unsafe partial class X86Cpu
         }
     }
 
+    private uint _instrStart;
+
     /// <summary>
     /// Runs decoded blocks back to back until the budget is used, or something needs the outer
     /// loop: an interrupt may have become deliverable, an interrupt shadow, a halt or a stop.
@@ -222,40 +84,63 @@ public sealed unsafe partial class X86Cpu
     private void RunBlocks(ulong end)
     {
         _instrStart = S.Eip; // a fault while fetching the block belongs to this EIP
-        int k = 0;
         try
         {
-            while (true)
-            {
-                Block b = GetBlock();
-                Instr[] code = b.Code;
-                nint[] fn = b.Fn;
-                bool stopped = false;
-                for (k = 0; k < code.Length; k++)
-                {
-                    ref readonly Instr ins = ref code[k];
-                    _instrStart = S.Eip;
-                    S.Eip += ins.Len;
-                    ((delegate*<X86Cpu, in Instr, void>)fn[k])(this, in ins);
-                    if (StopBlock)
-                    {
-                        StopBlock = false;
-                        stopped = true;
-                        k++;
-                        break;
-                    }
-                }
-                InstructionCount += (ulong)k;
-                k = 0;
-                if (stopped || CheckIrq || _interruptShadow || Halted || InstructionCount >= end || StopReason != null) return;
-                _instrStart = S.Eip;
-            }
+            RunBlocksUnguarded(end);
         }
         catch (CpuFault f)
         {
-            InstructionCount += (ulong)k;
+            // The instructions before the faulting one in its block are not counted: the count
+            // stays deterministic, and keeping the block at hand for this rare case cost a GC
+            // write barrier per block.
             StopBlock = false;
             HandleFault(f);
+        }
+    }
+
+    /// <summary>
+    /// The hot loop, kept free of exception handling so the JIT keeps its locals in registers
+    /// (with a try block around it, the index and <c>this</c> lived on the stack).
+    /// </summary>
+    private void RunBlocksUnguarded(ulong end)
+    {
+        Block b = GetBlock();
+        while (true)
+        {
+            Slot[] code = b.Code;
+            uint eip = S.Eip;
+            int last = code.Length - 1;
+            ref Slot s = ref MemoryMarshal.GetArrayDataReference(code);
+            bool stopped = false;
+            int k = 0;
+            // Only the last instruction of a block reads or changes EIP (control transfers end
+            // blocks), so S.Eip is written before it, or when an instruction stops the block;
+            // _instrStart is all a fault needs.
+            for (; k < last; k++)
+            {
+                _instrStart = eip;
+                eip += s.I.Len;
+                ((delegate*<X86Cpu, in Instr, void>)s.Fn)(this, in s.I);
+                if (StopBlock)
+                {
+                    S.Eip = eip;
+                    stopped = true;
+                    break;
+                }
+                s = ref Unsafe.Add(ref s, 1);
+            }
+            if (!stopped)
+            {
+                _instrStart = eip;
+                S.Eip = eip + s.I.Len;
+                ((delegate*<X86Cpu, in Instr, void>)s.Fn)(this, in s.I);
+                stopped = StopBlock;
+            }
+            StopBlock = false;
+            InstructionCount += (ulong)(k == last ? k + 1 + b.Fused : k + 1);
+            if (stopped || CheckIrq || _interruptShadow || Halted || InstructionCount >= end || StopReason != null) return;
+            _instrStart = S.Eip;
+            b = NextBlock(b);
         }
     }
 

@@ -3,7 +3,9 @@
 
 usage: driver.py MODE -- COMMAND...
 MODE is "boot" (time to the shell marker, then power off) or "work" (boot, then time each
-workload). Prints lines "name seconds".
+workload). Prints lines "name wall-seconds cpu-seconds": wall clock, and the CPU time (user +
+system) of the emulator's whole process group over the same span, which a loaded machine
+disturbs much less than the wall clock.
 """
 import os, signal, subprocess, sys, time, select
 
@@ -14,6 +16,23 @@ WORKLOADS = [w for w in [
     ("sha256", "sha256sum /tmp/r4m > /dev/null"),
 ] if not os.environ.get("BENCH_ONLY") or w[0] in os.environ["BENCH_ONLY"].split(",")]
 SETUP = "head -c 4194304 /dev/urandom > /tmp/r4m"
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+def group_cpu(pgid):
+    """CPU seconds used so far by the live processes of process group pgid."""
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state ppid pgrp ...
+            total += int(fields[11]) + int(fields[12])
+    return total / TICK
 
 def main():
     mode = sys.argv[1]
@@ -40,25 +59,25 @@ def main():
                 buf += chunk
         idx = buf.index(token)
         buf = buf[idx + len(token):]
-        return time.monotonic()
+        return time.monotonic(), group_cpu(p.pid)
 
     def send(line):
         p.stdin.write(line.encode() + b"\n")
         p.stdin.flush()
 
-    t = wait_for(MARKER)
+    t, cpu = wait_for(MARKER)
     results = []
     if mode == "boot":
-        results.append(("boot", t - start))
+        results.append(("boot", t - start, cpu))
     else:
         wait_for(b"# ")
         send(SETUP + "; echo SETUP''DONE")
         wait_for(b"SETUPDONE")
         for name, work in WORKLOADS:
             send(f"echo WS''{name}; {work}; echo WE''{name}")
-            t0 = wait_for(f"WS{name}".encode())
-            t1 = wait_for(f"WE{name}".encode())
-            results.append((name, t1 - t0))
+            t0, c0 = wait_for(f"WS{name}".encode())
+            t1, c1 = wait_for(f"WE{name}".encode())
+            results.append((name, t1 - t0, c1 - c0))
     send("reboot -f")
     try:
         p.wait(timeout=30)
@@ -68,8 +87,8 @@ def main():
         os.killpg(p.pid, signal.SIGKILL)  # the whole group: wrappers and the emulator itself
     except ProcessLookupError:
         pass
-    for name, secs in results:
-        print(f"{name} {secs:.3f}")
+    for name, secs, cpu in results:
+        print(f"{name} {secs:.3f} {cpu:.2f}")
 
 if __name__ == "__main__":
     main()

@@ -99,20 +99,18 @@ public sealed unsafe partial class X86Cpu
             {
                 int c = count % bits;
                 r = c == 0 ? a : ((a << c) | (a >> (bits - c))) & m;
-                MaterializeFlags();
                 cf = (r & 1) != 0;
                 of = ((r & msb) != 0) ^ cf;
-                S.Eflags = (S.Eflags & ~(Fl.CF | Fl.OF)) | (cf ? Fl.CF : 0) | (of ? Fl.OF : 0);
+                SetLazyRotate(cf, of);
                 return r;
             }
             case 1: // ROR
             {
                 int c = count % bits;
                 r = c == 0 ? a : ((a >> c) | (a << (bits - c))) & m;
-                MaterializeFlags();
                 cf = (r & msb) != 0;
                 of = ((r ^ (r << 1)) & msb) != 0;
-                S.Eflags = (S.Eflags & ~(Fl.CF | Fl.OF)) | (cf ? Fl.CF : 0) | (of ? Fl.OF : 0);
+                SetLazyRotate(cf, of);
                 return r;
             }
             case 2: // RCL
@@ -147,13 +145,13 @@ public sealed unsafe partial class X86Cpu
                 r = (uint)(((ulong)a << count) & m);
                 cf = count <= bits && ((a >> (bits - count)) & 1) != 0;
                 of = ((r & msb) != 0) ^ cf;
-                SetFlagsResult(r, sz, cf, of, false);
+                SetLazyShift(sz, r, cf, of);
                 return r;
             case 5: // SHR
                 r = count >= 32 ? 0 : a >> count;
                 cf = ((a >> (count - 1)) & 1) != 0;
                 of = (a & msb) != 0;
-                SetFlagsResult(r, sz, cf, count == 1 && of, false);
+                SetLazyShift(sz, r, cf, count == 1 && of);
                 return r;
             default: // SAR
             {
@@ -161,7 +159,7 @@ public sealed unsafe partial class X86Cpu
                 int c = count > bits - 1 ? bits - 1 : count;
                 r = (uint)(sa >> c) & m;
                 cf = ((sa >> (count >= bits ? bits - 1 : count - 1)) & 1) != 0;
-                SetFlagsResult(r, sz, cf, false, false);
+                SetLazyShift(sz, r, cf, false);
                 return r;
             }
         }
@@ -714,24 +712,6 @@ public sealed unsafe partial class X86Cpu
     }
 
     internal static delegate*<X86Cpu, in Instr, void> HandlerFor(ushort op) => Handlers[op == Decoder.Undefined ? 0x200 : op];
-
-    // Specialized handlers for the most frequent forms (chosen once, at decode time): 32-bit MOV
-    // between registers, and to/from memory addressed as [base+disp32] without an index.
-    private static void SMov89Reg(X86Cpu c, in Instr i) => c.S.R[i.Rm] = c.S.R[i.RegField];
-    private static void SMov8BReg(X86Cpu c, in Instr i) => c.S.R[i.RegField] = c.S.R[i.Rm];
-    private static void SMov89Base(X86Cpu c, in Instr i) => c.Write32(c.S.Seg[i.Seg].Base + c.S.R[i.Base] + (uint)i.Disp, c.S.R[i.RegField]);
-    private static void SMov8BBase(X86Cpu c, in Instr i) => c.S.R[i.RegField] = c.Read32(c.S.Seg[i.Seg].Base + c.S.R[i.Base] + (uint)i.Disp);
-
-    /// <summary>The handler for a decoded instruction: a specialized one when its form has one.</summary>
-    internal static delegate*<X86Cpu, in Instr, void> HandlerFor(in Instr i)
-    {
-        if ((i.Op == 0x89 || i.Op == 0x8B) && !i.O16)
-        {
-            if (!i.IsMem) return i.Op == 0x89 ? &SMov89Reg : &SMov8BReg;
-            if (!i.A16 && i.Base != Instr.NoReg && i.Index == Instr.NoReg) return i.Op == 0x89 ? &SMov89Base : &SMov8BBase;
-        }
-        return HandlerFor(i.Op);
-    }
 
     // ---- one handler per opcode group (small methods keep the JIT's inlining effective) ----
 

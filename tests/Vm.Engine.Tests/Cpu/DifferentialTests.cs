@@ -123,7 +123,40 @@ public class DifferentialTests
         {
             list.Add(F($"cmov{cc[c]} eax,ebx", $"0F {0x40 + c:X2} C3", Kind.Alu, All));
             list.Add(F($"set{cc[c]} al", $"0F {0x90 + c:X2} C0", Kind.Alu, All));
+            // Conditional jumps (skipping an INC when taken) after each kind of lazy flag state.
+            list.Add(F($"cmp eax,ebx; j{cc[c]} +1; inc ecx", $"39 D8 {0x70 + c:X2} 01 41", Kind.Alu, All));
+            list.Add(F($"sub eax,ebx; j{cc[c]} near +1; inc ecx", $"29 D8 0F {0x80 + c:X2} 01 00 00 00 41", Kind.Alu, All));
+            list.Add(F($"add eax,ebx; j{cc[c]} +1; inc ecx", $"01 D8 {0x70 + c:X2} 01 41", Kind.Alu, All));
+            list.Add(F($"test eax,ebx; j{cc[c]} +1; inc ecx", $"85 D8 {0x70 + c:X2} 01 41", Kind.Alu, All & ~AF));
+            list.Add(F($"dec eax; j{cc[c]} +1; inc ecx", $"48 {0x70 + c:X2} 01 41", Kind.Alu, All));
+            // Compare-and-branch pairs the block decoder fuses, one per fused form.
+            list.Add(F($"cmp eax,ebx (3B); j{cc[c]} +1; inc ecx", $"3B C3 {0x70 + c:X2} 01 41", Kind.Alu, All));
+            list.Add(F($"cmp ecx,0x40; j{cc[c]} +1; inc edx", $"83 F9 40 {0x70 + c:X2} 01 42", Kind.Alu, All));
+            list.Add(F($"cmp eax,0x80000000; j{cc[c]} +1; inc edx", $"3D 00 00 00 80 {0x70 + c:X2} 01 42", Kind.Alu, All));
+            list.Add(F($"cmp dword [esi+4],0x1000; j{cc[c]} +1; inc ecx", $"81 7E 04 00 10 00 00 {0x70 + c:X2} 01 41", Kind.Mem, All));
+            list.Add(F($"cmp ebx,[esi+4]; j{cc[c]} +1; inc ecx", $"3B 5E 04 {0x70 + c:X2} 01 41", Kind.Mem, All));
+            list.Add(F($"cmp [esi+4],ebx; j{cc[c]} +1; inc ecx", $"39 5E 04 {0x70 + c:X2} 01 41", Kind.Mem, All));
+            list.Add(new($"shl eax,cl; j{cc[c]} +1; inc edx", $"D3E0{0x70 + c:X2}0142", Kind.Shift, regs => (regs[1] & 31) == 0 ? All : (regs[1] & 31) == 1 ? All & ~AF : All & ~AF & ~OF));
         }
+        // Rotates keep SF/ZF/PF/AF of the operation before them (held lazily until read).
+        list.Add(new("add eax,ebx; rol eax,cl", "01D8D3C0", Kind.Shift, regs => (regs[1] & 31) is 0 or 1 ? All : All & ~OF));
+        list.Add(F("sub eax,ebx; ror edx,7; ror edx,3", "29 D8 C1 CA 07 C1 CA 03", Kind.Alu, All & ~OF));
+        list.Add(F("xor eax,ebx; rol edx,5; sbb ecx,ecx", "31 D8 C1 C2 05 19 C9", Kind.Alu, All));
+        list.Add(F("add eax,ebx; ror edx,9; setz cl; setc ch; sets bl; setp bh", "01 D8 C1 CA 09 0F 94 C1 0F 92 C5 0F 98 C3 0F 9A C7", Kind.Alu, All & ~OF));
+        list.Add(F("inc eax; rol ebx,1; pushfd; pop ecx", "40 D1 C3 9C 59", Kind.Alu, All));
+        list.Add(F("shr eax,1; ror ebx,1", "D1 E8 D1 CB", Kind.Alu, All & ~AF));
+        // Specialized memory forms: base+disp, base+index*scale+disp, read-modify-write.
+        list.Add(F("mov eax,[esi+8]; mov edi,0x10; add eax,[esi+edi*4+4]", "8B 46 08 BF 10 00 00 00 03 44 BE 04", Kind.Mem, All));
+        list.Add(F("xor [esi+12],ebx; cmp dword [esi+12],0x1234", "31 5E 0C 81 7E 0C 34 12 00 00", Kind.Mem, All & ~AF));
+        list.Add(F("sub dword [esi+4],7; movzx ecx,byte [esi+4]; movzx edx,word [esi+5]", "83 6E 04 07 0F B6 4E 04 0F B7 56 05", Kind.Mem, All));
+        list.Add(F("cmp byte [esi+4],0x41; mov cl,[esi+5]; mov [esi+6],ch; test bl,dh", "80 7E 04 41 8A 4E 05 88 6E 06 84 F3", Kind.Mem, All & ~AF));
+        list.Add(F("cmp byte [esi+4],0x41; mov ch,[esi+5]", "80 7E 04 41 8A 6E 05", Kind.Mem, All));
+        list.Add(F("push 0x12; pop ecx; push -3; pop edx", "6A 12 59 6A FD 5A", Kind.Alu, All));
+        list.Add(F("push dword [esi+4]; pop ecx; inc dword [esi+8]; dec dword [esi+12]", "FF 76 04 59 FF 46 08 FF 4E 0C", Kind.Mem, All));
+        list.Add(F("mov ax,[esi+4]; mov [esi+9],bx; mov ecx,8; mov dx,[esi+ecx*2+0x20]", "66 8B 46 04 66 89 5E 09 B9 08 00 00 00 66 8B 54 4E 20", Kind.Mem, All));
+        list.Add(F("imul eax,[esi+4],100", "6B 46 04 64", Kind.Mem, CF | OF));
+        list.Add(F("cmp eax,ebx; cmovl ecx,[esi+4]", "39 D8 0F 4C 4E 04", Kind.Mem, All));
+        list.Add(F("and [esi],eax; test [esi+4],ebx; lea edi,[esi+eax*4+0x40]", "21 06 85 5E 04 8D 7C 86 40", Kind.Mem, All & ~AF));
         return list.Select(f => new object[] { f });
     }
 
@@ -261,6 +294,38 @@ public class DifferentialTests
             byte[] wantMem = Convert.FromHexString(parts[10]);
             int diff = Enumerable.Range(0, wantMem.Length).FirstOrDefault(k => wantMem[k] != got.Mem[k], -1);
             if (diff >= 0) failures.Add($"{input}: memory +0x{diff:X} host {wantMem[diff]:X2} engine {got.Mem[diff]:X2}");
+        }
+        Assert.True(failures.Count == 0, $"{form.Text}:\n" + string.Join("\n", failures));
+    }
+
+    /// <summary>
+    /// The block loop (decoded blocks, specialized handlers, compare-and-branch fusion, block
+    /// links, lazy flags carried across instructions) against single steps, which the test
+    /// above checks against the host: same exception, registers, all arithmetic flags, memory.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public void Blocks_MatchSingleSteps(Form form)
+    {
+        var rng = new Random(form.Text.Aggregate(19, (h, c) => h * 31 + c));
+        byte[] code = Convert.FromHexString(form.Hex);
+        using var stepped = new EngineRunner();
+        using var blocks = new EngineRunner();
+        var failures = new List<string>();
+        for (int n = 0; n < Cases && failures.Count < 5; n++)
+        {
+            var (regs, flags, mem) = Inputs(form, rng, n);
+            var want = stepped.Run(code, regs, flags, mem);
+            var got = blocks.Run(code, regs, flags, mem, viaBlocks: true);
+            string input = $"in: eax={regs[0]:X8} ecx={regs[1]:X8} edx={regs[2]:X8} ebx={regs[3]:X8} esi={regs[6]:X8} edi={regs[7]:X8} fl={flags:X}";
+            if (want.Vector != got.Vector) { failures.Add($"{input}: steps exception {want.Vector}, blocks {got.Vector}"); continue; }
+            if (want.Vector >= 0) continue;
+            for (int r = 0; r < 8; r++)
+            {
+                if (want.Regs[r] != got.Regs[r]) failures.Add($"{input}: r{r} steps {want.Regs[r]:X8} blocks {got.Regs[r]:X8}");
+            }
+            if ((want.Eflags & 0x8D5) != (got.Eflags & 0x8D5)) failures.Add($"{input}: eflags steps {want.Eflags:X} blocks {got.Eflags:X}");
+            if (!want.Mem.AsSpan().SequenceEqual(got.Mem)) failures.Add($"{input}: memory differs");
         }
         Assert.True(failures.Count == 0, $"{form.Text}:\n" + string.Join("\n", failures));
     }

@@ -20,8 +20,14 @@ public sealed class EngineRunner : IDisposable
 
     public X86Cpu Cpu => _cpu;
 
+    public PhysicalMemory Memory => _mem;
+
     /// <summary>Result: vector (-1 when none), registers (eax..edi), eflags, memory.</summary>
-    public (int Vector, uint[] Regs, uint Eflags, byte[] Mem) Run(byte[] code, uint[] regs, uint eflags, byte[] mem)
+    /// <param name="viaBlocks">
+    /// Run through the interpreter's block loop (decoded blocks, specialized and fused handlers,
+    /// links) instead of single steps: the code gets a UD2 appended, and #UD right there is the end.
+    /// </param>
+    public (int Vector, uint[] Regs, uint Eflags, byte[] Mem) Run(byte[] code, uint[] regs, uint eflags, byte[] mem, bool viaBlocks = false)
     {
         _cpu.Reset();
         _cpu.FlushCodeCache();
@@ -32,7 +38,7 @@ public sealed class EngineRunner : IDisposable
             _cpu.LoadSegFromDescriptor(seg, 0x2B, 0x0000FFFF, 0x00CFF200);
         _cpu.SetCpl(3);
         s.IdtBase = 0; s.IdtLimit = 0; // any exception escalates to a stop; the first vector is recorded
-        _mem.Load(CodeAddr, code);
+        _mem.Load(CodeAddr, viaBlocks ? [.. code, 0x0F, 0x0B] : code);
         _mem.Load(DataAddr, mem);
         for (int r = 0; r < 8; r++) s.R[r] = regs[r];
         s.Eflags = eflags | 2;
@@ -40,14 +46,25 @@ public sealed class EngineRunner : IDisposable
         _cpu.LastFaultVector = -1;
         _cpu.StopReason = null;
         uint end = CodeAddr + (uint)code.Length;
-        for (int steps = 0; steps < 10000 && s.Eip != end; steps++)
+        int vector;
+        if (viaBlocks)
         {
-            _cpu.Step();
-            if (_cpu.LastFaultVector >= 0) break;
+            // No IDT: the first exception escalates to a triple fault, which stops Run.
+            _cpu.Run(100_000);
+            vector = _cpu.LastFaultVector == 6 && s.Eip == end ? -1 : _cpu.LastFaultVector;
+        }
+        else
+        {
+            for (int steps = 0; steps < 10000 && s.Eip != end; steps++)
+            {
+                _cpu.Step();
+                if (_cpu.LastFaultVector >= 0) break;
+            }
+            vector = _cpu.LastFaultVector;
         }
         var outRegs = new uint[8];
         for (int r = 0; r < 8; r++) outRegs[r] = s.R[r];
-        return (_cpu.LastFaultVector, outRegs, _cpu.GetEflags(), _mem.Span(DataAddr, MemSize).ToArray());
+        return (vector, outRegs, _cpu.GetEflags(), _mem.Span(DataAddr, MemSize).ToArray());
     }
 
     public void Dispose()
