@@ -78,7 +78,8 @@ public sealed unsafe partial class X86Cpu : ISnapshotState
         string stop = r.ReadString();
         StopReason = stop.Length == 0 ? null : stop;
         StopBlock = false;
-        CheckIrq = true;
+        // S.Eflags holds every flag: drop the lazy-flag state, the TLB, decoded blocks and links.
+        AfterStateRestore();
     }
 
     private static void WriteSegment(BinaryWriter w, in Segment s)
