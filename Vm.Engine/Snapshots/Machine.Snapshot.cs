@@ -23,8 +23,13 @@ public sealed partial class Machine
     /// Every stateful part in restore order: the CPU first (the instruction count drives the
     /// clock), then the clock (device timers are expressed in its time), then RAM and devices.
     /// </summary>
-    private IEnumerable<ISnapshotState> SnapshotParts() =>
-        [Cpu, Clock, Memory, Pic, Pit, Serial, _rtc, _i8042, _miscPorts, new MachineFlags(this)];
+    private IEnumerable<ISnapshotState> SnapshotParts()
+    {
+        ISnapshotState[] core = [Cpu, Clock, Memory, Pic, Pit, Serial, _rtc, _i8042, _miscPorts, Pci, VirtioConsole, Rng];
+        // The disk joins only when attached: a snapshot with a disk and a machine without one (or
+        // the reverse) differ by the "virtio-blk0" section, which the format refuses clearly.
+        return Block != null ? [.. core, Block, new MachineFlags(this)] : [.. core, new MachineFlags(this)];
+    }
 
     /// <summary>Saves the whole machine (CPU, RAM, devices, clock) plus <paramref name="metadata"/>.</summary>
     public byte[] SaveSnapshot(IReadOnlyDictionary<string, string>? metadata = null)

@@ -17,7 +17,7 @@ namespace Platform.Web.Features.Autograding;
 /// shutdown cancels the machine and leaves the run to the next start.
 /// </summary>
 public sealed class AutogradeJob(IDbContextFactory<PlatformDbContext> contexts, IFileStore files, LabMachines machines, LabSnapshots snapshots,
-    AutogradeSlots slots, IOptions<AutogradeOptions> options, TimeProvider clock, ILogger<AutogradeJob> logger) : IPlatformJob
+    AutogradeSlots slots, IOptions<AutogradeOptions> options, TimeProvider clock, Vm.Engine.Disk.ImageStore images, ILogger<AutogradeJob> logger) : IPlatformJob
 {
     public const string JobKind = "autograde";
     public sealed record Payload(Guid SubmissionId);
@@ -50,7 +50,7 @@ public sealed class AutogradeJob(IDbContextFactory<PlatformDbContext> contexts, 
             var snapshot = settings.UseSnapshots ? await snapshots.FindAsync(image.Id, bootKey, cancellationToken) : null;
             var request = new CheckRunRequest(spec, kernel, initrd, await ReadFilesAsync(submission, cancellationToken), assignment.Checks,
                 snapshot, TakeSnapshot: settings.UseSnapshots && snapshot is null,
-                TimeSpan.FromSeconds(settings.MaxRunSeconds), TimeSpan.FromSeconds(settings.BootSeconds), settings.ConsoleLogChars, settings.CheckOutputChars);
+                TimeSpan.FromSeconds(settings.MaxRunSeconds), TimeSpan.FromSeconds(settings.BootSeconds), settings.ConsoleLogChars, settings.CheckOutputChars, images);
 
             // The machine is CPU-bound for minutes: a thread of its own, not a pool thread.
             var outcome = await Task.Factory.StartNew(() => CheckRunner.Run(request, cancellationToken), cancellationToken,

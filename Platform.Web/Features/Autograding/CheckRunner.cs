@@ -18,7 +18,8 @@ public sealed record CheckRunRequest(
     TimeSpan RunLimit,
     TimeSpan BootLimit,
     int ConsoleLogChars = 256 * 1024,
-    int CheckOutputChars = 16 * 1024);
+    int CheckOutputChars = 16 * 1024,
+    Vm.Engine.Disk.ImageStore? Images = null);
 
 public sealed record CheckRunOutcome(
     IReadOnlyList<CheckResult> Results,
@@ -48,7 +49,7 @@ public static partial class CheckRunner
     {
         var clock = Stopwatch.StartNew();
         var started = LabBoot.Start(request.Machine, request.Kernel, request.Initrd, request.Snapshot, request.TakeSnapshot,
-            request.BootLimit, request.ConsoleLogChars, cancellationToken);
+            request.BootLimit, request.ConsoleLogChars, cancellationToken, request.Images);
         var console = started.Console;
         try
         {

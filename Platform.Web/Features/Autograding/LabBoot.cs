@@ -3,6 +3,7 @@ using System.Text;
 using Platform.Web.Features.LabImages;
 using Vm.Engine;
 using Vm.Engine.Devices;
+using Vm.Engine.Disk;
 using Vm.Engine.Snapshots;
 
 namespace Platform.Web.Features.Autograding;
@@ -41,13 +42,13 @@ public static class LabBoot
     }
 
     public static Started Start(LabMachineSpec spec, byte[] kernel, byte[] initrd, byte[]? snapshot, bool takeSnapshot,
-        TimeSpan bootLimit, int logChars, CancellationToken cancellationToken)
+        TimeSpan bootLimit, int logChars, CancellationToken cancellationToken, ImageStore? images = null)
     {
-        if (spec.DiskManifestHash is not null)
-            throw new AutogradeUnsupportedException("This lab image boots from a disk; the server's engine has no virtio-blk disk yet, so its checks cannot run here.");
+        var disk = LabDisk.Open(spec, images);
         GuestConsole? console = null;
         var machine = new Machine(new MachineConfig
         {
+            Disk = disk,
             MemoryBytes = (uint)spec.MemoryMiB << 20,
             // Instruction-counted time: the same submission gives the same run, and idle waits cost nothing.
             Clock = ClockMode.Instructions,
@@ -61,6 +62,7 @@ public static class LabBoot
             {
                 try
                 {
+                    LabDisk.CheckSnapshotDisk(spec, snapshot);
                     machine.RestoreSnapshot(snapshot);
                     return new Started(console, true, null, null);
                 }
@@ -95,7 +97,7 @@ public static class LabBoot
             }
             if (!booted)
                 throw new AutogradeInfrastructureException($"The lab machine did not reach its shell within {bootLimit.TotalSeconds:0} s of booting.");
-            var taken = takeSnapshot ? machine.SaveSnapshot() : null;
+            var taken = takeSnapshot ? LabDisk.Save(machine, spec, console, cancellationToken) : null;
             return new Started(console, false, taken, problem);
         }
         catch

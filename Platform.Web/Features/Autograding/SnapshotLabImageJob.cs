@@ -13,7 +13,7 @@ namespace Platform.Web.Features.Autograding;
 /// has a snapshot of its current boot. Failures propagate for Hangfire to retry.
 /// </summary>
 public sealed class SnapshotLabImageJob(IDbContextFactory<PlatformDbContext> contexts, LabMachines machines, LabSnapshots snapshots,
-    AutogradeSlots slots, IOptions<AutogradeOptions> options) : IPlatformJob
+    AutogradeSlots slots, IOptions<AutogradeOptions> options, Vm.Engine.Disk.ImageStore images) : IPlatformJob
 {
     public const string JobKind = "snapshot-lab-image";
     public sealed record Payload(Guid LabImageId);
@@ -34,7 +34,7 @@ public sealed class SnapshotLabImageJob(IDbContextFactory<PlatformDbContext> con
         using var slot = await slots.TakeAsync(cancellationToken);
         var snapshot = await Task.Factory.StartNew(() =>
         {
-            var started = LabBoot.Start(spec, kernel, initrd, null, takeSnapshot: true, TimeSpan.FromSeconds(options.Value.BootSeconds), 4096, cancellationToken);
+            var started = LabBoot.Start(spec, kernel, initrd, null, takeSnapshot: true, TimeSpan.FromSeconds(options.Value.BootSeconds), 4096, cancellationToken, images);
             started.Console.Machine.Dispose();
             return started.NewSnapshot!;
         }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);

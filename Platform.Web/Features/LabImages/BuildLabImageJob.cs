@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Platform.Data;
 using Platform.Data.Entities;
+using Platform.Web.Features.Autograding;
 using Platform.Web.Jobs;
 using Vm.Engine.Disk;
 using Vm.ImageBuilder;
@@ -15,9 +16,10 @@ namespace Platform.Web.Features.LabImages;
 /// mke2fs, chunks into the portal's image store. Progress and log go to the <see cref="LabImage"/> row
 /// about once a second. A recipe or tool failure marks the image Failed with its log and is not retried
 /// (it would fail the same way); the image published before stays published. Anything else is retried.
+/// A successful build queues the post-boot snapshot job, so autograding of every built image starts from a booted machine.
 /// </summary>
 public sealed class BuildLabImageJob(IDbContextFactory<PlatformDbContext> contexts, ImageStore store, IProcessRunner processes,
-    IOptions<LabImageOptions> options, TimeProvider clock, ILogger<BuildLabImageJob> logger) : IPlatformJob
+    IOptions<LabImageOptions> options, TimeProvider clock, JobQueue jobs, ILogger<BuildLabImageJob> logger) : IPlatformJob
 {
     public const string JobKind = "build-lab-image";
     public sealed record Payload(Guid LabImageId);
@@ -48,6 +50,7 @@ public sealed class BuildLabImageJob(IDbContextFactory<PlatformDbContext> contex
             await stop.CancelAsync();
             await saver;
             await UpdateAsync(labImageId, image => image.BuildSucceeded(result.ManifestHash, result.Manifest.Size, reporter.Text(), clock.GetUtcNow()));
+            await jobs.EnqueueAsync(SnapshotLabImageJob.JobKind, new SnapshotLabImageJob.Payload(labImageId), tenantId, CancellationToken.None);
         }
         catch (ImageBuildException e)
         {

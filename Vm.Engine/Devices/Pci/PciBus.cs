@@ -8,7 +8,7 @@ namespace Vm.Engine.Devices.Pci;
 /// up (where PCI I/O space lives on a PC; Linux's PCIBIOS_MIN_IO) and forwards an access to the
 /// function whose BAR decodes it, so a BAR the guest moves keeps working.
 /// </summary>
-public sealed class PciBus : IPortDevice
+public sealed partial class PciBus : IPortDevice
 {
     public const ushort ConfigAddress = 0xCF8, ConfigData = 0xCFC;
     private const int IoWindowStart = 0x1000;

@@ -8,7 +8,7 @@ namespace Vm.Engine.Devices.Virtio;
 /// carried out on the machine's thread. <see cref="Received"/> and <see cref="GuestOpenChanged"/>
 /// are raised on the machine's thread: a browser host (one thread) and a server host can both wire them.
 /// </summary>
-public sealed class ConsolePort
+public sealed partial class ConsolePort
 {
     private readonly Queue<byte[]> _toGuest = new();
     private int _toGuestOffset;

@@ -14,7 +14,7 @@ namespace Vm.Engine.Devices.Virtio;
 /// verified bytes (<see cref="DiskIoException"/>) is answered VIRTIO_BLK_S_IOERR with no data, and
 /// reported to the host through <see cref="IoFailed"/>.
 /// </summary>
-public sealed class VirtioBlock : VirtioPciDevice
+public sealed partial class VirtioBlock : VirtioPciDevice
 {
     private const uint FeatureSegMax = 1 << 2, FeatureReadOnly = 1 << 5, FeatureFlush = 1 << 9;
     public const uint TypeIn = 0, TypeOut = 1, TypeFlush = 4, TypeGetId = 8;

@@ -10,7 +10,7 @@ namespace Vm.Engine.Devices.Virtio;
 /// DEVICE_READY, the device announces each port (DEVICE_ADD), the driver answers PORT_READY, and the
 /// device tells it which port is the console, each port's name and whether the host end is open.
 /// </summary>
-public sealed class VirtioConsole : VirtioPciDevice
+public sealed partial class VirtioConsole : VirtioPciDevice
 {
     private const uint FeatureMultiport = 1 << 1;
     private const ushort DeviceReadyMsg = 0, DeviceAdd = 1, PortReady = 3, ConsolePortMsg = 4, PortOpen = 6, PortName = 7;

@@ -11,7 +11,7 @@ namespace Vm.Engine.Devices.Virtio;
 /// register announces; reading the ISR register acknowledges and lowers the line.
 /// Subclasses implement the device type: features, queues, configuration and queue handling.
 /// </summary>
-public abstract class VirtioPciDevice : PciFunction, IPolledDevice
+public abstract partial class VirtioPciDevice : PciFunction, IPolledDevice
 {
     public const ushort VendorId = 0x1AF4;
     public const byte StatusAcknowledge = 1, StatusDriver = 2, StatusDriverOk = 4, StatusFeaturesOk = 8, StatusNeedsReset = 0x40, StatusFailed = 0x80;

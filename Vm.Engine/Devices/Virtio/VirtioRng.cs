@@ -7,7 +7,7 @@ namespace Vm.Engine.Devices.Virtio;
 /// device fills from <paramref name="fill"/> — the host's CSPRNG by default, or a seeded generator
 /// (<see cref="Seeded"/>) when a run must repeat exactly. Linux's virtio_rng makes it /dev/hwrng.
 /// </summary>
-public sealed class VirtioRng(GuestRam ram, IInterruptLine irq, byte irqNumber, ushort ioBase, Action<Span<byte>>? fill = null)
+public sealed partial class VirtioRng(GuestRam ram, IInterruptLine irq, byte irqNumber, ushort ioBase, Action<Span<byte>>? fill = null)
     : VirtioPciDevice(ram, irq, irqNumber, virtioType: 4, classCode: 0x00FF00, ioBase, queueSizes: [64], configSize: 0)
 {
     private readonly Action<Span<byte>> _fill = fill ?? RandomNumberGenerator.Fill;

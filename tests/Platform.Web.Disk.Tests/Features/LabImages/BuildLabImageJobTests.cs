@@ -54,6 +54,7 @@ public sealed partial class BuildLabImageJobTests(DiskPortal portal) : IClassFix
         Assert.Contains("debootstrap failed", image.BuildLog);
         Assert.Equal(portal.ManifestHashA, image.ManifestHash); // what was published stays published
         Assert.Equal(manifestsBefore, Directory.GetFiles(store.ManifestFolder).Order().ToList());
+        Assert.Empty(await SnapshotIntentsAsync(portal.ImageA)); // a failed build has nothing to snapshot
         using var student = await portal.SignInAsync("alpha", "student-a@alpha.test");
         var served = await student.GetByteArrayAsync($"t/alpha/images/{portal.ImageA}/manifest.json");
         Assert.Equal(portal.ManifestHashA, ChunkHash.Of(served));
@@ -77,6 +78,19 @@ public sealed partial class BuildLabImageJobTests(DiskPortal portal) : IClassFix
         Assert.Null(manifest.Chunks[3]);
         Assert.Contains("Configuring packages", image.BuildLog);
         Assert.Contains(portal.Tools.Calls, c => c.StartsWith("debootstrap --arch=i386 --variant=minbase --include=make bookworm ", StringComparison.Ordinal));
+
+        // The built image gets its post-boot snapshot: the job is queued for this image, in its tenant.
+        var queued = await SnapshotIntentsAsync(portal.ImageA2);
+        var intent = Assert.Single(queued);
+        Assert.Equal(image.TenantId, intent.TenantId);
+    }
+
+    private async Task<List<JobIntent>> SnapshotIntentsAsync(Guid imageId)
+    {
+        var intents = new List<JobIntent>();
+        await portal.InTenantAsync("alpha", async db => intents = await db.JobIntents.AsNoTracking()
+            .Where(j => j.Kind == Platform.Web.Features.Autograding.SnapshotLabImageJob.JobKind).ToListAsync());
+        return intents.Where(j => j.Payload.Contains(imageId.ToString(), StringComparison.OrdinalIgnoreCase)).ToList();
     }
 
     [Fact]
