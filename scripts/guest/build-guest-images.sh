@@ -4,8 +4,8 @@
 #   initrd.gz - a BusyBox initramfs with the virtio and ext4 modules. Its /init loads the virtio
 #               modules; with root=/dev/vdX on the command line it mounts that disk and
 #               switch_roots into it (see guest-init.sh), otherwise it prints WEBVM-SHELL-READY
-#               and starts a BusyBox shell on the console. Every file under scripts/guest/rootfs/
-#               is copied into the initramfs root with its mode.
+#               and starts a BusyBox shell on the console. Every file under scripts/guest/commands/
+#               is copied into the initramfs's /bin with its mode.
 # Idempotent; everything is cached under ${WEBVM_CACHE:-$HOME/.cache/webvm}/guest (never in the repo).
 # Needs root for apt-get (dpkg --add-architecture i386, apt-get update).
 #   --verify-qemu   afterwards boot the images in qemu-system-i386 (-cpu pentium3) and check
@@ -16,8 +16,8 @@ VERIFY=0
 
 CACHE="${WEBVM_CACHE:-$HOME/.cache/webvm}/guest"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# Bump when the initramfs changes; the cache key also covers scripts/guest/rootfs/ and the init.
-VERSION="4-$(cd "$HERE" && cat guest-init.sh $(find rootfs -type f 2>/dev/null | LC_ALL=C sort) 2>/dev/null | sha256sum | cut -c1-12)"
+# Bump when the initramfs changes; the cache key also covers scripts/guest/commands/ and the init.
+VERSION="4-$(cd "$HERE" && cat guest-init.sh $(find commands -type f 2>/dev/null | LC_ALL=C sort) 2>/dev/null | sha256sum | cut -c1-12)"
 mkdir -p "$CACHE/debs"
 log() { echo "[guest] $*" >&2; }
 
@@ -130,8 +130,8 @@ ORDER=()
 for m in crc32c_generic ext4; do add_module "$m"; done
 printf '%s\n' "${ORDER[@]}" > "$R/lib/modules/disk.order"
 log "modules: $(cat "$R/lib/modules/virtio.order" "$R/lib/modules/disk.order" | tr '\n' ' ')"
-# Files other parts of the project put into the guest (e.g. /bin/submit), modes kept.
-if [[ -d "$HERE/rootfs" ]]; then cp -a "$HERE/rootfs/." "$R/"; rm -f "$R/.keep"; fi
+# Commands other parts of the project give the guest (e.g. submit), into /bin with their modes.
+if [[ -d "$HERE/commands" ]]; then cp -a "$HERE/commands/." "$R/bin/"; fi
 echo 'PS1="# "' > "$R/etc/profile"
 echo "root:x:0:0:root:/root:/bin/sh" > "$R/etc/passwd"
 # The host may lack cpio; the guest's static i386 busybox runs natively on x86 hosts and has it.
