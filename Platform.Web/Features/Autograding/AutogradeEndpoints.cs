@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Net.Http.Headers;
 using Platform.Data;
 using Platform.Web.Authorization;
+using Platform.Web.Features.LabImages;
 using Platform.Web.Tenancy;
 using Vm.Engine.Disk;
 
@@ -21,20 +21,8 @@ public static class AutogradeEndpoints
         return app;
     }
 
-    private static async Task<Results<FileContentHttpResult, NotFound>> GetSnapshotManifestAsync(Guid labImageId, RequestTenant tenant,
-        IDbContextFactory<PlatformDbContext> contexts, CourseAccess access, ImageStore store, HttpContext http)
-    {
-        if (tenant.TenantId is null)
-            return TypedResults.NotFound();
-        await using var db = await contexts.CreateDbContextAsync(http.RequestAborted);
-        var image = await db.LabImages.AsNoTracking().SingleOrDefaultAsync(i => i.Id == labImageId, http.RequestAborted);
-        if (image is null || !await access.CanAsync(image.CourseId, CourseOperations.View))
-            return TypedResults.NotFound();
-        if (image.SnapshotManifestHash is not { } hash || store.GetManifestBytes(hash) is not { } bytes)
-            return TypedResults.NotFound();
-        http.Response.Headers.CacheControl = "private, no-cache";
-        http.Response.Headers["X-Manifest-Hash"] = hash;
-        http.Response.Headers["X-Snapshot-Boot-Key"] = image.SnapshotBootKey ?? "";
-        return TypedResults.Bytes(bytes, "application/json", entityTag: new EntityTagHeaderValue($"\"{hash}\""));
-    }
+    private static Task<Results<FileContentHttpResult, NotFound>> GetSnapshotManifestAsync(Guid labImageId, RequestTenant tenant,
+        IDbContextFactory<PlatformDbContext> contexts, CourseAccess access, ImageStore store, HttpContext http) =>
+        LabImageEndpoints.ServeManifestAsync(labImageId, image => image.SnapshotManifestHash, tenant, contexts, access, store, http,
+            (image, headers) => headers["X-Snapshot-Boot-Key"] = image.SnapshotBootKey ?? "");
 }

@@ -40,8 +40,18 @@ public static class LabImageEndpoints
     }
 
     /// <summary>The published manifest of a lab image the user may view; 404 for anything else (no hint that it exists).</summary>
-    private static async Task<Results<FileContentHttpResult, NotFound>> GetManifestAsync(Guid labImageId, RequestTenant tenant,
-        IDbContextFactory<PlatformDbContext> contexts, CourseAccess access, ImageStore store, HttpContext http)
+    private static Task<Results<FileContentHttpResult, NotFound>> GetManifestAsync(Guid labImageId, RequestTenant tenant,
+        IDbContextFactory<PlatformDbContext> contexts, CourseAccess access, ImageStore store, HttpContext http) =>
+        ServeManifestAsync(labImageId, image => image.ManifestHash, tenant, contexts, access, store, http);
+
+    /// <summary>
+    /// One of a lab image's manifests in the store (its disk's, its snapshot's), for course members only;
+    /// 404 for anything else. The address names a lab image whose manifests change with each build or
+    /// snapshot, so the answer is revalidated every time; the ETag is the manifest's hash.
+    /// </summary>
+    internal static async Task<Results<FileContentHttpResult, NotFound>> ServeManifestAsync(Guid labImageId, Func<Data.Entities.LabImage, string?> manifestOf,
+        RequestTenant tenant, IDbContextFactory<PlatformDbContext> contexts, CourseAccess access, ImageStore store, HttpContext http,
+        Action<Data.Entities.LabImage, IHeaderDictionary>? moreHeaders = null)
     {
         if (tenant.TenantId is null)
             return TypedResults.NotFound();
@@ -49,11 +59,11 @@ public static class LabImageEndpoints
         var image = await db.LabImages.AsNoTracking().SingleOrDefaultAsync(i => i.Id == labImageId, http.RequestAborted);
         if (image is null || !await access.CanAsync(image.CourseId, CourseOperations.View))
             return TypedResults.NotFound();
-        if (image.ManifestHash is not { } hash || store.GetManifestBytes(hash) is not { } bytes)
+        if (manifestOf(image) is not { } hash || store.GetManifestBytes(hash) is not { } bytes)
             return TypedResults.NotFound();
-        // The address names a lab image whose manifest changes with each build: revalidate every time.
         http.Response.Headers.CacheControl = "private, no-cache";
         http.Response.Headers["X-Manifest-Hash"] = hash;
+        moreHeaders?.Invoke(image, http.Response.Headers);
         return TypedResults.Bytes(bytes, "application/json", entityTag: new EntityTagHeaderValue($"\"{hash}\""));
     }
 

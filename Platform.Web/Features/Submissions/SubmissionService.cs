@@ -48,6 +48,7 @@ public sealed class SubmissionService(
         var stored = await StoreFilesAsync(incoming, cancellationToken);
 
         Submission submission;
+        const int MaxVersionAttempts = 16;
         for (var attempt = 1; ; attempt++)
         {
             var version = 1 + (await db.Submissions.Where(s => s.AssignmentId == assignmentId && s.StudentId == studentId)
@@ -67,11 +68,13 @@ public sealed class SubmissionService(
                 if (winner is not null)
                     return Receipt(winner, wasDuplicate: true);
                 // Another submission of the same student (two lab tabs, the form and the lab) took this
-                // version number at the same moment: number this one after it.
-                if (attempt == 5)
+                // version number at the same moment: number this one after it. Each round lands at least
+                // one of the racers, and a random pause keeps the losers from meeting again in lockstep.
+                if (attempt == MaxVersionAttempts)
                     throw;
                 db.ChangeTracker.Clear();
                 db.Attach(assignment);
+                await Task.Delay(Random.Shared.Next(1, 10 * attempt), cancellationToken);
             }
         }
 
