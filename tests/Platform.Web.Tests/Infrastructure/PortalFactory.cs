@@ -41,6 +41,17 @@ public class PortalFactory : WebApplicationFactory<Program>
     /// <summary>The portal's clock (registered as its <see cref="TimeProvider"/>).</summary>
     public TestClock Clock { get; } = new();
 
+    /// <summary>
+    /// WEBVM_TEST_DATABASE=postgres runs the suite on the PostgreSQL test server that
+    /// scripts/services/start-test-services.sh starts (WEBVM_TEST_POSTGRES): one database per data
+    /// folder, so a restarted portal (same folder) finds its data again. Otherwise SQLite, the default.
+    /// </summary>
+    public static string? PostgresServer =>
+        Environment.GetEnvironmentVariable("WEBVM_TEST_DATABASE") is "postgres"
+            ? Environment.GetEnvironmentVariable("WEBVM_TEST_POSTGRES")
+              ?? throw new InvalidOperationException("WEBVM_TEST_DATABASE=postgres needs WEBVM_TEST_POSTGRES (scripts/services/start-test-services.sh prints it).")
+            : null;
+
     /// <summary>Extra settings a derived factory adds (read before the app's own composition runs).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [];
 
@@ -64,6 +75,14 @@ public class PortalFactory : WebApplicationFactory<Program>
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
         };
+        if (PostgresServer is { } server)
+        {
+            settings["Platform:Database"] = "postgres";
+            settings["ConnectionStrings:Platform"] = new Npgsql.NpgsqlConnectionStringBuilder(server)
+            {
+                Database = "webvm_" + Path.GetFileName(DataDirectory.TrimEnd(Path.DirectorySeparatorChar)).ToLowerInvariant().Replace('-', '_'),
+            }.ConnectionString;
+        }
         // A derived factory's settings override these.
         foreach (var (key, value) in ExtraSettings)
             settings[key] = value;
