@@ -110,6 +110,7 @@ public static class ApplicationExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseMiddleware<Security.SharedRateLimitMiddleware>();
         app.UseAntiforgery();
 
         app.MapStaticAssets();

@@ -6,7 +6,12 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace Platform.Web.ScaleOut.Tests;
 
 /// <summary>One portal instance of a scale-out deployment: PostgreSQL, Redis and a shared data folder.</summary>
-public sealed partial class PortalInstance(string connectionString, string dataDirectory, string? redis) : WebApplicationFactory<Program>
+/// <remarks>
+/// Rate limits are set out of reach unless <paramref name="settings"/> lower them: with Redis they are
+/// counted across every instance sharing it, and the tests sign in many times from one address.
+/// </remarks>
+public sealed partial class PortalInstance(string connectionString, string dataDirectory, string? redis,
+    IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
 {
     public const string Password = "scale-out-password";
 
@@ -17,6 +22,10 @@ public sealed partial class PortalInstance(string connectionString, string dataD
         builder.UseSetting("Platform:DataDirectory", dataDirectory);
         builder.UseSetting("Platform:Redis", redis ?? "");
         builder.UseSetting("Platform:DemoPassword", Password);
+        builder.UseSetting("RateLimits:SignInsPerMinute", "100000");
+        builder.UseSetting("RateLimits:SubmissionsPerMinute", "100000");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            builder.UseSetting(key, value);
     }
 
     /// <summary>Signs in through the real form; returns a client that keeps the session and its cookie header.</summary>
