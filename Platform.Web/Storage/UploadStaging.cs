@@ -14,8 +14,18 @@ public sealed class UploadStaging(string root)
         var path = PathOf(uploadId, fileIndex);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None);
-        await file.WriteAsync(data, cancellationToken);
-        await file.FlushAsync(cancellationToken);
+        var before = file.Length;
+        try
+        {
+            await file.WriteAsync(data, cancellationToken);
+            await file.FlushAsync(cancellationToken);
+        }
+        catch (IOException)
+        {
+            // A chunk lands whole or not at all (a full disk mid-write): the upload resumes from a chunk boundary.
+            file.SetLength(before);
+            throw;
+        }
         return file.Length;
     }
 

@@ -26,7 +26,8 @@ public sealed class SubmissionUploads(
     SubmissionService submissions,
     UploadStaging staging,
     IOptions<SubmissionOptions> options,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogger<SubmissionUploads> logger)
 {
     public const int MaxChunkBytes = 1024 * 1024;
 
@@ -76,7 +77,15 @@ public sealed class SubmissionUploads(
             throw new SubmissionRejectedException($"Expected the chunk at byte {held}, got one at {offset}; resume from {held}.");
         if (held + data.Length > pending.Files[fileIndex].Size)
             throw new SubmissionRejectedException($"'{pending.Files[fileIndex].Path}' is longer than its declared {pending.Files[fileIndex].Size} bytes.");
-        return await staging.AppendAsync(uploadId, fileIndex, data, cancellationToken);
+        try
+        {
+            return await staging.AppendAsync(uploadId, fileIndex, data, cancellationToken);
+        }
+        catch (IOException e) when (DiskFull.Is(e))
+        {
+            logger.LogCritical(e, "The upload staging area is full; lab submissions are being refused");
+            throw new SubmissionRejectedException($"The portal's storage is full; the upload stopped at byte {held} and nothing of this chunk was kept. Try again in a while, and tell your teacher if it persists.");
+        }
     }
 
     public async Task<SubmissionReceipt> CompleteAsync(Guid uploadId, CancellationToken cancellationToken)

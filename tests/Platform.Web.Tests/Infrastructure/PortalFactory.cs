@@ -87,7 +87,9 @@ public class PortalFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in ExtraSettings)
             settings[key] = value;
         builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(settings));
-        return base.CreateHost(builder);
+        var host = base.CreateHost(builder);
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(new HangfireLogging(host.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+        return host;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

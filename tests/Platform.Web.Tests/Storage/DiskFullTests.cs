@@ -1,24 +1,29 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Platform.Web.Features.Submissions;
 using Microsoft.EntityFrameworkCore;
 using Platform.Web.Tests.Infrastructure;
 
 namespace Platform.Web.Tests.Storage;
 
 /// <summary>
-/// A portal whose file store sits on a real 256 KiB tmpfs, so a submission can really fill the disk.
-/// Mounting needs root (the test command and CI run as root).
+/// A portal one of whose data folders sits on a real 256 KiB tmpfs, so a submission can really fill
+/// the disk. Mounting needs root (the test command and CI run as root).
 /// </summary>
-public sealed class FullDiskPortal : PortalFactory
+public abstract class SmallDiskPortal : PortalFactory
 {
     public const int CapacityKiB = 256;
 
-    public FullDiskPortal()
+    protected SmallDiskPortal(string folder)
     {
-        FilesFolder = Path.Combine(DataDirectory, "files");
+        FilesFolder = Path.Combine(DataDirectory, folder);
         Directory.CreateDirectory(FilesFolder);
         Run("mount", "-t", "tmpfs", "-o", $"size={CapacityKiB}k", "tmpfs", FilesFolder);
     }
 
+    /// <summary>The folder on the small disk.</summary>
     public string FilesFolder { get; }
 
     private bool _mounted = true;
@@ -46,6 +51,12 @@ public sealed class FullDiskPortal : PortalFactory
     }
 }
 
+/// <summary>The file store (where submissions are kept) on the small disk.</summary>
+public sealed class FullDiskPortal() : SmallDiskPortal("files");
+
+/// <summary>The staging area (where the lab's chunked uploads collect) on the small disk.</summary>
+public sealed class FullStagingPortal() : SmallDiskPortal("staging");
+
 public sealed class DiskFullTests(FullDiskPortal portal) : IClassFixture<FullDiskPortal>
 {
     [Fact]
@@ -70,10 +81,50 @@ public sealed class DiskFullTests(FullDiskPortal portal) : IClassFixture<FullDis
         Assert.Single(Directory.EnumerateFiles(Path.Combine(portal.FilesFolder, "sha256"), "*", SearchOption.AllDirectories));
     }
 
-    private static byte[] RandomBytes(int length)
+    internal static byte[] RandomBytes(int length)
     {
         var bytes = new byte[length];
         Random.Shared.NextBytes(bytes);
         return bytes;
+    }
+}
+
+public sealed class StagingDiskFullTests(FullStagingPortal portal) : IClassFixture<FullStagingPortal>
+{
+    [Fact]
+    public async Task UploadChunk_WhenTheDiskFills_SaysSoKeepsWholeChunksOnlyAndStoresNothing()
+    {
+        var demo = await portal.DemoAsync();
+        var assignment = await portal.CreateAssignmentAsync(demo.CourseId, points: 10);
+        using var student = await portal.SignInAsync("ada@demo.test");
+        const int chunk = 64 * 1024;
+        var content = DiskFullTests.RandomBytes(SmallDiskPortal.CapacityKiB * 1024 + 4 * chunk);
+        await using var hub = await HubClient.ConnectAsync(portal.Server, PortalFactory.Demo, student.SessionCookie);
+        var state = await hub.InvokeAsync<UploadState>("BeginSubmission", assignment.Id, "staging-full-1",
+            new List<UploadFileManifest> { new("disk.tar", content.Length, Convert.ToHexStringLower(SHA256.HashData(content))) });
+
+        long held = 0;
+        HubException? refused = null;
+        while (held < content.Length && refused is null)
+        {
+            try
+            {
+                held = await hub.InvokeAsync<long>("UploadChunk", state.UploadId, 0, held, content.AsSpan((int)held, Math.Min(chunk, content.Length - (int)held)).ToArray());
+            }
+            catch (HubException e)
+            {
+                refused = e;
+            }
+        }
+
+        Assert.NotNull(refused);
+        Assert.Contains("storage is full", refused.Message);
+        // The chunk that did not fit was taken back whole: the staged file ends at a chunk boundary, where a resume starts.
+        var staged = new FileInfo(Path.Combine(portal.FilesFolder, state.UploadId.ToString("N"), "0")).Length;
+        Assert.Equal(held, staged);
+        Assert.Equal(0, staged % chunk);
+        var incomplete = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<SubmissionReceipt>("CompleteSubmission", state.UploadId));
+        Assert.Contains("incomplete", incomplete.Message);
+        Assert.Equal(0, await portal.WithDbAsync(db => db.Submissions.IgnoreQueryFilters().CountAsync(s => s.AssignmentId == assignment.Id)));
     }
 }
