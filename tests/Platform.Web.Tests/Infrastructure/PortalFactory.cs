@@ -78,10 +78,7 @@ public class PortalFactory : WebApplicationFactory<Program>
         if (PostgresServer is { } server)
         {
             settings["Platform:Database"] = "postgres";
-            settings["ConnectionStrings:Platform"] = new Npgsql.NpgsqlConnectionStringBuilder(server)
-            {
-                Database = "webvm_" + Path.GetFileName(DataDirectory.TrimEnd(Path.DirectorySeparatorChar)).ToLowerInvariant().Replace('-', '_'),
-            }.ConnectionString;
+            settings["ConnectionStrings:Platform"] = new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = PostgresDatabase }.ConnectionString;
         }
         // A derived factory's settings override these.
         foreach (var (key, value) in ExtraSettings)
@@ -104,12 +101,36 @@ public class PortalFactory : WebApplicationFactory<Program>
         });
     }
 
+    /// <summary>The portal's database on the PostgreSQL test server (one per data folder).</summary>
+    private string PostgresDatabase =>
+        "webvm_" + Path.GetFileName(DataDirectory.TrimEnd(Path.DirectorySeparatorChar)).ToLowerInvariant().Replace('-', '_');
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
         if (disposing && !KeepData)
         {
             try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            DropPostgresDatabase();
+        }
+    }
+
+    /// <summary>A PostgreSQL run makes hundreds of portals (~8 MB each): their databases go with their data folders.</summary>
+    private void DropPostgresDatabase()
+    {
+        if (PostgresServer is not { } server)
+            return;
+        try
+        {
+            using var connection = new Npgsql.NpgsqlConnection(server);
+            connection.Open();
+            // FORCE: the stopped portal's pooled connections may still be open.
+            using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{PostgresDatabase}\" WITH (FORCE)", connection);
+            drop.ExecuteNonQuery();
+        }
+        catch (Npgsql.NpgsqlException)
+        {
+            // Cleanup only: a database left behind costs disk, not a test result.
         }
     }
 
