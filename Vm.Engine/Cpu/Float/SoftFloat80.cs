@@ -111,6 +111,8 @@ public static class SoftFloat80
         if (a.IsSignalingNaN || b.IsSignalingNaN) env.Flags |= FpuEnv.IE;
         if (!a.IsNaN) return b.Quieted();
         if (!b.IsNaN) return a.Quieted();
+        // A QNaN wins over an SNaN; between two of a kind, the larger significand.
+        if (a.IsSignalingNaN != b.IsSignalingNaN) return a.IsSignalingNaN ? b : a;
         ulong ma = a.Mant | Float80.QuietBit, mb = b.Mant | Float80.QuietBit;
         if (ma != mb) return ma > mb ? a.Quieted() : b.Quieted();
         return a.Negative ? b.Quieted() : a.Quieted();
@@ -135,9 +137,10 @@ public static class SoftFloat80
         return false;
     }
 
+    /// <summary>The masked invalid-operation response; an invalid operation does not also report a denormal operand.</summary>
     private static Float80 Invalid(ref FpuEnv env)
     {
-        env.Flags |= FpuEnv.IE;
+        env.Flags = (env.Flags & ~FpuEnv.DE) | FpuEnv.IE;
         return Float80.Indefinite;
     }
 
@@ -160,8 +163,8 @@ public static class SoftFloat80
             return Float80.Zero(a.Negative == b.Negative ? a.Negative : env.Rounding == 1);
         var ua = Unpack(a);
         var ub = Unpack(b);
-        if (a.IsZero) return RoundPack(ub.Neg, ub.E + 64, (UInt128)ub.Sig << 64, ref env);
-        if (b.IsZero) return RoundPack(ua.Neg, ua.E + 64, (UInt128)ua.Sig << 64, ref env);
+        if (a.IsZero) return RoundPack(ub.Neg, ub.E, (UInt128)ub.Sig << 64, ref env);
+        if (b.IsZero) return RoundPack(ua.Neg, ua.E, (UInt128)ua.Sig << 64, ref env);
         if (ua.E < ub.E) (ua, ub) = (ub, ua);
         // Significands at bits 125..62: room for the carry of an addition and 62 guard bits.
         UInt128 sa = (UInt128)ua.Sig << 62;
@@ -197,7 +200,7 @@ public static class SoftFloat80
         if (b.IsZero)
         {
             if (a.IsZero) return Invalid(ref env);
-            env.Flags |= FpuEnv.ZE;
+            env.Flags = (env.Flags & ~FpuEnv.DE) | FpuEnv.ZE;
             return Float80.Infinity(neg);
         }
         if (a.IsZero) return Float80.Zero(neg);
@@ -251,7 +254,7 @@ public static class SoftFloat80
     {
         if (a.IsNaN || a.IsInfinity || a.IsZero || a.IsUnsupported) return a;
         var u = Unpack(a);
-        return RoundPack(u.Neg, u.E + 64, (UInt128)u.Sig << 64, ref env);
+        return RoundPack(u.Neg, u.E, (UInt128)u.Sig << 64, ref env);
     }
 
     /// <summary>FSCALE: a × 2^trunc(b).</summary>
@@ -264,11 +267,16 @@ public static class SoftFloat80
             return a.IsZero ? Invalid(ref env) : Float80.Infinity(a.Negative);
         }
         if (a.IsInfinity || a.IsZero) return a;
-        var env2 = env with { Rounding = 3 };
-        long n = ToInt(b, 64, ref env2, out _);
-        n = Math.Clamp(n, -70000, 70000);
+        // trunc(b), clamped: beyond ±70000 every finite a overflows or underflows anyway.
+        long n;
+        if (b.Exp >= Float80.Bias + 62) n = b.Negative ? -70000 : 70000;
+        else
+        {
+            var env2 = env with { Rounding = 3 };
+            n = Math.Clamp(ToInt(b, 64, ref env2, out _), -70000, 70000);
+        }
         var u = Unpack(a);
-        return Pack(Round(u.Neg, u.E + 64 + (int)n, (UInt128)u.Sig << 64, 64, EMin, EMax, ref env));
+        return Pack(Round(u.Neg, u.E + (int)n, (UInt128)u.Sig << 64, 64, EMin, EMax, ref env));
     }
 
     // ---- comparisons ----
@@ -319,7 +327,7 @@ public static class SoftFloat80
         long indefinite = bits == 64 ? long.MinValue : -(1L << (bits - 1));
         invalid = true;
         if (a.IsNaN || a.IsInfinity || a.IsUnsupported) { env.Flags |= FpuEnv.IE; return indefinite; }
-        if (a.IsDenormal) env.Flags |= FpuEnv.DE;
+        // FIST reports no denormal-operand exception (measured on the host).
         if (!RoundToInteger(a, env.Rounding, out ulong mag, out bool inexact, out bool up, out bool huge) || huge)
         {
             env.Flags |= FpuEnv.IE;
@@ -426,9 +434,9 @@ public static class SoftFloat80
         }
         if (a.IsInfinity) return sign | ((ulong)emax << fracBits);
         if (a.IsZero) return sign;
-        if (a.IsDenormal) env.Flags |= FpuEnv.DE;
+        // FST to a narrower format reports no denormal-operand exception (measured on the host).
         var u = Unpack(a);
-        var r = Round(u.Neg, u.E + 64, (UInt128)u.Sig << 64, fracBits + 1, 1 - bias, bias, ref env);
+        var r = Round(u.Neg, u.E, (UInt128)u.Sig << 64, fracBits + 1, 1 - bias, bias, ref env);
         if (r.Infinite) return sign | ((ulong)emax << fracBits);
         if (r.Sig == 0) return sign;
         bool normal = (r.Sig & Float80.IntegerBit) != 0;

@@ -118,9 +118,10 @@ public sealed unsafe partial class X86Cpu
     // ---- shared operations of the memory and register forms ----
 
     /// <summary>FADD/FMUL/FSUB/FSUBR/FDIV/FDIVR (reg field 0,1,4,5,6,7): dst = a op b.</summary>
-    private void Arith(int op, int dst, Float80 a, Float80 b)
+    private void Arith(int op, int dst, Float80 a, Float80 b, int loadFlags = 0)
     {
         var env = Env();
+        env.Flags = loadFlags;
         Float80 r = op switch
         {
             0 => SoftFloat80.Add(a, b, ref env),
@@ -135,9 +136,10 @@ public sealed unsafe partial class X86Cpu
     }
 
     /// <summary>FCOM/FUCOM into C3 C2 C0 (C1 cleared); <paramref name="quiet"/> raises IE only for SNaN.</summary>
-    private void Compare(Float80 a, Float80 b, bool quiet)
+    private void Compare(Float80 a, Float80 b, bool quiet, int loadFlags = 0)
     {
         var env = Env();
+        env.Flags = loadFlags;
         int c = SoftFloat80.Compare(a, b, quiet, ref env);
         RaiseFpu(env.Flags & 0x3F);
         SetConditionCodes(c switch { -1 => C0, 0 => C3, 1 => 0, _ => (ushort)(C0 | C2 | C3) });

@@ -35,6 +35,20 @@ public sealed unsafe partial class X86Cpu
         return new Float80(false, exp, up ? mant + 1 : mant);
     }
 
+    /// <summary>2^x − 1 without the cancellation of Pow(2, x) − 1 near 0: expm1(e) = 2t/(1 − t), t = tanh(e/2).</summary>
+    private static double TwoToXMinusOne(double x)
+    {
+        double t = Math.Tanh(x * Math.Log(2) / 2);
+        return 2 * t / (1 - t);
+    }
+
+    /// <summary>ln(1 + x) accurate near 0 (the rounding error of 1 + x is divided back out).</summary>
+    private static double LogOnePlus(double x)
+    {
+        double u = 1 + x;
+        return u == 1 ? x : Math.Log(u) * x / (u - 1);
+    }
+
     private void Transcendental1(Func<double, double> f, bool trig = false)
     {
         if (Underflow(0)) { SetST(0, Float80.Indefinite); return; }

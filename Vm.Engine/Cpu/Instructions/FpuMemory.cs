@@ -42,11 +42,12 @@ public sealed unsafe partial class X86Cpu
                 // A signaling NaN operand is seen by the operation itself, not quieted by the load.
                 if (esc is 0 or 4 && (env.Flags & FpuEnv.IE) != 0)
                     v = new Float80(v.Mant & ~Float80.QuietBit, v.SignExp);
-                RaiseFpu(env.Flags & FpuEnv.DE);
+                // A denormal m32/m64 operand is reported only when the operation goes ahead on numbers.
+                int denormal = !IsEmpty(0) && !ST(0).IsNaN && !ST(0).IsUnsupported ? env.Flags & FpuEnv.DE : 0;
                 if (reg == 2 || reg == 3)
                 {
                     if (Underflow(0)) SetConditionCodes(C0 | C2 | C3);
-                    else Compare(ST(0), v, false);
+                    else Compare(ST(0), v, false, denormal);
                     if (reg == 3) FPop();
                 }
                 else if (Underflow(0))
@@ -55,7 +56,7 @@ public sealed unsafe partial class X86Cpu
                 }
                 else
                 {
-                    Arith(reg, 0, ST(0), v);
+                    Arith(reg, 0, ST(0), v, denormal);
                 }
                 break;
             }

@@ -157,7 +157,7 @@ public sealed unsafe partial class X86Cpu
             case 6:
                 switch (rm)
                 {
-                    case 0: Transcendental1(x => Math.Pow(2, x) - 1); return; // F2XM1
+                    case 0: Transcendental1(TwoToXMinusOne); return; // F2XM1
                     case 1: Transcendental2((y, x) => y * Math.Log2(x)); return; // FYL2X
                     case 2: Fptan(); return;
                     case 3: Transcendental2((y, x) => Math.Atan2(y, x)); return; // FPATAN
@@ -171,7 +171,7 @@ public sealed unsafe partial class X86Cpu
                 switch (rm)
                 {
                     case 0: FpRem(false); return;
-                    case 1: Transcendental2((y, x) => y * Math.Log2(x + 1)); return; // FYL2XP1
+                    case 1: Transcendental2((y, x) => y * LogOnePlus(x) / Math.Log(2)); return; // FYL2XP1
                     case 2: Unary(static (Float80 a, ref FpuEnv e) => SoftFloat80.Sqrt(a, ref e)); return;
                     case 3: Fsincos(); return;
                     case 4: Unary(static (Float80 a, ref FpuEnv e) => SoftFloat80.RoundToInt(a, ref e)); return;
