@@ -95,8 +95,13 @@ public sealed unsafe partial class X86Cpu : ISnapshotState
         w.Write(s.Selector); w.Write(s.Base); w.Write(s.Limit); w.Write(s.Access); w.Write(s.Big);
     }
 
-    private static Segment ReadSegment(BinaryReader r) => new()
+    private static Segment ReadSegment(BinaryReader r)
     {
-        Selector = r.ReadUInt16(), Base = r.ReadUInt32(), Limit = r.ReadUInt32(), Access = r.ReadByte(), Big = r.ReadBoolean(),
-    };
+        var s = new Segment
+        {
+            Selector = r.ReadUInt16(), Base = r.ReadUInt32(), Limit = r.ReadUInt32(), Access = r.ReadByte(), Big = r.ReadBoolean(),
+        };
+        s.Classify();
+        return s;
+    }
 }
