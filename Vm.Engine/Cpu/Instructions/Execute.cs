@@ -23,8 +23,9 @@ public sealed unsafe partial class X86Cpu
     internal uint Lin(in Instr i)
     {
         uint ea = Ea(i);
-        if (S.Seg[i.Seg].Check != Segment.Flat) CheckSegment(i.Seg, ea, AccessWidth(i));
-        return S.Seg[i.Seg].Base + ea;
+        ref Segment seg = ref S.Seg[i.Seg];
+        if (seg.Check != Segment.Flat) CheckSegment(i.Seg, ea, AccessWidth(i));
+        return seg.Base + ea;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -4,11 +4,12 @@ namespace Vm.Engine.Cpu;
 
 // Copy-then-operate fusion: "mov d,s" followed by a register-only 32-bit ALU operation or a
 // shift/rotate by an immediate on d (how compilers spell a three-operand operation on x86:
-// mov esi,ecx; ror esi,6 — a fifth of sha256's and md5's inner loops) runs as one slot, one
+// mov esi,ecx; ror esi,6 — about a fifth of the instructions in BusyBox's sha256 round) runs as one slot, one
 // dispatch instead of two. Register operands only, so the pair can never fault and no fault
 // needs the second instruction's EIP. The extra instruction is counted by the handler itself,
 // so InstructionCount stays exact wherever the block stops. Block-only, like compare-and-branch
-// fusion: DifferentialTests.Blocks_MatchSingleSteps runs these pairs both ways.
+// fusion: Differential/FusedCopyDifferentialTests runs such pairs through the block loop against
+// the host processor.
 public sealed unsafe partial class X86Cpu
 {
     // The fused slot is the second instruction with Disp = the copy's source register.
@@ -23,6 +24,12 @@ public sealed unsafe partial class X86Cpu
     {
         c.S.R[i.Rm] = c.S.R[i.Disp];
         HShiftImm<TS>(c, in i);
+        c.InstructionCount++;
+    }
+
+    private static void HCopyThenNot(X86Cpu c, in Instr i)
+    {
+        c.S.R[i.Rm] = ~c.S.R[i.Disp]; // NOT changes no flags
         c.InstructionCount++;
     }
 
@@ -76,6 +83,9 @@ public sealed unsafe partial class X86Cpu
                 // "op d, r" as "op r/m(d), r": the same operation with the fields swapped.
                 modrm = (byte)(0xC0 | (op.Rm << 3) | dst);
                 h = CopyThenAlu[AluIndex(op.Op >> 3)];
+                break;
+            case 0xF7 when op.Rm == dst && op.RegField == 2:
+                h = &HCopyThenNot;
                 break;
             case 0xC1 when op.Rm == dst && (op.Imm & 31) != 0:
                 h = CopyThenShiftImm[op.RegField];

@@ -119,8 +119,9 @@ public sealed unsafe partial class X86Cpu
     private static uint LinOf<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr
     {
         uint ea = TA.Ea(c, in i);
-        if (c.S.Seg[i.Seg].Check != Segment.Flat) c.CheckSegment(i.Seg, ea, AccessWidth(i));
-        return c.S.Seg[i.Seg].Base + ea;
+        ref Segment seg = ref c.S.Seg[i.Seg];
+        if (seg.Check != Segment.Flat) c.CheckSegment(i.Seg, ea, AccessWidth(i));
+        return seg.Base + ea;
     }
 
     // ---- conditions ----

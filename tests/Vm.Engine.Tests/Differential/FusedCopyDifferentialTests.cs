@@ -22,6 +22,7 @@ public class FusedCopyDifferentialTests
         { "mov esi,ebx; add esi,esi; mov edi,eax; sub edi,ebx", "89DE 01F6 89C7 29DF" },
         { "mov edi,ebx; or edi,ecx; mov eax,edx; shr eax,3; mov ebx,ecx; sar ebx,31", "89DF 09CF 89D0 C1E803 89CB C1FB1F" },
         { "mov ecx,eax (8B); sub ecx,ebx (2B); mov edx,ecx; shl edx,4", "8BC8 2BCB 8BD1 C1E204" },
+        { "mov esi,ecx; not esi; and esi,edx; mov edi,ecx; and edi,ebx; xor esi,edi", "89CE F7D6 21D6 89CF 21DF 31FE" },
         { "mov eax,eax; xor eax,eax; mov ebx,ecx; rol ebx,1 (C1 /0 1)", "89C0 31C0 89CB C1C301" },
     };
 
