@@ -189,13 +189,7 @@ public sealed unsafe partial class X86Cpu
         bool canChain = KeepsCodeSegment(_decodeBuf[n - 1]);
         Slot fused = default;
         bool fuse = n >= 2 && TryFuseCompareBranch(_decodeBuf[n - 2], _decodeBuf[n - 1], out fused);
-        var code = new Slot[fuse ? n - 1 : n];
-        for (int k = 0; k < code.Length; k++)
-        {
-            Instr ins = _decodeBuf[k];
-            code[k] = new Slot { Fn = (nint)HandlerFor(in ins), I = ins };
-        }
-        if (fuse) code[^1] = fused;
+        var code = BuildSlots(_decodeBuf, fuse ? n - 2 : n, fuse ? fused : null);
         block = new Block { Code = code, Phys = phys, Key = key, CanChain = canChain, Fused = fuse ? 1 : 0 };
         _blocks[key] = block;
         _fastCache[slot] = block;

@@ -59,6 +59,7 @@ public sealed unsafe partial class X86Cpu : IDisposable
         S.Cr0 = 0x60000010;
         for (int i = 0; i < 6; i++) { S.Seg[i].Limit = 0xFFFF; S.Seg[i].Access = 0x93; }
         S.Seg[Reg.Cs].Access = 0x9B;
+        for (int i = 0; i < 6; i++) S.Seg[i].Classify();
         S.IdtLimit = 0x3FF;
         FpuInit();
         _lazyOp = LazyOp.None;

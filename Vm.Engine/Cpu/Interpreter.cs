@@ -305,7 +305,7 @@ public sealed unsafe partial class X86Cpu
                 bool codeConforming = (seg.Access & 0x1C) == 0x1C;
                 if (!codeConforming && seg.Dpl < rpl && (seg.Selector & 0xFFFC) != 0)
                 {
-                    seg.Selector = 0; seg.Base = 0; seg.Limit = 0; seg.Access = 0;
+                    seg.Selector = 0; seg.Base = 0; seg.Limit = 0; seg.Access = 0; seg.Classify();
                 }
             }
         }
@@ -348,6 +348,7 @@ public sealed unsafe partial class X86Cpu
         seg.Limit = DescLimit(lo, hi);
         seg.Access = (byte)(hi >> 8);
         seg.Big = (hi & 0x400000) != 0;
+        seg.Classify();
     }
 
     internal void LoadSegReal(int s, ushort sel)
@@ -370,7 +371,7 @@ public sealed unsafe partial class X86Cpu
         {
             if (s == Reg.Ss) throw new CpuFault(Vec.GP, 0);
             ref var seg = ref S.Seg[s];
-            seg.Selector = sel; seg.Base = 0; seg.Limit = 0; seg.Access = 0; seg.Big = false;
+            seg.Selector = sel; seg.Base = 0; seg.Limit = 0; seg.Access = 0; seg.Big = false; seg.Classify();
             return;
         }
         ReadDescriptor(sel, out uint lo, out uint hi);
@@ -420,6 +421,7 @@ public sealed unsafe partial class X86Cpu
         if (S.Seg[Reg.Ss].Big)
         {
             uint esp = S.R[Reg.Esp] - 4;
+            if (S.Seg[Reg.Ss].Check != Segment.Flat) CheckSegment(Reg.Ss, esp, 4);
             Write32(S.Seg[Reg.Ss].Base + esp, v);
             S.R[Reg.Esp] = esp;
         }
@@ -435,6 +437,7 @@ public sealed unsafe partial class X86Cpu
         if (S.Seg[Reg.Ss].Big)
         {
             uint esp = S.R[Reg.Esp];
+            if (S.Seg[Reg.Ss].Check != Segment.Flat) CheckSegment(Reg.Ss, esp, 4);
             uint v = Read32(S.Seg[Reg.Ss].Base + esp);
             S.R[Reg.Esp] = esp + 4;
             return v;
@@ -455,6 +458,7 @@ public sealed unsafe partial class X86Cpu
     {
         uint n = sz == 2 ? 4u : 2u;
         uint esp = S.R[Reg.Esp] - n;
+        if (S.Seg[Reg.Ss].Check != Segment.Flat) CheckSegment(Reg.Ss, S.Seg[Reg.Ss].Big ? esp : esp & 0xFFFF, n);
         if (S.Seg[Reg.Ss].Big)
         {
             WriteSz(S.Seg[Reg.Ss].Base + esp, sz, v);
@@ -471,6 +475,7 @@ public sealed unsafe partial class X86Cpu
     {
         uint n = sz == 2 ? 4u : 2u;
         uint esp = S.R[Reg.Esp];
+        if (S.Seg[Reg.Ss].Check != Segment.Flat) CheckSegment(Reg.Ss, S.Seg[Reg.Ss].Big ? esp : esp & 0xFFFF, n);
         if (S.Seg[Reg.Ss].Big)
         {
             uint v = ReadSz(S.Seg[Reg.Ss].Base + esp, sz);

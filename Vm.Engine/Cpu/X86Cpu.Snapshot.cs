@@ -12,7 +12,7 @@ namespace Vm.Engine.Cpu;
 public sealed unsafe partial class X86Cpu : ISnapshotState
 {
     public string SnapshotSection => "cpu";
-    public int SnapshotVersion => 1;
+    public int SnapshotVersion => 2; // 2: x87 registers in the 80-bit format (1 held doubles)
 
     public void SaveState(BinaryWriter w)
     {
@@ -28,7 +28,7 @@ public sealed unsafe partial class X86Cpu : ISnapshotState
         w.Write(S.TscOffset);
         w.Write(S.SysenterCs); w.Write(S.SysenterEsp); w.Write(S.SysenterEip);
 
-        for (int i = 0; i < 8; i++) w.Write(_st[i]);
+        for (int i = 0; i < 8; i++) { w.Write(_st[i].Mant); w.Write(_st[i].SignExp); }
         w.Write(_top); w.Write(_fcw); w.Write(_fsw); w.Write(_fempty);
         w.Write(_fip); w.Write(_fdp); w.Write(_fcs); w.Write(_fds); w.Write(_fop);
 
@@ -63,7 +63,15 @@ public sealed unsafe partial class X86Cpu : ISnapshotState
         S = s;
         SetCpl(s.Cpl);
 
-        for (int i = 0; i < 8; i++) _st[i] = r.ReadDouble();
+        for (int i = 0; i < 8; i++)
+        {
+            if (version >= 2) _st[i] = new Float.Float80(r.ReadUInt64(), r.ReadUInt16());
+            else
+            {
+                var env = Float.FpuEnv.Nearest64;
+                _st[i] = Float.SoftFloat80.FromDouble((ulong)r.ReadInt64(), ref env);
+            }
+        }
         _top = r.ReadInt32() & 7; _fcw = r.ReadUInt16(); _fsw = r.ReadUInt16(); _fempty = r.ReadByte();
         _fip = r.ReadUInt32(); _fdp = r.ReadUInt32(); _fcs = r.ReadUInt16(); _fds = r.ReadUInt16(); _fop = r.ReadUInt16();
 
@@ -87,8 +95,13 @@ public sealed unsafe partial class X86Cpu : ISnapshotState
         w.Write(s.Selector); w.Write(s.Base); w.Write(s.Limit); w.Write(s.Access); w.Write(s.Big);
     }
 
-    private static Segment ReadSegment(BinaryReader r) => new()
+    private static Segment ReadSegment(BinaryReader r)
     {
-        Selector = r.ReadUInt16(), Base = r.ReadUInt32(), Limit = r.ReadUInt32(), Access = r.ReadByte(), Big = r.ReadBoolean(),
-    };
+        var s = new Segment
+        {
+            Selector = r.ReadUInt16(), Base = r.ReadUInt32(), Limit = r.ReadUInt32(), Access = r.ReadByte(), Big = r.ReadBoolean(),
+        };
+        s.Classify();
+        return s;
+    }
 }

@@ -20,7 +20,13 @@ public sealed unsafe partial class X86Cpu
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal uint Lin(in Instr i) => S.Seg[i.Seg].Base + Ea(i);
+    internal uint Lin(in Instr i)
+    {
+        uint ea = Ea(i);
+        ref Segment seg = ref S.Seg[i.Seg];
+        if (seg.Check != Segment.Flat) CheckSegment(i.Seg, ea, AccessWidth(i));
+        return seg.Base + ea;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private uint ReadE(in Instr i, int sz) => i.IsMem ? ReadSz(Lin(i), sz) : GetReg(i.Rm, sz);
@@ -1164,25 +1170,25 @@ public sealed unsafe partial class X86Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Op_0A0(in Instr i)
     {
-        SetReg(0, 0, Read8(S.Seg[i.Seg].Base + MoffsAddr(i)));
+        SetReg(0, 0, Read8(MoffsLin(i, 1)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Op_0A1(in Instr i)
     {
-        int sz = Vsz(i); SetReg(0, sz, ReadSz(S.Seg[i.Seg].Base + MoffsAddr(i), sz));
+        int sz = Vsz(i); SetReg(0, sz, ReadSz(MoffsLin(i, sz == 1 ? 2u : 4u), sz));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Op_0A2(in Instr i)
     {
-        Write8(S.Seg[i.Seg].Base + MoffsAddr(i), (byte)S.R[0]);
+        Write8(MoffsLin(i, 1), (byte)S.R[0]);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Op_0A3(in Instr i)
     {
-        int sz = Vsz(i); WriteSz(S.Seg[i.Seg].Base + MoffsAddr(i), sz, S.R[0]);
+        int sz = Vsz(i); WriteSz(MoffsLin(i, sz == 1 ? 2u : 4u), sz, S.R[0]);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -1372,7 +1378,7 @@ public sealed unsafe partial class X86Cpu
     {
         uint a = S.R[Reg.Ebx] + (S.R[0] & 0xFF);
         if (i.A16) a &= 0xFFFF;
-        SetReg(0, 0, Read8(S.Seg[i.Seg].Base + a));
+        SetReg(0, 0, Read8(SegLin(i.Seg, a, 1)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

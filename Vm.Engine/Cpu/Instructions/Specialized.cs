@@ -116,7 +116,13 @@ public sealed unsafe partial class X86Cpu
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint LinOf<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr => c.S.Seg[i.Seg].Base + TA.Ea(c, in i);
+    private static uint LinOf<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr
+    {
+        uint ea = TA.Ea(c, in i);
+        ref Segment seg = ref c.S.Seg[i.Seg];
+        if (seg.Check != Segment.Flat) c.CheckSegment(i.Seg, ea, AccessWidth(i));
+        return seg.Base + ea;
+    }
 
     // ---- conditions ----
     private struct CcO : ICond { public static bool Test(X86Cpu c) => c.GetOF(); }

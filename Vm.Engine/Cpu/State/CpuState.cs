@@ -19,7 +19,25 @@ public struct Segment
     /// <summary>D/B bit: 32-bit code segment or 32-bit stack.</summary>
     public bool Big;
 
+    /// <summary>
+    /// How data accesses through this register are limit-checked, decided whenever the descriptor
+    /// cache changes (<see cref="Classify"/>) so that flat segments (the common case) cost one
+    /// predictable branch: <see cref="Flat"/>, <see cref="ExpandUp"/>, <see cref="ExpandDown"/>,
+    /// or <see cref="Unusable"/> (a null selector: every access faults).
+    /// </summary>
+    public byte Check;
+
+    public const byte Flat = 0, ExpandUp = 1, ExpandDown = 2, Unusable = 3;
+
     public readonly int Dpl => (Access >> 5) & 3;
+
+    /// <summary>Recomputes <see cref="Check"/> from the access byte and limit.</summary>
+    public void Classify()
+    {
+        if (Access == 0) Check = Unusable;
+        else if ((Access & 0x1C) == 0x14) Check = ExpandDown; // data segment (S=1, code=0) with E=1
+        else Check = Limit == 0xFFFFFFFF ? Flat : ExpandUp;
+    }
 }
 
 [InlineArray(6)]
