@@ -105,6 +105,7 @@ public sealed unsafe partial class X86Cpu
     /// </summary>
     private void RunBlocksUnguarded(ulong end)
     {
+        _jitRunEnd = end;
         Block b = GetBlock();
         while (true)
         {

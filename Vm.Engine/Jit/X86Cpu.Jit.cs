@@ -1,3 +1,4 @@
+using Vm.Engine.Cpu.Decoding;
 using Vm.Engine.Jit;
 using Vm.Engine.Jit.Frontend;
 
@@ -20,20 +21,28 @@ public struct JitStats
 /// compiled code. Compiled code is bounded (oldest compiled first out) and dropped with its
 /// block when the block's page is written.
 /// </summary>
-public sealed partial class X86Cpu
+public sealed unsafe partial class X86Cpu
 {
     private IJitBackend? _jitBackend;
+    /// <summary>The instruction count the current RunBlocks stops at: a compiled loop checks it between iterations.</summary>
+    private ulong _jitRunEnd;
     private readonly Queue<Block> _compiledOrder = new();
     public JitStats JitCounters;
 
     /// <summary>Which backend compiles hot blocks (Off: interpreter only).</summary>
     public JitMode JitMode { get; private set; }
 
-    /// <summary>Runs of a block before it is compiled.</summary>
-    public int JitThreshold { get; set; } = 50;
+    /// <summary>Runs of a block before it is compiled (1: at once). 1000 measured better than 50 on the boot: compiling a DynamicMethod costs about as much as a thousand interpreted runs of a short block.</summary>
+    public int JitThreshold { get; set; } = 1000;
 
     /// <summary>At most this many compiled blocks are kept; the oldest compiled goes first.</summary>
     public int JitCacheLimit { get; set; } = 16384;
+
+    /// <summary>
+    /// When set before code is compiled, compiled code counts the handler calls it makes per
+    /// opcode (0x000-0x1FF) and native ops per <see cref="JitOp"/>: what to lower next.
+    /// </summary>
+    public JitProfile? JitProfile { get; set; }
 
     public void SetJitMode(JitMode mode)
     {
@@ -49,11 +58,12 @@ public sealed partial class X86Cpu
         CompiledBlock? code = null;
         try
         {
-            JitBlock jb = Translator.Translate(b);
-            code = _jitBackend!.Compile(jb);
+            Instr[]? instrs = DecodeForJit(b);
+            JitBlock? jb = instrs != null ? Translator.Translate(b, instrs) : null;
+            code = jb != null ? _jitBackend!.Compile(jb) : null;
             if (code != null)
             {
-                int native = jb.NativeOps;
+                int native = jb!.NativeOps;
                 JitCounters.NativeOps += native;
                 JitCounters.HandlerOps += jb.Ops.Length - native;
             }
@@ -82,6 +92,24 @@ public sealed partial class X86Cpu
             }
         }
         return code;
+    }
+
+    /// <summary>
+    /// The block's instructions, decoded again from its page (unchanged since: a write would
+    /// have invalidated the block); null when they do not match the block's slots.
+    /// </summary>
+    private Instr[]? DecodeForJit(Block b)
+    {
+        int n = b.Code.Length + b.Fused;
+        var instrs = new Instr[n];
+        var src = new PageSource { Page = _ram + (b.Phys & 0xFFFFF000), Start = (int)(b.Phys & 0xFFF) };
+        bool code32 = (b.Key >> 32) != 0;
+        for (int k = 0; k < n; k++)
+        {
+            if (!Decoder.TryDecode(src, code32, out instrs[k])) return null;
+            src.Start += instrs[k].Len;
+        }
+        return instrs;
     }
 
     /// <summary>A block's page was written: its compiled code goes with it.</summary>

@@ -87,6 +87,11 @@ internal static class Cli
             Disk = diskSource,
             Jit = jit ?? new MachineConfig().Jit,
         });
+        if (int.TryParse(Environment.GetEnvironmentVariable("WEBVM_JIT_THRESHOLD"), out int threshold) && threshold > 0)
+        {
+            machine.Cpu.JitThreshold = threshold;
+        }
+        if (Environment.GetEnvironmentVariable("WEBVM_JIT_PROFILE") == "1") machine.Cpu.JitProfile = new Vm.Engine.Jit.JitProfile();
         if (hvc)
         {
             machine.VirtioConsole.Console.Received += data =>
@@ -176,6 +181,10 @@ internal static class Cli
                 var j = machine.Cpu.JitCounters;
                 Console.Error.WriteLine($"Vm.Cli: jit {machine.Cpu.JitMode}: blocks compiled {j.BlocksCompiled} (native ops {j.NativeOps}, handler calls {j.HandlerOps}), " +
                     $"instructions in compiled code {100.0 * j.CompiledInstructions / Math.Max(1, machine.Cpu.InstructionCount):F1}%, runs {j.CompiledRuns}, invalidated {j.Invalidations}, evicted {j.Evictions}, failed {j.CompileFailures}");
+                if (machine.Cpu.JitProfile is { } profile)
+                {
+                    foreach (var line in profile.Top(25)) Console.Error.WriteLine($"Vm.Cli: jit profile {line}");
+                }
             }
             if (machine.Block is { } blk) Console.Error.WriteLine($"Vm.Cli: virtio-blk status {blk.Status} isr {blk.Isr} requests {blk.Requests} read {blk.BytesRead} written {blk.BytesWritten} errors {blk.IoErrors} busy {blk.Busy} {blk.LastError}");
         }

@@ -39,6 +39,16 @@ public enum JitOp : byte
     Jcc,
     /// <summary>Last op: EIP = end + Imm.</summary>
     Jmp,
+    /// <summary>Push R[Src] (32-bit stack; a 16-bit stack calls the handler).</summary>
+    Push32,
+    /// <summary>Push Imm.</summary>
+    PushImm,
+    /// <summary>Pop into R[Dst] (ESP first, then the register: POP ESP gets the value).</summary>
+    Pop32,
+    /// <summary>Last op: push the return address (end), EIP = end + Imm.</summary>
+    CallRel,
+    /// <summary>Last op: EIP = pop.</summary>
+    Ret,
 }
 
 /// <summary>A 32-bit ALU operation as the IR knows it (ADC/SBB stay handler calls: they read CF).</summary>
@@ -64,38 +74,43 @@ public struct JitInstr
     public int Offset;
     /// <summary>Offset of the next instruction.</summary>
     public int End;
-    /// <summary>Index of the source slot in the block (its Instr and handler, for <see cref="JitOp.CallHandler"/>).</summary>
+    /// <summary>Index of the instruction in the block (its Instr and handler: <see cref="JitBlock.InstrAt"/>, <see cref="JitBlock.HandlerAt"/>).</summary>
     public int Slot;
     /// <summary>Set by <see cref="FlagLiveness"/>: whether the flags this op writes can be observed (read later, or visible at an exit).</summary>
     public bool FlagsLive;
-    /// <summary>For a Jcc: the index of the native ALU op that last wrote the flags in this block (its operands decide the branch), or -1.</summary>
+    /// <summary>For a Jcc: the index of the native ALU, INC or DEC op that last wrote the flags in this block (its operands decide the branch), or -1.</summary>
     public int FlagProducer;
 
     public readonly bool WritesFlags => Op is JitOp.AluRegReg or JitOp.AluRegImm or JitOp.AluRegMem or JitOp.Inc or JitOp.Dec or JitOp.CallHandler;
     public readonly bool ReadsFlags => Op is JitOp.Jcc or JitOp.Inc or JitOp.Dec or JitOp.CallHandler;
     /// <summary>Whether the op can leave the block early (a fault, or a handler or code write that stops the block).</summary>
-    public readonly bool MayExit => Op is JitOp.CallHandler or JitOp.Load32 or JitOp.Store32 or JitOp.Store32Imm or JitOp.AluRegMem;
+    public readonly bool MayExit => Op is JitOp.CallHandler or JitOp.Load32 or JitOp.Store32 or JitOp.Store32Imm or JitOp.AluRegMem
+        or JitOp.Push32 or JitOp.PushImm or JitOp.Pop32 or JitOp.CallRel or JitOp.Ret;
+    /// <summary>Whether the op writes guest memory (a write to a code page stops the block after it).</summary>
+    public readonly bool Stores => Op is JitOp.Store32 or JitOp.Store32Imm or JitOp.Push32 or JitOp.PushImm or JitOp.CallRel;
 }
 
 /// <summary>
-/// A translated block: its micro-ops, and the interpreter block it came from (whose slots hold
-/// the Instr and handler of every <see cref="JitOp.CallHandler"/>). A compiled block returns the
-/// number of instructions it retired, counted as the interpreter counts them.
+/// A translated block: its micro-ops, one per guest instruction, with each instruction's
+/// decoded form and interpreter handler (what <see cref="JitOp.CallHandler"/> calls, and the
+/// fallback of ops with a rare slow case). A compiled block returns the number of
+/// instructions it retired, counted as the interpreter counts them.
 /// </summary>
 public sealed class JitBlock
 {
     public required JitInstr[] Ops;
-    internal Slot[] Slots = [];
-    /// <summary>Instructions a complete run retires (slots plus fused instructions).</summary>
+    internal Instr[] Instrs = [];
+    internal nint[] Handlers = [];
+    /// <summary>Instructions a complete run retires (the number of ops).</summary>
     public required int InstructionCount;
     public uint Phys;
     public bool Code32;
 
     /// <summary>The decoded instruction behind slot <paramref name="slot"/>.</summary>
-    public Instr InstrAt(int slot) => Slots[slot].I;
+    public Instr InstrAt(int slot) => Instrs[slot];
 
     /// <summary>The handler (<c>delegate*&lt;X86Cpu, in Instr, void&gt;</c>) behind slot <paramref name="slot"/>.</summary>
-    public nint HandlerAt(int slot) => Slots[slot].Fn;
+    public nint HandlerAt(int slot) => Handlers[slot];
 
     public int NativeOps => Ops.Count(o => o.Op != JitOp.CallHandler);
 }

@@ -4,24 +4,27 @@ using Vm.Engine.Cpu.Decoding;
 namespace Vm.Engine.Jit.Frontend;
 
 /// <summary>
-/// Translates an interpreter block (its decoded slots) into micro-ops, then runs the passes.
-/// Only 32-bit operand and address size without prefixes beyond a segment override become
-/// native ops; the rest, and slots the block decoder fused, stay handler calls.
+/// Translates an interpreter block into micro-ops, then runs the passes. Only 32-bit operand
+/// and address size without prefixes beyond a segment override become native ops; the rest
+/// stay handler calls.
 /// </summary>
 public static unsafe class Translator
 {
-    internal static JitBlock Translate(Block block)
+    /// <param name="instrs">
+    /// The block's instructions decoded afresh from guest RAM: the interpreter's slots hold
+    /// fused compare-and-branch pairs in a form only their handler knows, and the IR wants the
+    /// two instructions (the compare's operands then decide the branch).
+    /// </param>
+    internal static JitBlock Translate(Block block, Instr[] instrs)
     {
-        Slot[] slots = block.Code;
-        var ops = new JitInstr[slots.Length];
+        var ops = new JitInstr[instrs.Length];
+        var handlers = new nint[instrs.Length];
         int offset = 0;
-        for (int k = 0; k < slots.Length; k++)
+        for (int k = 0; k < instrs.Length; k++)
         {
-            ref readonly Instr i = ref slots[k].I;
-            // A slot whose handler is not the instruction's own is a fused pair (Fused.cs): its
-            // Instr is the pair's normalized form, which only that handler understands.
-            bool own = slots[k].Fn == (nint)X86Cpu.HandlerFor(in i);
-            var op = own ? Lower(in i) : new JitInstr { Op = JitOp.CallHandler };
+            ref readonly Instr i = ref instrs[k];
+            handlers[k] = (nint)X86Cpu.HandlerFor(in i);
+            var op = Lower(in i);
             op.Slot = k;
             op.Offset = offset;
             op.End = offset + i.Len;
@@ -32,8 +35,9 @@ public static unsafe class Translator
         var jb = new JitBlock
         {
             Ops = ops,
-            Slots = slots,
-            InstructionCount = slots.Length + block.Fused,
+            Instrs = instrs,
+            Handlers = handlers,
+            InstructionCount = instrs.Length,
             Phys = block.Phys,
             Code32 = (block.Key >> 32) != 0,
         };
@@ -96,6 +100,16 @@ public static unsafe class Translator
                 return new JitInstr { Op = JitOp.Jcc, Cc = (byte)(op & 15), Imm = i.Imm };
             case 0xE9: case 0xEB:
                 return new JitInstr { Op = JitOp.Jmp, Imm = i.Imm };
+            case >= 0x50 and <= 0x57:
+                return new JitInstr { Op = JitOp.Push32, Src = (byte)(op & 7) };
+            case 0x68: case 0x6A:
+                return new JitInstr { Op = JitOp.PushImm, Imm = i.Imm };
+            case >= 0x58 and <= 0x5F:
+                return new JitInstr { Op = JitOp.Pop32, Dst = (byte)(op & 7) };
+            case 0xE8:
+                return new JitInstr { Op = JitOp.CallRel, Imm = i.Imm };
+            case 0xC3:
+                return new JitInstr { Op = JitOp.Ret };
             default:
                 return call;
         }

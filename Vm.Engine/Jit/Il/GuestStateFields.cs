@@ -18,6 +18,7 @@ internal static class GuestStateFields
     public static readonly FieldInfo Seg = Field(typeof(CpuState), nameof(CpuState.Seg));
     public static readonly FieldInfo SegsFirst = Field(typeof(Segments6), "_s");
     public static readonly FieldInfo SegBase = Field(typeof(Segment), nameof(Segment.Base));
+    public static readonly FieldInfo SegBig = Field(typeof(Segment), nameof(Segment.Big));
     public static readonly FieldInfo Eip = Field(typeof(CpuState), nameof(CpuState.Eip));
 
     public static readonly FieldInfo InstrStart = Field(typeof(X86Cpu), "_instrStart");
@@ -25,6 +26,15 @@ internal static class GuestStateFields
     public static readonly FieldInfo TlbRead = Field(typeof(X86Cpu), "_tlbRead");
     public static readonly FieldInfo TlbWrite = Field(typeof(X86Cpu), "_tlbWrite");
     public static readonly FieldInfo Ram = Field(typeof(X86Cpu), "_ram");
+    public static readonly FieldInfo InstructionCount = Field(typeof(X86Cpu), nameof(X86Cpu.InstructionCount));
+    public static readonly FieldInfo RunEnd = Field(typeof(X86Cpu), "_jitRunEnd");
+    public static readonly FieldInfo CheckIrq = Field(typeof(X86Cpu), "CheckIrq");
+    public static readonly FieldInfo InterruptShadow = Field(typeof(X86Cpu), "_interruptShadow");
+    public static readonly FieldInfo Halted = Field(typeof(X86Cpu), nameof(X86Cpu.Halted));
+    public static readonly FieldInfo StopReason = Field(typeof(X86Cpu), nameof(X86Cpu.StopReason));
+    public static readonly FieldInfo TlbGeneration = Field(typeof(X86Cpu), "TlbGeneration");
+    public static readonly FieldInfo JitCounters = Field(typeof(X86Cpu), nameof(X86Cpu.JitCounters));
+    public static readonly FieldInfo CompiledInstructions = Field(typeof(JitStats), nameof(JitStats.CompiledInstructions));
     public static readonly FieldInfo LazyOp = Field(typeof(X86Cpu), "_lazyOp");
     public static readonly FieldInfo LazySz = Field(typeof(X86Cpu), "_lazySz");
     public static readonly FieldInfo LazyDst = Field(typeof(X86Cpu), "_lazyDst");

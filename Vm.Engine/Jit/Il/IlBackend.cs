@@ -15,9 +15,11 @@ namespace Vm.Engine.Jit.Il;
 public sealed unsafe class IlBackend : IJitBackend
 {
     private readonly byte* _ram;
+    private readonly X86Cpu _cpu;
 
     public IlBackend(X86Cpu cpu)
     {
+        _cpu = cpu;
         _ram = (byte*)Pointer.Unbox(GuestStateFields.Ram.GetValue(cpu)!);
     }
 
@@ -29,11 +31,13 @@ public sealed unsafe class IlBackend : IJitBackend
         // array whose address is a constant in the code, kept alive with it.
         var instrs = GC.AllocateArray<Instr>(block.Ops.Length, pinned: true);
         for (int k = 0; k < instrs.Length; k++) instrs[k] = block.InstrAt(k);
-        var method = new DynamicMethod($"jit_{block.Phys:x8}", typeof(int), [typeof(X86Cpu)], typeof(X86Cpu), skipVisibility: true);
+        // A closed delegate (first argument bound to the instruction array, unused by the code)
+        // calls straight in; an open static one goes through a shuffle thunk on every call.
+        var method = new DynamicMethod($"jit_{block.Phys:x8}", typeof(int), [typeof(object), typeof(X86Cpu)], typeof(X86Cpu), skipVisibility: true);
         fixed (Instr* first = instrs)
         {
-            new IlBlockEmitter(method.GetILGenerator(), block, _ram, first).Emit();
+            new IlBlockEmitter(method.GetILGenerator(), block, _ram, first, _cpu.JitProfile).Emit();
         }
-        return new CompiledBlock(method.CreateDelegate<JitEntry>(), instrs);
+        return new CompiledBlock((JitEntry)method.CreateDelegate(typeof(JitEntry), instrs), instrs);
     }
 }

@@ -13,35 +13,106 @@ namespace Vm.Engine.Jit.Il;
 /// EIP (local e0), as the interpreter computes it; _instrStart is written only before ops
 /// that can fault; S.Eip before the last op, or at an early exit.
 /// </summary>
-internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte* ram, Instr* instrs)
+internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte* ram, Instr* instrs, JitProfile? profile)
 {
-    private LocalBuilder _e0 = null!, _lin = null!, _ent = null!, _v = null!, _a = null!, _b = null!, _r = null!, _cf = null!;
+    private LocalBuilder _e0 = null!, _sp = null!, _lin = null!, _ent = null!, _v = null!, _a = null!, _b = null!, _r = null!, _cf = null!;
 
     public void Emit()
     {
         _e0 = il.DeclareLocal(typeof(uint));
         _lin = il.DeclareLocal(typeof(uint));
+        _sp = il.DeclareLocal(typeof(uint));
         _ent = il.DeclareLocal(typeof(uint));
         _v = il.DeclareLocal(typeof(uint));
         _a = il.DeclareLocal(typeof(uint));
         _b = il.DeclareLocal(typeof(uint));
         _r = il.DeclareLocal(typeof(uint));
         _cf = il.DeclareLocal(typeof(bool));
-        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldflda, F.S);
         il.Emit(OpCodes.Ldfld, F.Eip);
         il.Emit(OpCodes.Stloc, _e0);
         JitInstr[] ops = block.Ops;
         int last = ops.Length - 1;
+        bool selfLoop = ops[last].Op is JitOp.Jcc or JitOp.Jmp && ops[last].End + ops[last].Imm == 0;
+        var top = il.DefineLabel();
+        if (selfLoop)
+        {
+            _gen = il.DeclareLocal(typeof(uint));
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldfld, F.TlbGeneration);
+            il.Emit(OpCodes.Stloc, _gen);
+        }
+        il.MarkLabel(top);
         for (int k = 0; k <= last; k++)
         {
             ref readonly JitInstr op = ref ops[k];
             if (op.MayExit) StoreInstrStart(op.Offset);
             if (k == last) StoreEip(op.End);
+            if (profile != null) EmitCount(in op);
             EmitOp(in op, k, k == last);
+            if (op.Stores && k != last) EmitStopCheck(in op, k);
         }
+        if (selfLoop) EmitLoopBack(top);
         il.Emit(OpCodes.Ldc_I4, block.InstructionCount);
         il.Emit(OpCodes.Ret);
+    }
+
+    private LocalBuilder? _gen;
+
+    /// <summary>
+    /// A block that branches to its own start runs again without leaving, while the run loop
+    /// would have gone on too: the budget left, no interrupt check asked for, no halt or stop,
+    /// the TLB unchanged (the link would have been dropped). The iterations done here are
+    /// counted here; the final one is returned as usual.
+    /// </summary>
+    private void EmitLoopBack(Label top)
+    {
+        var leave = il.DefineLabel();
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldflda, F.S);
+        il.Emit(OpCodes.Ldfld, F.Eip);
+        il.Emit(OpCodes.Ldloc, _e0);
+        il.Emit(OpCodes.Bne_Un, leave);
+        foreach (var flag in new[] { F.CheckIrq, F.InterruptShadow, F.Halted })
+        {
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldfld, flag);
+            il.Emit(OpCodes.Brtrue, leave);
+        }
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldfld, F.StopReason);
+        il.Emit(OpCodes.Brtrue, leave);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldfld, F.TlbGeneration);
+        il.Emit(OpCodes.Ldloc, _gen!);
+        il.Emit(OpCodes.Bne_Un, leave);
+        // InstructionCount += n; leave when the budget is used (as the loop would).
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldfld, F.InstructionCount);
+        il.Emit(OpCodes.Ldc_I4, block.InstructionCount);
+        il.Emit(OpCodes.Conv_I8);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldfld, F.RunEnd);
+        il.Emit(OpCodes.Bge_Un, leave);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldfld, F.InstructionCount);
+        il.Emit(OpCodes.Ldc_I4, block.InstructionCount);
+        il.Emit(OpCodes.Conv_I8);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stfld, F.InstructionCount);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldflda, F.JitCounters);
+        il.Emit(OpCodes.Dup);
+        il.Emit(OpCodes.Ldfld, F.CompiledInstructions);
+        il.Emit(OpCodes.Ldc_I4, block.InstructionCount);
+        il.Emit(OpCodes.Conv_I8);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stfld, F.CompiledInstructions);
+        il.Emit(OpCodes.Br, top);
+        il.MarkLabel(leave);
     }
 
     private void EmitOp(in JitInstr op, int k, bool isLast)
@@ -75,7 +146,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
                 EmitLinear(op.Addr);
                 if (op.Op == JitOp.Store32) LoadReg(op.Src); else il.Emit(OpCodes.Ldc_I4, op.Imm);
                 il.Emit(OpCodes.Stloc, _v);
-                EmitWrite32(op, k, isLast);
+                EmitWrite32();
                 break;
             case JitOp.AluRegReg:
             case JitOp.AluRegImm:
@@ -98,10 +169,62 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
             case JitOp.Jmp:
                 StoreEip(op.End + op.Imm);
                 break;
+            case JitOp.Push32:
+            {
+                int src = op.Src;
+                WithBigStack(in op, k, isLast, () => { LoadReg(src); il.Emit(OpCodes.Stloc, _v); EmitPushV(); });
+                break;
+            }
+            case JitOp.PushImm:
+            {
+                int imm = op.Imm;
+                WithBigStack(in op, k, isLast, () => { il.Emit(OpCodes.Ldc_I4, imm); il.Emit(OpCodes.Stloc, _v); EmitPushV(); });
+                break;
+            }
+            case JitOp.Pop32:
+            {
+                int dst = op.Dst;
+                WithBigStack(in op, k, isLast, () => { EmitPopV(); RegRef(dst); il.Emit(OpCodes.Ldloc, _v); il.Emit(OpCodes.Stind_I4); });
+                break;
+            }
+            case JitOp.CallRel:
+            {
+                int end = op.End, target = op.End + op.Imm;
+                WithBigStack(in op, k, isLast, () => { EmitE0Plus(end); il.Emit(OpCodes.Stloc, _v); EmitPushV(); StoreEip(target); });
+                break;
+            }
+            case JitOp.Ret:
+                WithBigStack(in op, k, isLast, () =>
+                {
+                    EmitPopV();
+                    il.Emit(OpCodes.Ldarg_1);
+                    il.Emit(OpCodes.Ldflda, F.S);
+                    il.Emit(OpCodes.Ldloc, _v);
+                    il.Emit(OpCodes.Stfld, F.Eip);
+                });
+                break;
             default:
                 EmitHandlerCall(in op, k, isLast);
                 break;
         }
+    }
+
+    /// <summary>Adds one to the op's profile counter (only when profiling).</summary>
+    private void EmitCount(in JitInstr op)
+    {
+        long* counter;
+        fixed (long* h = profile!.HandlerCalls) fixed (long* n = profile.NativeOps)
+        {
+            counter = op.Op == JitOp.CallHandler ? h + block.InstrAt(op.Slot).Op : n + (int)op.Op;
+        }
+        il.Emit(OpCodes.Ldc_I8, (long)counter);
+        il.Emit(OpCodes.Conv_U);
+        il.Emit(OpCodes.Dup);
+        il.Emit(OpCodes.Ldind_I8);
+        il.Emit(OpCodes.Ldc_I4_1);
+        il.Emit(OpCodes.Conv_I8);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stind_I8);
     }
 
     // ---- guest state ----
@@ -109,7 +232,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
     /// <summary>Pushes a managed reference to R[r].</summary>
     private void RegRef(int r)
     {
-        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldflda, F.S);
         il.Emit(OpCodes.Ldflda, F.R);
         il.Emit(OpCodes.Ldflda, F.RegsFirst);
@@ -128,14 +251,14 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
 
     private void StoreInstrStart(int offset)
     {
-        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldarg_1);
         EmitE0Plus(offset);
         il.Emit(OpCodes.Stfld, F.InstrStart);
     }
 
     private void StoreEip(int offset)
     {
-        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldflda, F.S);
         EmitE0Plus(offset);
         il.Emit(OpCodes.Stfld, F.Eip);
@@ -155,7 +278,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
     private void EmitStopCheck(in JitInstr op, int k)
     {
         var go = il.DefineLabel();
-        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldfld, F.StopBlock);
         il.Emit(OpCodes.Brfalse, go);
         StoreEip(op.End);
@@ -182,30 +305,89 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
         else if (a.Disp != 0) { il.Emit(OpCodes.Ldc_I4, a.Disp); il.Emit(OpCodes.Add); }
     }
 
-    /// <summary>lin = segment base + offset.</summary>
-    private void EmitLinear(JitAddr a)
+    /// <summary>Pushes a managed reference to segment register s.</summary>
+    private void SegRef(int s)
     {
-        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldflda, F.S);
         il.Emit(OpCodes.Ldflda, F.Seg);
         il.Emit(OpCodes.Ldflda, F.SegsFirst);
-        if (a.Seg != 0)
+        if (s != 0)
         {
-            il.Emit(OpCodes.Ldc_I4, (int)a.Seg);
+            il.Emit(OpCodes.Ldc_I4, s);
             il.Emit(OpCodes.Sizeof, typeof(Segment));
             il.Emit(OpCodes.Mul);
             il.Emit(OpCodes.Add);
         }
+    }
+
+    /// <summary>lin = segment base + offset.</summary>
+    private void EmitLinear(JitAddr a)
+    {
+        SegRef(a.Seg);
         il.Emit(OpCodes.Ldfld, F.SegBase);
         EmitOffset(a);
         il.Emit(OpCodes.Add);
         il.Emit(OpCodes.Stloc, _lin);
     }
 
+    // ---- the stack (32-bit SS; a 16-bit stack takes the interpreter's handler) ----
+
+    /// <summary>Emits body for a 32-bit stack, and the handler call for a 16-bit one.</summary>
+    private void WithBigStack(in JitInstr op, int k, bool isLast, Action body)
+    {
+        var small = il.DefineLabel();
+        var done = il.DefineLabel();
+        SegRef(Reg.Ss);
+        il.Emit(OpCodes.Ldfld, F.SegBig);
+        il.Emit(OpCodes.Brfalse, small);
+        body();
+        il.Emit(OpCodes.Br, done);
+        il.MarkLabel(small);
+        EmitHandlerCall(in op, k, isLast);
+        il.MarkLabel(done);
+    }
+
+    /// <summary>ESP -= 4; mem32[SS:ESP] = v (ESP changes only once the write succeeded).</summary>
+    private void EmitPushV()
+    {
+        LoadReg(Reg.Esp);
+        il.Emit(OpCodes.Ldc_I4_4);
+        il.Emit(OpCodes.Sub);
+        il.Emit(OpCodes.Stloc, _sp);
+        SegRef(Reg.Ss);
+        il.Emit(OpCodes.Ldfld, F.SegBase);
+        il.Emit(OpCodes.Ldloc, _sp);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stloc, _lin);
+        EmitWrite32();
+        RegRef(Reg.Esp);
+        il.Emit(OpCodes.Ldloc, _sp);
+        il.Emit(OpCodes.Stind_I4);
+    }
+
+    /// <summary>v = mem32[SS:ESP]; ESP += 4.</summary>
+    private void EmitPopV()
+    {
+        LoadReg(Reg.Esp);
+        il.Emit(OpCodes.Stloc, _sp);
+        SegRef(Reg.Ss);
+        il.Emit(OpCodes.Ldfld, F.SegBase);
+        il.Emit(OpCodes.Ldloc, _sp);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stloc, _lin);
+        EmitRead32();
+        RegRef(Reg.Esp);
+        il.Emit(OpCodes.Ldloc, _sp);
+        il.Emit(OpCodes.Ldc_I4_4);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stind_I4);
+    }
+
     /// <summary>ent = tlb[lin >> 12] (tlb: the CPU's current read or write array).</summary>
     private void EmitTlbEntry(System.Reflection.FieldInfo tlb)
     {
-        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldfld, tlb);
         il.Emit(OpCodes.Ldloc, _lin);
         il.Emit(OpCodes.Ldc_I4, 12);
@@ -252,15 +434,15 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
         il.Emit(OpCodes.Stloc, _v);
         il.Emit(OpCodes.Br, done);
         il.MarkLabel(slow);
-        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldloc, _lin);
         il.Emit(OpCodes.Call, F.Read32Slow);
         il.Emit(OpCodes.Stloc, _v);
         il.MarkLabel(done);
     }
 
-    /// <summary>mem32[lin] = v; the slow path may hit a code page, which stops the block.</summary>
-    private void EmitWrite32(in JitInstr op, int k, bool isLast)
+    /// <summary>mem32[lin] = v. The slow path may hit a code page and set StopBlock: the op's end checks it.</summary>
+    private void EmitWrite32()
     {
         var slow = il.DefineLabel();
         var done = il.DefineLabel();
@@ -270,12 +452,11 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
         il.Emit(OpCodes.Stind_I4);
         il.Emit(OpCodes.Br, done);
         il.MarkLabel(slow);
-        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldloc, _lin);
         il.Emit(OpCodes.Ldloc, _v);
         il.Emit(OpCodes.Ldc_I4_4);
         il.Emit(OpCodes.Call, F.WriteSplit);
-        if (!isLast) EmitStopCheck(in op, k);
         il.MarkLabel(done);
     }
 
@@ -334,7 +515,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
         bool inc = op.Op == JitOp.Inc;
         if (op.FlagsLive)
         {
-            il.Emit(OpCodes.Ldarg_0);
+            il.Emit(OpCodes.Ldarg_1);
             il.Emit(OpCodes.Call, F.GetCF);
             il.Emit(OpCodes.Stloc, _cf);
         }
@@ -351,17 +532,17 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
         il.Emit(OpCodes.Ldc_I4_1);
         il.Emit(OpCodes.Stloc, _b);
         SetLazy(inc ? X86Cpu.LazyOp.Inc : X86Cpu.LazyOp.Dec, _a, _b, _r);
-        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldloc, _cf);
         il.Emit(OpCodes.Stfld, F.LazyCf);
     }
 
     private void SetLazy(X86Cpu.LazyOp kind, LocalBuilder? dst, LocalBuilder? src, LocalBuilder res)
     {
-        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldc_I4, (int)kind);
         il.Emit(OpCodes.Stfld, F.LazyOp);
-        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldc_I4_2);
         il.Emit(OpCodes.Stfld, F.LazySz);
         StoreField(F.LazyDst, dst);
@@ -371,7 +552,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
 
     private void StoreField(System.Reflection.FieldInfo f, LocalBuilder? value)
     {
-        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldarg_1);
         if (value != null) il.Emit(OpCodes.Ldloc, value); else il.Emit(OpCodes.Ldc_I4_0);
         il.Emit(OpCodes.Stfld, f);
     }
@@ -384,13 +565,20 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
     private void EmitCondition(in JitInstr op)
     {
         int cc = op.Cc;
-        JitAlu? producer = op.FlagProducer >= 0 ? block.Ops[op.FlagProducer].Alu : null;
+        JitOp producerOp = op.FlagProducer >= 0 ? block.Ops[op.FlagProducer].Op : JitOp.CallHandler;
+        JitAlu? producer = producerOp is JitOp.AluRegReg or JitOp.AluRegImm or JitOp.AluRegMem ? block.Ops[op.FlagProducer].Alu : null;
         bool sub = producer is JitAlu.Sub or JitAlu.Cmp;
         bool logic = producer is JitAlu.And or JitAlu.Or or JitAlu.Xor or JitAlu.Test;
         int test = cc >> 1;
+        if (producerOp is JitOp.Inc or JitOp.Dec && test is 0 or 2 or 4 or 6 or 7)
+        {
+            EmitIncDecCondition(producerOp == JitOp.Inc, test);
+            if ((cc & 1) != 0) Not();
+            return;
+        }
         if (!(sub || logic) || test == 5)
         {
-            il.Emit(OpCodes.Ldarg_0);
+            il.Emit(OpCodes.Ldarg_1);
             il.Emit(OpCodes.Ldc_I4, cc);
             il.Emit(OpCodes.Call, F.Cond);
             return;
@@ -433,6 +621,29 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
         if ((cc & 1) != 0) Not();
     }
 
+    /// <summary>Conditions after INC/DEC (a = old value, r = result) that do not read the kept CF.</summary>
+    private void EmitIncDecCondition(bool inc, int test)
+    {
+        switch (test)
+        {
+            case 0: // OF: the result wrapped to the other sign's extreme
+                il.Emit(OpCodes.Ldloc, _r); il.Emit(OpCodes.Ldc_I4, inc ? int.MinValue : int.MaxValue); il.Emit(OpCodes.Ceq);
+                break;
+            case 2: // ZF
+                il.Emit(OpCodes.Ldloc, _r); il.Emit(OpCodes.Ldc_I4_0); il.Emit(OpCodes.Ceq);
+                break;
+            case 4: // SF
+                il.Emit(OpCodes.Ldloc, _r); il.Emit(OpCodes.Ldc_I4_0); il.Emit(OpCodes.Clt);
+                break;
+            case 6: // SF != OF: the exact a +/- 1 is negative
+                il.Emit(OpCodes.Ldloc, _a); il.Emit(OpCodes.Ldc_I4, inc ? -1 : 1); il.Emit(OpCodes.Clt);
+                break;
+            default: // ZF or SF != OF: the exact a +/- 1 is at most 0
+                il.Emit(OpCodes.Ldloc, _a); il.Emit(OpCodes.Ldc_I4, inc ? 0 : 2); il.Emit(OpCodes.Clt);
+                break;
+        }
+    }
+
     private void Not()
     {
         il.Emit(OpCodes.Ldc_I4_0);
@@ -443,7 +654,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
 
     private void EmitHandlerCall(in JitInstr op, int k, bool isLast)
     {
-        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldc_I8, (long)(instrs + op.Slot));
         il.Emit(OpCodes.Conv_U);
         il.Emit(OpCodes.Ldc_I8, (long)block.HandlerAt(op.Slot));

@@ -5,8 +5,8 @@ namespace Vm.Engine.Tests.Jit;
 /// <summary>
 /// Random guest programs for the interpreter-vs-JIT comparison: a loop (ECX counts down) whose
 /// body mixes the forms the IR lowers natively (MOV, ALU on registers, immediates and memory,
-/// INC/DEC, LEA, loads and stores) with forms that stay handler calls (ADC/SBB, shifts, SETcc,
-/// PUSH/POP, XCHG, DIV that may fault) and short forward branches, so flags flow between
+/// INC/DEC, LEA, loads and stores, PUSH/POP, CALL/RET) with forms that stay handler calls (ADC/SBB, shifts, SETcc,
+/// XCHG, DIV that may fault) and short forward branches, so flags flow between
 /// native ops, handler calls and blocks. Memory operands stay inside the test's data buffer.
 /// </summary>
 public static class RandomProgram
@@ -21,7 +21,19 @@ public static class RandomProgram
         int loopStart = code.Count;
         for (int k = 0; k < bodyLength; k++)
         {
-            if (rng.Next(8) == 0)
+            int pick = rng.Next(16);
+            if (pick == 0)
+            {
+                // call the next instruction, pop the return address
+                code.AddRange([0xE8, 0, 0, 0, 0, (byte)(0x58 + Reg(rng))]);
+            }
+            else if (pick == 1)
+            {
+                // push the address after the RET, and return there
+                uint after = EngineRunner.CodeAddr + (uint)code.Count + 6;
+                code.Add(0x68); code.AddRange(BitConverter.GetBytes(after)); code.Add(0xC3);
+            }
+            else if (pick < 4)
             {
                 // jcc over the next instruction
                 byte[] next = Instruction(rng);
