@@ -27,7 +27,8 @@ public static class FlagLiveness
             if (op.Op == JitOp.Jcc) op.FlagProducer = producer;
             if (op.WritesFlags)
             {
-                producer = op.Op is JitOp.AluRegReg or JitOp.AluRegImm or JitOp.AluRegMem or JitOp.Inc or JitOp.Dec ? k : -1;
+                producer = op.Op is JitOp.AluRegReg or JitOp.AluRegImm or JitOp.AluRegMem or JitOp.AluMemReg or JitOp.AluMemImm
+                    or JitOp.Inc or JitOp.Dec ? k : -1;
             }
         }
     }

@@ -49,7 +49,24 @@ public enum JitOp : byte
     CallRel,
     /// <summary>Last op: EIP = pop.</summary>
     Ret,
+    /// <summary>mem32[Addr] = mem32[Addr] Alu R[Src] (CMP/TEST only read; may fault; a store may stop the block).</summary>
+    AluMemReg,
+    /// <summary>mem32[Addr] = mem32[Addr] Alu Imm.</summary>
+    AluMemImm,
+    /// <summary>R[Dst] = R[Dst] Shift Imm (count 1-31), flags of the shift.</summary>
+    ShiftImm,
+    /// <summary>R[Dst] = zero-extended mem8[Addr] (may fault).</summary>
+    Load8Zx,
+    /// <summary>R[Dst] = zero-extended mem16[Addr] (may fault).</summary>
+    Load16Zx,
+    /// <summary>R[Dst] = zero-extended 8-bit register Src (0-3: AL..BL, 4-7: AH..BH).</summary>
+    MovzxReg8,
+    /// <summary>R[Dst] = R[Src] &amp; 0xFFFF.</summary>
+    MovzxReg16,
 }
+
+/// <summary>A 32-bit shift by a constant (rotates stay handler calls).</summary>
+public enum JitShift : byte { Shl, Shr, Sar }
 
 /// <summary>A 32-bit ALU operation as the IR knows it (ADC/SBB stay handler calls: they read CF).</summary>
 public enum JitAlu : byte { Add, Or, And, Sub, Xor, Cmp, Test }
@@ -65,6 +82,7 @@ public struct JitInstr
 {
     public JitOp Op;
     public JitAlu Alu;
+    public JitShift Shift;
     public byte Dst, Src;
     /// <summary>Condition code (0-15, as in Jcc's opcode) for <see cref="JitOp.Jcc"/>.</summary>
     public byte Cc;
@@ -81,13 +99,16 @@ public struct JitInstr
     /// <summary>For a Jcc: the index of the native ALU, INC or DEC op that last wrote the flags in this block (its operands decide the branch), or -1.</summary>
     public int FlagProducer;
 
-    public readonly bool WritesFlags => Op is JitOp.AluRegReg or JitOp.AluRegImm or JitOp.AluRegMem or JitOp.Inc or JitOp.Dec or JitOp.CallHandler;
+    public readonly bool WritesFlags => Op is JitOp.AluRegReg or JitOp.AluRegImm or JitOp.AluRegMem or JitOp.AluMemReg or JitOp.AluMemImm
+        or JitOp.ShiftImm or JitOp.Inc or JitOp.Dec or JitOp.CallHandler;
     public readonly bool ReadsFlags => Op is JitOp.Jcc or JitOp.Inc or JitOp.Dec or JitOp.CallHandler;
     /// <summary>Whether the op can leave the block early (a fault, or a handler or code write that stops the block).</summary>
     public readonly bool MayExit => Op is JitOp.CallHandler or JitOp.Load32 or JitOp.Store32 or JitOp.Store32Imm or JitOp.AluRegMem
-        or JitOp.Push32 or JitOp.PushImm or JitOp.Pop32 or JitOp.CallRel or JitOp.Ret;
+        or JitOp.Push32 or JitOp.PushImm or JitOp.Pop32 or JitOp.CallRel or JitOp.Ret
+        or JitOp.AluMemReg or JitOp.AluMemImm or JitOp.Load8Zx or JitOp.Load16Zx;
     /// <summary>Whether the op writes guest memory (a write to a code page stops the block after it).</summary>
-    public readonly bool Stores => Op is JitOp.Store32 or JitOp.Store32Imm or JitOp.Push32 or JitOp.PushImm or JitOp.CallRel;
+    public readonly bool Stores => Op is JitOp.Store32 or JitOp.Store32Imm or JitOp.Push32 or JitOp.PushImm or JitOp.CallRel
+        || (Op is JitOp.AluMemReg or JitOp.AluMemImm && Alu is not (JitAlu.Cmp or JitAlu.Test));
 }
 
 /// <summary>

@@ -70,10 +70,11 @@ public static unsafe class Translator
                 return mem ? new JitInstr { Op = JitOp.Lea, Dst = (byte)i.RegField, Addr = addr } : call;
             case 0x01: case 0x09: case 0x21: case 0x29: case 0x31: case 0x39: case 0x85:
             {
-                // r/m op= reg; the memory form is a read-modify-write (a handler call for now).
-                if (mem) return call;
+                // r/m op= reg; the memory form is a read-modify-write.
                 JitAlu? a = op == 0x85 ? JitAlu.Test : AluOf(op >> 3);
-                return a is { } alu ? new JitInstr { Op = JitOp.AluRegReg, Alu = alu, Dst = (byte)i.Rm, Src = (byte)i.RegField } : call;
+                if (a is not { } alu) return call;
+                return mem ? new JitInstr { Op = JitOp.AluMemReg, Alu = alu, Src = (byte)i.RegField, Addr = addr }
+                           : new JitInstr { Op = JitOp.AluRegReg, Alu = alu, Dst = (byte)i.Rm, Src = (byte)i.RegField };
             }
             case 0x03: case 0x0B: case 0x23: case 0x2B: case 0x33: case 0x3B:
             {
@@ -87,9 +88,10 @@ public static unsafe class Translator
                 return new JitInstr { Op = JitOp.AluRegImm, Alu = JitAlu.Test, Dst = 0, Imm = i.Imm };
             case 0x81: case 0x83:
             {
-                if (mem) return call;
                 JitAlu? a = AluOf(i.RegField);
-                return a is { } alu ? new JitInstr { Op = JitOp.AluRegImm, Alu = alu, Dst = (byte)i.Rm, Imm = i.Imm } : call;
+                if (a is not { } alu) return call;
+                return mem ? new JitInstr { Op = JitOp.AluMemImm, Alu = alu, Imm = i.Imm, Addr = addr }
+                           : new JitInstr { Op = JitOp.AluRegImm, Alu = alu, Dst = (byte)i.Rm, Imm = i.Imm };
             }
             case >= 0x40 and <= 0x47:
                 return new JitInstr { Op = JitOp.Inc, Dst = (byte)(op & 7) };
@@ -110,6 +112,19 @@ public static unsafe class Translator
                 return new JitInstr { Op = JitOp.CallRel, Imm = i.Imm };
             case 0xC3:
                 return new JitInstr { Op = JitOp.Ret };
+            case 0xC1 or 0xD1 when !mem && i.RegField is 4 or 5 or 7:
+            {
+                int count = op == 0xD1 ? 1 : i.Imm & 31;
+                if (count == 0) return call; // no flags change: the handler knows
+                var shift = i.RegField switch { 4 => JitShift.Shl, 5 => JitShift.Shr, _ => JitShift.Sar };
+                return new JitInstr { Op = JitOp.ShiftImm, Shift = shift, Dst = (byte)i.Rm, Imm = count };
+            }
+            case 0x1B6:
+                return mem ? new JitInstr { Op = JitOp.Load8Zx, Dst = (byte)i.RegField, Addr = addr }
+                           : new JitInstr { Op = JitOp.MovzxReg8, Dst = (byte)i.RegField, Src = (byte)i.Rm };
+            case 0x1B7:
+                return mem ? new JitInstr { Op = JitOp.Load16Zx, Dst = (byte)i.RegField, Addr = addr }
+                           : new JitInstr { Op = JitOp.MovzxReg16, Dst = (byte)i.RegField, Src = (byte)i.Rm };
             default:
                 return call;
         }

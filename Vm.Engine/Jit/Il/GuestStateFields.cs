@@ -41,6 +41,10 @@ internal static class GuestStateFields
     public static readonly FieldInfo LazySrc = Field(typeof(X86Cpu), "_lazySrc");
     public static readonly FieldInfo LazyRes = Field(typeof(X86Cpu), "_lazyRes");
     public static readonly FieldInfo LazyCf = Field(typeof(X86Cpu), "_lazyCf");
+    public static readonly FieldInfo LazyOf = Field(typeof(X86Cpu), "_lazyOf");
+    /// <summary>byte Read8(uint lin), ushort Read16(uint lin): the interpreter's accessors (TLB fast path inside).</summary>
+    public static readonly MethodInfo Read8 = Method(typeof(X86Cpu), "Read8");
+    public static readonly MethodInfo Read16 = Method(typeof(X86Cpu), "Read16");
 
     /// <summary>uint Read32Slow(uint lin): a TLB miss or a page-crossing read.</summary>
     public static readonly MethodInfo Read32Slow = Method(typeof(X86Cpu), "Read32Slow");

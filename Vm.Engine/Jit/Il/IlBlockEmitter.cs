@@ -157,6 +157,39 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
             case JitOp.Dec:
                 EmitIncDec(in op);
                 break;
+            case JitOp.AluMemReg:
+            case JitOp.AluMemImm:
+                EmitAluMem(in op);
+                break;
+            case JitOp.ShiftImm:
+                EmitShift(in op);
+                break;
+            case JitOp.Load8Zx:
+            case JitOp.Load16Zx:
+                EmitLinear(op.Addr);
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldloc, _lin);
+                il.Emit(OpCodes.Call, op.Op == JitOp.Load8Zx ? F.Read8 : F.Read16);
+                il.Emit(OpCodes.Stloc, _v);
+                RegRef(op.Dst);
+                il.Emit(OpCodes.Ldloc, _v);
+                il.Emit(OpCodes.Stind_I4);
+                break;
+            case JitOp.MovzxReg8:
+                RegRef(op.Dst);
+                LoadReg(op.Src & 3);
+                if (op.Src >= 4) { il.Emit(OpCodes.Ldc_I4_8); il.Emit(OpCodes.Shr_Un); }
+                il.Emit(OpCodes.Ldc_I4, 0xFF);
+                il.Emit(OpCodes.And);
+                il.Emit(OpCodes.Stind_I4);
+                break;
+            case JitOp.MovzxReg16:
+                RegRef(op.Dst);
+                LoadReg(op.Src);
+                il.Emit(OpCodes.Ldc_I4, 0xFFFF);
+                il.Emit(OpCodes.And);
+                il.Emit(OpCodes.Stind_I4);
+                break;
             case JitOp.Jcc:
             {
                 var skip = il.DefineLabel();
@@ -481,6 +514,18 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
                 break;
         }
         il.Emit(OpCodes.Stloc, _b);
+        EmitAluResultAndFlags(in op);
+        if (op.Alu is not (JitAlu.Cmp or JitAlu.Test))
+        {
+            RegRef(op.Dst);
+            il.Emit(OpCodes.Ldloc, _r);
+            il.Emit(OpCodes.Stind_I4);
+        }
+    }
+
+    /// <summary>r = a Alu b, and the lazy flags when live.</summary>
+    private void EmitAluResultAndFlags(in JitInstr op)
+    {
         il.Emit(OpCodes.Ldloc, _a);
         il.Emit(OpCodes.Ldloc, _b);
         il.Emit(op.Alu switch
@@ -492,12 +537,6 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
             _ => OpCodes.Xor,
         });
         il.Emit(OpCodes.Stloc, _r);
-        if (op.Alu is not (JitAlu.Cmp or JitAlu.Test))
-        {
-            RegRef(op.Dst);
-            il.Emit(OpCodes.Ldloc, _r);
-            il.Emit(OpCodes.Stind_I4);
-        }
         if (!op.FlagsLive) return;
         bool logic = op.Alu is JitAlu.Or or JitAlu.And or JitAlu.Test or JitAlu.Xor;
         var kind = op.Alu switch
@@ -508,6 +547,69 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
         };
         // As the interpreter's SetLazy: Logic keeps no operands.
         SetLazy(kind, logic ? null : _a, logic ? null : _b, _r);
+    }
+
+    /// <summary>mem op= reg/imm, in the interpreter's order: read, flags, write.</summary>
+    private void EmitAluMem(in JitInstr op)
+    {
+        EmitLinear(op.Addr);
+        EmitRead32();
+        il.Emit(OpCodes.Ldloc, _v);
+        il.Emit(OpCodes.Stloc, _a);
+        if (op.Op == JitOp.AluMemReg) LoadReg(op.Src); else il.Emit(OpCodes.Ldc_I4, op.Imm);
+        il.Emit(OpCodes.Stloc, _b);
+        EmitAluResultAndFlags(in op);
+        if (op.Alu is JitAlu.Cmp or JitAlu.Test) return;
+        il.Emit(OpCodes.Ldloc, _r);
+        il.Emit(OpCodes.Stloc, _v);
+        EmitWrite32();
+    }
+
+    /// <summary>SHL/SHR/SAR by a constant 1-31, flags as the interpreter's Shl32/Shr32/Sar32.</summary>
+    private void EmitShift(in JitInstr op)
+    {
+        int n = op.Imm;
+        LoadReg(op.Dst);
+        il.Emit(OpCodes.Stloc, _a);
+        il.Emit(OpCodes.Ldloc, _a);
+        il.Emit(OpCodes.Ldc_I4, n);
+        il.Emit(op.Shift switch { JitShift.Shl => OpCodes.Shl, JitShift.Shr => OpCodes.Shr_Un, _ => OpCodes.Shr });
+        il.Emit(OpCodes.Stloc, _r);
+        RegRef(op.Dst);
+        il.Emit(OpCodes.Ldloc, _r);
+        il.Emit(OpCodes.Stind_I4);
+        if (!op.FlagsLive) return;
+        // CF: the last bit shifted out.
+        il.Emit(OpCodes.Ldloc, _a);
+        il.Emit(OpCodes.Ldc_I4, op.Shift == JitShift.Shl ? 32 - n : n - 1);
+        il.Emit(OpCodes.Shr_Un);
+        il.Emit(OpCodes.Ldc_I4_1);
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Stloc, _b);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldc_I4, (int)X86Cpu.LazyOp.Shift);
+        il.Emit(OpCodes.Stfld, F.LazyOp);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldc_I4_2);
+        il.Emit(OpCodes.Stfld, F.LazySz);
+        StoreField(F.LazyRes, _r);
+        StoreField(F.LazyCf, _b);
+        il.Emit(OpCodes.Ldarg_1);
+        switch (op.Shift)
+        {
+            case JitShift.Shl: // OF = top bit of the result XOR CF
+                il.Emit(OpCodes.Ldloc, _r); il.Emit(OpCodes.Ldc_I4, 31); il.Emit(OpCodes.Shr_Un);
+                il.Emit(OpCodes.Ldloc, _b); il.Emit(OpCodes.Xor);
+                break;
+            case JitShift.Shr: // OF = the operand's top bit, for a count of 1
+                if (n == 1) { il.Emit(OpCodes.Ldloc, _a); il.Emit(OpCodes.Ldc_I4, 31); il.Emit(OpCodes.Shr_Un); }
+                else il.Emit(OpCodes.Ldc_I4_0);
+                break;
+            default:
+                il.Emit(OpCodes.Ldc_I4_0);
+                break;
+        }
+        il.Emit(OpCodes.Stfld, F.LazyOf);
     }
 
     private void EmitIncDec(in JitInstr op)
@@ -566,7 +668,8 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
     {
         int cc = op.Cc;
         JitOp producerOp = op.FlagProducer >= 0 ? block.Ops[op.FlagProducer].Op : JitOp.CallHandler;
-        JitAlu? producer = producerOp is JitOp.AluRegReg or JitOp.AluRegImm or JitOp.AluRegMem ? block.Ops[op.FlagProducer].Alu : null;
+        JitAlu? producer = producerOp is JitOp.AluRegReg or JitOp.AluRegImm or JitOp.AluRegMem or JitOp.AluMemReg or JitOp.AluMemImm
+            ? block.Ops[op.FlagProducer].Alu : null;
         bool sub = producer is JitAlu.Sub or JitAlu.Cmp;
         bool logic = producer is JitAlu.And or JitAlu.Or or JitAlu.Xor or JitAlu.Test;
         int test = cc >> 1;

@@ -5,7 +5,8 @@ namespace Vm.Engine.Tests.Jit;
 /// <summary>
 /// Random guest programs for the interpreter-vs-JIT comparison: a loop (ECX counts down) whose
 /// body mixes the forms the IR lowers natively (MOV, ALU on registers, immediates and memory,
-/// INC/DEC, LEA, loads and stores, PUSH/POP, CALL/RET) with forms that stay handler calls (ADC/SBB, shifts, SETcc,
+/// INC/DEC, LEA, loads, stores and read-modify-writes, shifts by a constant, MOVZX, PUSH/POP,
+/// CALL/RET) with forms that stay handler calls (ADC/SBB, rotates, SETcc,
 /// XCHG, DIV that may fault) and short forward branches, so flags flow between
 /// native ops, handler calls and blocks. Memory operands stay inside the test's data buffer.
 /// </summary>
@@ -75,7 +76,7 @@ public static class RandomProgram
 
     private static byte[] Instruction(Random rng)
     {
-        switch (rng.Next(17))
+        switch (rng.Next(23))
         {
             case 0: return [(byte)(0xB8 + Reg(rng)), .. Imm32(rng)];
             case 1: return [0x89, ModRmReg(AnyReg(rng), Reg(rng))];
@@ -98,6 +99,11 @@ public static class RandomProgram
             case 13: return [(byte)(0x50 + AnyReg(rng)), (byte)(0x58 + Reg(rng))];
             case 14: return [0x87, ModRmReg(Reg(rng), Reg(rng))];
             case 15: return [0x3D, .. Imm32(rng)];
+            case 17: return [AluRmReg[rng.Next(AluRmReg.Length)], ModRmDisp(AnyReg(rng)), .. Disp(rng)]; // op [mem],reg
+            case 18: return [0x83, ModRmDisp(rng.Next(8)), .. Disp(rng), (byte)rng.Next(256)];         // op [mem],imm8
+            case 19: return [0xD1, ModRmReg(rng.Next(4, 8) is var d && d == 6 ? 7 : d, Reg(rng))];      // shl/shr/sar r,1
+            case 20: return [0x0F, (byte)(0xB6 + rng.Next(2)), ModRmReg(Reg(rng), AnyReg(rng))];       // movzx r,r8/r16
+            case 21: return [0x0F, (byte)(0xB6 + rng.Next(2)), ModRmDisp(Reg(rng)), .. Disp(rng)];     // movzx r,[mem]
             default:
                 // div ebx: #DE when EBX is 0 or the quotient overflows; EDX cleared first mostly.
                 return rng.Next(3) == 0 ? [0xF7, 0xF3] : [0x31, 0xD2, 0xF7, 0xF3];
