@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 case "${1:-}" in
     engine) shift; exec ./engine/run.sh engine "$@" ;;
+    jit) shift; exec ./jit/run.sh "$@" ;;
     disk) shift; exec ./disk/run.sh "$@" ;;
     autograde) shift; exec ./autograde/run.sh "$@" ;;
     client) shift; exec ./client/run.sh "$@" ;;
     load) shift; exec ./load/run.sh "$@" ;;
-    *) echo "usage: bench/run.sh CASE   (cases: engine, disk, autograde, client, load)" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh CASE   (cases: engine, jit, disk, autograde, client, load)" >&2; exit 2 ;;
 esac

@@ -170,7 +170,7 @@ public class DifferentialTests
         return (uint)rng.NextInt64(0, 1L << 32);
     }
 
-    private static (uint[] Regs, uint Flags, byte[] Mem) Inputs(Form f, Random rng, int n)
+    internal static (uint[] Regs, uint Flags, byte[] Mem) Inputs(Form f, Random rng, int n)
     {
         var regs = new uint[8];
         for (int r = 0; r < 8; r++) regs[r] = Value(rng);

@@ -1,0 +1,768 @@
+using System.Reflection.Emit;
+using Vm.Engine.Cpu;
+using Vm.Engine.Cpu.Decoding;
+using Vm.Engine.Cpu.State;
+using Vm.Engine.Jit.Frontend;
+using F = Vm.Engine.Jit.Il.GuestStateFields;
+
+namespace Vm.Engine.Jit.Il;
+
+/// <summary>
+/// Emits one block's CIL. Guest registers live in S (no caching in locals: a fault can leave
+/// at any memory access, and S is then already exact). EIP is relative to the block's entry
+/// EIP (local e0), as the interpreter computes it; _instrStart is written only before ops
+/// that can fault; S.Eip before the last op, or at an early exit.
+/// </summary>
+internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte* ram, Instr* instrs, JitProfile? profile)
+{
+    private LocalBuilder _e0 = null!, _sp = null!, _lin = null!, _ent = null!, _v = null!, _a = null!, _b = null!, _r = null!, _cf = null!;
+
+    public void Emit()
+    {
+        _e0 = il.DeclareLocal(typeof(uint));
+        _lin = il.DeclareLocal(typeof(uint));
+        _sp = il.DeclareLocal(typeof(uint));
+        _ent = il.DeclareLocal(typeof(uint));
+        _v = il.DeclareLocal(typeof(uint));
+        _a = il.DeclareLocal(typeof(uint));
+        _b = il.DeclareLocal(typeof(uint));
+        _r = il.DeclareLocal(typeof(uint));
+        _cf = il.DeclareLocal(typeof(bool));
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldflda, F.S);
+        il.Emit(OpCodes.Ldfld, F.Eip);
+        il.Emit(OpCodes.Stloc, _e0);
+        JitInstr[] ops = block.Ops;
+        int last = ops.Length - 1;
+        bool selfLoop = ops[last].Op is JitOp.Jcc or JitOp.Jmp && ops[last].End + ops[last].Imm == 0;
+        var top = il.DefineLabel();
+        if (selfLoop)
+        {
+            _gen = il.DeclareLocal(typeof(uint));
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldfld, F.TlbGeneration);
+            il.Emit(OpCodes.Stloc, _gen);
+        }
+        il.MarkLabel(top);
+        for (int k = 0; k <= last; k++)
+        {
+            ref readonly JitInstr op = ref ops[k];
+            if (op.MayExit) StoreInstrStart(op.Offset);
+            if (k == last) StoreEip(op.End);
+            if (profile != null) EmitCount(in op);
+            EmitOp(in op, k, k == last);
+            if (op.Stores && k != last) EmitStopCheck(in op, k);
+        }
+        if (selfLoop) EmitLoopBack(top);
+        il.Emit(OpCodes.Ldc_I4, block.InstructionCount);
+        il.Emit(OpCodes.Ret);
+    }
+
+    private LocalBuilder? _gen;
+
+    /// <summary>
+    /// A block that branches to its own start runs again without leaving, while the run loop
+    /// would have gone on too: the budget left, no interrupt check asked for, no halt or stop,
+    /// the TLB unchanged (the link would have been dropped). The iterations done here are
+    /// counted here; the final one is returned as usual.
+    /// </summary>
+    private void EmitLoopBack(Label top)
+    {
+        var leave = il.DefineLabel();
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldflda, F.S);
+        il.Emit(OpCodes.Ldfld, F.Eip);
+        il.Emit(OpCodes.Ldloc, _e0);
+        il.Emit(OpCodes.Bne_Un, leave);
+        foreach (var flag in new[] { F.CheckIrq, F.InterruptShadow, F.Halted })
+        {
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldfld, flag);
+            il.Emit(OpCodes.Brtrue, leave);
+        }
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldfld, F.StopReason);
+        il.Emit(OpCodes.Brtrue, leave);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldfld, F.TlbGeneration);
+        il.Emit(OpCodes.Ldloc, _gen!);
+        il.Emit(OpCodes.Bne_Un, leave);
+        // InstructionCount += n; leave when the budget is used (as the loop would).
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldfld, F.InstructionCount);
+        il.Emit(OpCodes.Ldc_I4, block.InstructionCount);
+        il.Emit(OpCodes.Conv_I8);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldfld, F.RunEnd);
+        il.Emit(OpCodes.Bge_Un, leave);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldfld, F.InstructionCount);
+        il.Emit(OpCodes.Ldc_I4, block.InstructionCount);
+        il.Emit(OpCodes.Conv_I8);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stfld, F.InstructionCount);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldflda, F.JitCounters);
+        il.Emit(OpCodes.Dup);
+        il.Emit(OpCodes.Ldfld, F.CompiledInstructions);
+        il.Emit(OpCodes.Ldc_I4, block.InstructionCount);
+        il.Emit(OpCodes.Conv_I8);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stfld, F.CompiledInstructions);
+        il.Emit(OpCodes.Br, top);
+        il.MarkLabel(leave);
+    }
+
+    private void EmitOp(in JitInstr op, int k, bool isLast)
+    {
+        switch (op.Op)
+        {
+            case JitOp.MovRegImm:
+                RegRef(op.Dst);
+                il.Emit(OpCodes.Ldc_I4, op.Imm);
+                il.Emit(OpCodes.Stind_I4);
+                break;
+            case JitOp.MovRegReg:
+                RegRef(op.Dst);
+                LoadReg(op.Src);
+                il.Emit(OpCodes.Stind_I4);
+                break;
+            case JitOp.Lea:
+                RegRef(op.Dst);
+                EmitOffset(op.Addr);
+                il.Emit(OpCodes.Stind_I4);
+                break;
+            case JitOp.Load32:
+                EmitLinear(op.Addr);
+                EmitRead32();
+                RegRef(op.Dst);
+                il.Emit(OpCodes.Ldloc, _v);
+                il.Emit(OpCodes.Stind_I4);
+                break;
+            case JitOp.Store32:
+            case JitOp.Store32Imm:
+                EmitLinear(op.Addr);
+                if (op.Op == JitOp.Store32) LoadReg(op.Src); else il.Emit(OpCodes.Ldc_I4, op.Imm);
+                il.Emit(OpCodes.Stloc, _v);
+                EmitWrite32();
+                break;
+            case JitOp.AluRegReg:
+            case JitOp.AluRegImm:
+            case JitOp.AluRegMem:
+                EmitAlu(in op);
+                break;
+            case JitOp.Inc:
+            case JitOp.Dec:
+                EmitIncDec(in op);
+                break;
+            case JitOp.AluMemReg:
+            case JitOp.AluMemImm:
+                EmitAluMem(in op);
+                break;
+            case JitOp.ShiftImm:
+                EmitShift(in op);
+                break;
+            case JitOp.Load8Zx:
+            case JitOp.Load16Zx:
+                EmitLinear(op.Addr);
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldloc, _lin);
+                il.Emit(OpCodes.Call, op.Op == JitOp.Load8Zx ? F.Read8 : F.Read16);
+                il.Emit(OpCodes.Stloc, _v);
+                RegRef(op.Dst);
+                il.Emit(OpCodes.Ldloc, _v);
+                il.Emit(OpCodes.Stind_I4);
+                break;
+            case JitOp.MovzxReg8:
+                RegRef(op.Dst);
+                LoadReg(op.Src & 3);
+                if (op.Src >= 4) { il.Emit(OpCodes.Ldc_I4_8); il.Emit(OpCodes.Shr_Un); }
+                il.Emit(OpCodes.Ldc_I4, 0xFF);
+                il.Emit(OpCodes.And);
+                il.Emit(OpCodes.Stind_I4);
+                break;
+            case JitOp.MovzxReg16:
+                RegRef(op.Dst);
+                LoadReg(op.Src);
+                il.Emit(OpCodes.Ldc_I4, 0xFFFF);
+                il.Emit(OpCodes.And);
+                il.Emit(OpCodes.Stind_I4);
+                break;
+            case JitOp.Jcc:
+            {
+                var skip = il.DefineLabel();
+                EmitCondition(in op);
+                il.Emit(OpCodes.Brfalse, skip);
+                StoreEip(op.End + op.Imm);
+                il.MarkLabel(skip);
+                break;
+            }
+            case JitOp.Jmp:
+                StoreEip(op.End + op.Imm);
+                break;
+            case JitOp.Push32:
+            {
+                int src = op.Src;
+                WithBigStack(in op, k, isLast, () => { LoadReg(src); il.Emit(OpCodes.Stloc, _v); EmitPushV(); });
+                break;
+            }
+            case JitOp.PushImm:
+            {
+                int imm = op.Imm;
+                WithBigStack(in op, k, isLast, () => { il.Emit(OpCodes.Ldc_I4, imm); il.Emit(OpCodes.Stloc, _v); EmitPushV(); });
+                break;
+            }
+            case JitOp.Pop32:
+            {
+                int dst = op.Dst;
+                WithBigStack(in op, k, isLast, () => { EmitPopV(); RegRef(dst); il.Emit(OpCodes.Ldloc, _v); il.Emit(OpCodes.Stind_I4); });
+                break;
+            }
+            case JitOp.CallRel:
+            {
+                int end = op.End, target = op.End + op.Imm;
+                WithBigStack(in op, k, isLast, () => { EmitE0Plus(end); il.Emit(OpCodes.Stloc, _v); EmitPushV(); StoreEip(target); });
+                break;
+            }
+            case JitOp.Ret:
+                WithBigStack(in op, k, isLast, () =>
+                {
+                    EmitPopV();
+                    il.Emit(OpCodes.Ldarg_1);
+                    il.Emit(OpCodes.Ldflda, F.S);
+                    il.Emit(OpCodes.Ldloc, _v);
+                    il.Emit(OpCodes.Stfld, F.Eip);
+                });
+                break;
+            default:
+                EmitHandlerCall(in op, k, isLast);
+                break;
+        }
+    }
+
+    /// <summary>Adds one to the op's profile counter (only when profiling).</summary>
+    private void EmitCount(in JitInstr op)
+    {
+        long* counter;
+        fixed (long* h = profile!.HandlerCalls) fixed (long* n = profile.NativeOps)
+        {
+            counter = op.Op == JitOp.CallHandler ? h + block.InstrAt(op.Slot).Op : n + (int)op.Op;
+        }
+        il.Emit(OpCodes.Ldc_I8, (long)counter);
+        il.Emit(OpCodes.Conv_U);
+        il.Emit(OpCodes.Dup);
+        il.Emit(OpCodes.Ldind_I8);
+        il.Emit(OpCodes.Ldc_I4_1);
+        il.Emit(OpCodes.Conv_I8);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stind_I8);
+    }
+
+    // ---- guest state ----
+
+    /// <summary>Pushes a managed reference to R[r].</summary>
+    private void RegRef(int r)
+    {
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldflda, F.S);
+        il.Emit(OpCodes.Ldflda, F.R);
+        il.Emit(OpCodes.Ldflda, F.RegsFirst);
+        if (r != 0)
+        {
+            il.Emit(OpCodes.Ldc_I4, r * 4);
+            il.Emit(OpCodes.Add);
+        }
+    }
+
+    private void LoadReg(int r)
+    {
+        RegRef(r);
+        il.Emit(OpCodes.Ldind_U4);
+    }
+
+    private void StoreInstrStart(int offset)
+    {
+        il.Emit(OpCodes.Ldarg_1);
+        EmitE0Plus(offset);
+        il.Emit(OpCodes.Stfld, F.InstrStart);
+    }
+
+    private void StoreEip(int offset)
+    {
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldflda, F.S);
+        EmitE0Plus(offset);
+        il.Emit(OpCodes.Stfld, F.Eip);
+    }
+
+    private void EmitE0Plus(int offset)
+    {
+        il.Emit(OpCodes.Ldloc, _e0);
+        if (offset != 0)
+        {
+            il.Emit(OpCodes.Ldc_I4, offset);
+            il.Emit(OpCodes.Add);
+        }
+    }
+
+    /// <summary>Leaves the block after op k when StopBlock is set (a handler or a code write stopped it).</summary>
+    private void EmitStopCheck(in JitInstr op, int k)
+    {
+        var go = il.DefineLabel();
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldfld, F.StopBlock);
+        il.Emit(OpCodes.Brfalse, go);
+        StoreEip(op.End);
+        il.Emit(OpCodes.Ldc_I4, k + 1);
+        il.Emit(OpCodes.Ret);
+        il.MarkLabel(go);
+    }
+
+    // ---- memory ----
+
+    /// <summary>Pushes the operand's offset (base + index &lt;&lt; scale + displacement).</summary>
+    private void EmitOffset(JitAddr a)
+    {
+        bool any = false;
+        if (a.Base != JitAddr.NoReg) { LoadReg(a.Base); any = true; }
+        if (a.Index != JitAddr.NoReg)
+        {
+            LoadReg(a.Index);
+            if (a.Scale != 0) { il.Emit(OpCodes.Ldc_I4, (int)a.Scale); il.Emit(OpCodes.Shl); }
+            if (any) il.Emit(OpCodes.Add);
+            any = true;
+        }
+        if (!any) il.Emit(OpCodes.Ldc_I4, a.Disp);
+        else if (a.Disp != 0) { il.Emit(OpCodes.Ldc_I4, a.Disp); il.Emit(OpCodes.Add); }
+    }
+
+    /// <summary>Pushes a managed reference to segment register s.</summary>
+    private void SegRef(int s)
+    {
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldflda, F.S);
+        il.Emit(OpCodes.Ldflda, F.Seg);
+        il.Emit(OpCodes.Ldflda, F.SegsFirst);
+        if (s != 0)
+        {
+            il.Emit(OpCodes.Ldc_I4, s);
+            il.Emit(OpCodes.Sizeof, typeof(Segment));
+            il.Emit(OpCodes.Mul);
+            il.Emit(OpCodes.Add);
+        }
+    }
+
+    /// <summary>lin = segment base + offset.</summary>
+    private void EmitLinear(JitAddr a)
+    {
+        SegRef(a.Seg);
+        il.Emit(OpCodes.Ldfld, F.SegBase);
+        EmitOffset(a);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stloc, _lin);
+    }
+
+    // ---- the stack (32-bit SS; a 16-bit stack takes the interpreter's handler) ----
+
+    /// <summary>Emits body for a 32-bit stack, and the handler call for a 16-bit one.</summary>
+    private void WithBigStack(in JitInstr op, int k, bool isLast, Action body)
+    {
+        var small = il.DefineLabel();
+        var done = il.DefineLabel();
+        SegRef(Reg.Ss);
+        il.Emit(OpCodes.Ldfld, F.SegBig);
+        il.Emit(OpCodes.Brfalse, small);
+        body();
+        il.Emit(OpCodes.Br, done);
+        il.MarkLabel(small);
+        EmitHandlerCall(in op, k, isLast);
+        il.MarkLabel(done);
+    }
+
+    /// <summary>ESP -= 4; mem32[SS:ESP] = v (ESP changes only once the write succeeded).</summary>
+    private void EmitPushV()
+    {
+        LoadReg(Reg.Esp);
+        il.Emit(OpCodes.Ldc_I4_4);
+        il.Emit(OpCodes.Sub);
+        il.Emit(OpCodes.Stloc, _sp);
+        SegRef(Reg.Ss);
+        il.Emit(OpCodes.Ldfld, F.SegBase);
+        il.Emit(OpCodes.Ldloc, _sp);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stloc, _lin);
+        EmitWrite32();
+        RegRef(Reg.Esp);
+        il.Emit(OpCodes.Ldloc, _sp);
+        il.Emit(OpCodes.Stind_I4);
+    }
+
+    /// <summary>v = mem32[SS:ESP]; ESP += 4.</summary>
+    private void EmitPopV()
+    {
+        LoadReg(Reg.Esp);
+        il.Emit(OpCodes.Stloc, _sp);
+        SegRef(Reg.Ss);
+        il.Emit(OpCodes.Ldfld, F.SegBase);
+        il.Emit(OpCodes.Ldloc, _sp);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stloc, _lin);
+        EmitRead32();
+        RegRef(Reg.Esp);
+        il.Emit(OpCodes.Ldloc, _sp);
+        il.Emit(OpCodes.Ldc_I4_4);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stind_I4);
+    }
+
+    /// <summary>ent = tlb[lin >> 12] (tlb: the CPU's current read or write array).</summary>
+    private void EmitTlbEntry(System.Reflection.FieldInfo tlb)
+    {
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldfld, tlb);
+        il.Emit(OpCodes.Ldloc, _lin);
+        il.Emit(OpCodes.Ldc_I4, 12);
+        il.Emit(OpCodes.Shr_Un);
+        il.Emit(OpCodes.Conv_U);
+        il.Emit(OpCodes.Ldc_I4_4);
+        il.Emit(OpCodes.Mul);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Ldind_U4);
+        il.Emit(OpCodes.Stloc, _ent);
+    }
+
+    /// <summary>Branches to slow unless the entry is a RAM page and the 4 bytes stay in it; else pushes the host address.</summary>
+    private void EmitFastAddress(Label slow)
+    {
+        il.Emit(OpCodes.Ldloc, _ent);
+        il.Emit(OpCodes.Ldc_I4, 0xFFF);
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Brtrue, slow);
+        il.Emit(OpCodes.Ldloc, _lin);
+        il.Emit(OpCodes.Ldc_I4, 0xFFF);
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Ldc_I4, 0xFFC);
+        il.Emit(OpCodes.Bgt_Un, slow);
+        il.Emit(OpCodes.Ldc_I8, (long)ram);
+        il.Emit(OpCodes.Conv_U);
+        il.Emit(OpCodes.Ldloc, _ent);
+        il.Emit(OpCodes.Ldloc, _lin);
+        il.Emit(OpCodes.Ldc_I4, 0xFFF);
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Or);
+        il.Emit(OpCodes.Conv_U);
+        il.Emit(OpCodes.Add);
+    }
+
+    /// <summary>v = mem32[lin]: the TLB fast path inline, the interpreter's slow path otherwise.</summary>
+    private void EmitRead32()
+    {
+        var slow = il.DefineLabel();
+        var done = il.DefineLabel();
+        EmitTlbEntry(F.TlbRead);
+        EmitFastAddress(slow);
+        il.Emit(OpCodes.Ldind_U4);
+        il.Emit(OpCodes.Stloc, _v);
+        il.Emit(OpCodes.Br, done);
+        il.MarkLabel(slow);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldloc, _lin);
+        il.Emit(OpCodes.Call, F.Read32Slow);
+        il.Emit(OpCodes.Stloc, _v);
+        il.MarkLabel(done);
+    }
+
+    /// <summary>mem32[lin] = v. The slow path may hit a code page and set StopBlock: the op's end checks it.</summary>
+    private void EmitWrite32()
+    {
+        var slow = il.DefineLabel();
+        var done = il.DefineLabel();
+        EmitTlbEntry(F.TlbWrite);
+        EmitFastAddress(slow);
+        il.Emit(OpCodes.Ldloc, _v);
+        il.Emit(OpCodes.Stind_I4);
+        il.Emit(OpCodes.Br, done);
+        il.MarkLabel(slow);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldloc, _lin);
+        il.Emit(OpCodes.Ldloc, _v);
+        il.Emit(OpCodes.Ldc_I4_4);
+        il.Emit(OpCodes.Call, F.WriteSplit);
+        il.MarkLabel(done);
+    }
+
+    // ---- arithmetic and flags ----
+
+    private void EmitAlu(in JitInstr op)
+    {
+        LoadReg(op.Dst);
+        il.Emit(OpCodes.Stloc, _a);
+        switch (op.Op)
+        {
+            case JitOp.AluRegReg:
+                LoadReg(op.Src);
+                break;
+            case JitOp.AluRegImm:
+                il.Emit(OpCodes.Ldc_I4, op.Imm);
+                break;
+            default:
+                EmitLinear(op.Addr);
+                EmitRead32();
+                il.Emit(OpCodes.Ldloc, _v);
+                break;
+        }
+        il.Emit(OpCodes.Stloc, _b);
+        EmitAluResultAndFlags(in op);
+        if (op.Alu is not (JitAlu.Cmp or JitAlu.Test))
+        {
+            RegRef(op.Dst);
+            il.Emit(OpCodes.Ldloc, _r);
+            il.Emit(OpCodes.Stind_I4);
+        }
+    }
+
+    /// <summary>r = a Alu b, and the lazy flags when live.</summary>
+    private void EmitAluResultAndFlags(in JitInstr op)
+    {
+        il.Emit(OpCodes.Ldloc, _a);
+        il.Emit(OpCodes.Ldloc, _b);
+        il.Emit(op.Alu switch
+        {
+            JitAlu.Add => OpCodes.Add,
+            JitAlu.Or => OpCodes.Or,
+            JitAlu.And or JitAlu.Test => OpCodes.And,
+            JitAlu.Sub or JitAlu.Cmp => OpCodes.Sub,
+            _ => OpCodes.Xor,
+        });
+        il.Emit(OpCodes.Stloc, _r);
+        if (!op.FlagsLive) return;
+        bool logic = op.Alu is JitAlu.Or or JitAlu.And or JitAlu.Test or JitAlu.Xor;
+        var kind = op.Alu switch
+        {
+            JitAlu.Add => X86Cpu.LazyOp.Add,
+            JitAlu.Sub or JitAlu.Cmp => X86Cpu.LazyOp.Sub,
+            _ => X86Cpu.LazyOp.Logic,
+        };
+        // As the interpreter's SetLazy: Logic keeps no operands.
+        SetLazy(kind, logic ? null : _a, logic ? null : _b, _r);
+    }
+
+    /// <summary>mem op= reg/imm, in the interpreter's order: read, flags, write.</summary>
+    private void EmitAluMem(in JitInstr op)
+    {
+        EmitLinear(op.Addr);
+        EmitRead32();
+        il.Emit(OpCodes.Ldloc, _v);
+        il.Emit(OpCodes.Stloc, _a);
+        if (op.Op == JitOp.AluMemReg) LoadReg(op.Src); else il.Emit(OpCodes.Ldc_I4, op.Imm);
+        il.Emit(OpCodes.Stloc, _b);
+        EmitAluResultAndFlags(in op);
+        if (op.Alu is JitAlu.Cmp or JitAlu.Test) return;
+        il.Emit(OpCodes.Ldloc, _r);
+        il.Emit(OpCodes.Stloc, _v);
+        EmitWrite32();
+    }
+
+    /// <summary>SHL/SHR/SAR by a constant 1-31, flags as the interpreter's Shl32/Shr32/Sar32.</summary>
+    private void EmitShift(in JitInstr op)
+    {
+        int n = op.Imm;
+        LoadReg(op.Dst);
+        il.Emit(OpCodes.Stloc, _a);
+        il.Emit(OpCodes.Ldloc, _a);
+        il.Emit(OpCodes.Ldc_I4, n);
+        il.Emit(op.Shift switch { JitShift.Shl => OpCodes.Shl, JitShift.Shr => OpCodes.Shr_Un, _ => OpCodes.Shr });
+        il.Emit(OpCodes.Stloc, _r);
+        RegRef(op.Dst);
+        il.Emit(OpCodes.Ldloc, _r);
+        il.Emit(OpCodes.Stind_I4);
+        if (!op.FlagsLive) return;
+        // CF: the last bit shifted out.
+        il.Emit(OpCodes.Ldloc, _a);
+        il.Emit(OpCodes.Ldc_I4, op.Shift == JitShift.Shl ? 32 - n : n - 1);
+        il.Emit(OpCodes.Shr_Un);
+        il.Emit(OpCodes.Ldc_I4_1);
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Stloc, _b);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldc_I4, (int)X86Cpu.LazyOp.Shift);
+        il.Emit(OpCodes.Stfld, F.LazyOp);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldc_I4_2);
+        il.Emit(OpCodes.Stfld, F.LazySz);
+        StoreField(F.LazyRes, _r);
+        StoreField(F.LazyCf, _b);
+        il.Emit(OpCodes.Ldarg_1);
+        switch (op.Shift)
+        {
+            case JitShift.Shl: // OF = top bit of the result XOR CF
+                il.Emit(OpCodes.Ldloc, _r); il.Emit(OpCodes.Ldc_I4, 31); il.Emit(OpCodes.Shr_Un);
+                il.Emit(OpCodes.Ldloc, _b); il.Emit(OpCodes.Xor);
+                break;
+            case JitShift.Shr: // OF = the operand's top bit, for a count of 1
+                if (n == 1) { il.Emit(OpCodes.Ldloc, _a); il.Emit(OpCodes.Ldc_I4, 31); il.Emit(OpCodes.Shr_Un); }
+                else il.Emit(OpCodes.Ldc_I4_0);
+                break;
+            default:
+                il.Emit(OpCodes.Ldc_I4_0);
+                break;
+        }
+        il.Emit(OpCodes.Stfld, F.LazyOf);
+    }
+
+    private void EmitIncDec(in JitInstr op)
+    {
+        bool inc = op.Op == JitOp.Inc;
+        if (op.FlagsLive)
+        {
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Call, F.GetCF);
+            il.Emit(OpCodes.Stloc, _cf);
+        }
+        LoadReg(op.Dst);
+        il.Emit(OpCodes.Stloc, _a);
+        il.Emit(OpCodes.Ldloc, _a);
+        il.Emit(OpCodes.Ldc_I4_1);
+        il.Emit(inc ? OpCodes.Add : OpCodes.Sub);
+        il.Emit(OpCodes.Stloc, _r);
+        RegRef(op.Dst);
+        il.Emit(OpCodes.Ldloc, _r);
+        il.Emit(OpCodes.Stind_I4);
+        if (!op.FlagsLive) return;
+        il.Emit(OpCodes.Ldc_I4_1);
+        il.Emit(OpCodes.Stloc, _b);
+        SetLazy(inc ? X86Cpu.LazyOp.Inc : X86Cpu.LazyOp.Dec, _a, _b, _r);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldloc, _cf);
+        il.Emit(OpCodes.Stfld, F.LazyCf);
+    }
+
+    private void SetLazy(X86Cpu.LazyOp kind, LocalBuilder? dst, LocalBuilder? src, LocalBuilder res)
+    {
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldc_I4, (int)kind);
+        il.Emit(OpCodes.Stfld, F.LazyOp);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldc_I4_2);
+        il.Emit(OpCodes.Stfld, F.LazySz);
+        StoreField(F.LazyDst, dst);
+        StoreField(F.LazySrc, src);
+        StoreField(F.LazyRes, res);
+    }
+
+    private void StoreField(System.Reflection.FieldInfo f, LocalBuilder? value)
+    {
+        il.Emit(OpCodes.Ldarg_1);
+        if (value != null) il.Emit(OpCodes.Ldloc, value); else il.Emit(OpCodes.Ldc_I4_0);
+        il.Emit(OpCodes.Stfld, f);
+    }
+
+    /// <summary>
+    /// Pushes whether Jcc's condition holds: from the operands of the CMP/SUB or logic op that
+    /// set the flags in this block when there is one (as the interpreter's fused pairs do), from
+    /// the lazy flags otherwise.
+    /// </summary>
+    private void EmitCondition(in JitInstr op)
+    {
+        int cc = op.Cc;
+        JitOp producerOp = op.FlagProducer >= 0 ? block.Ops[op.FlagProducer].Op : JitOp.CallHandler;
+        JitAlu? producer = producerOp is JitOp.AluRegReg or JitOp.AluRegImm or JitOp.AluRegMem or JitOp.AluMemReg or JitOp.AluMemImm
+            ? block.Ops[op.FlagProducer].Alu : null;
+        bool sub = producer is JitAlu.Sub or JitAlu.Cmp;
+        bool logic = producer is JitAlu.And or JitAlu.Or or JitAlu.Xor or JitAlu.Test;
+        int test = cc >> 1;
+        if (producerOp is JitOp.Inc or JitOp.Dec && test is 0 or 2 or 4 or 6 or 7)
+        {
+            EmitIncDecCondition(producerOp == JitOp.Inc, test);
+            if ((cc & 1) != 0) Not();
+            return;
+        }
+        if (!(sub || logic) || test == 5)
+        {
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldc_I4, cc);
+            il.Emit(OpCodes.Call, F.Cond);
+            return;
+        }
+        switch (test)
+        {
+            case 0: // OF
+                if (sub)
+                {
+                    il.Emit(OpCodes.Ldloc, _a); il.Emit(OpCodes.Ldloc, _b); il.Emit(OpCodes.Xor);
+                    il.Emit(OpCodes.Ldloc, _a); il.Emit(OpCodes.Ldloc, _r); il.Emit(OpCodes.Xor);
+                    il.Emit(OpCodes.And);
+                    il.Emit(OpCodes.Ldc_I4_0); il.Emit(OpCodes.Clt);
+                }
+                else il.Emit(OpCodes.Ldc_I4_0);
+                break;
+            case 1: // CF
+                if (sub) { il.Emit(OpCodes.Ldloc, _a); il.Emit(OpCodes.Ldloc, _b); il.Emit(OpCodes.Clt_Un); }
+                else il.Emit(OpCodes.Ldc_I4_0);
+                break;
+            case 2: // ZF
+                il.Emit(OpCodes.Ldloc, _r); il.Emit(OpCodes.Ldc_I4_0); il.Emit(OpCodes.Ceq);
+                break;
+            case 3: // CF or ZF
+                if (sub) { il.Emit(OpCodes.Ldloc, _a); il.Emit(OpCodes.Ldloc, _b); il.Emit(OpCodes.Cgt_Un); Not(); }
+                else { il.Emit(OpCodes.Ldloc, _r); il.Emit(OpCodes.Ldc_I4_0); il.Emit(OpCodes.Ceq); }
+                break;
+            case 4: // SF
+                il.Emit(OpCodes.Ldloc, _r); il.Emit(OpCodes.Ldc_I4_0); il.Emit(OpCodes.Clt);
+                break;
+            case 6: // SF != OF
+                if (sub) { il.Emit(OpCodes.Ldloc, _a); il.Emit(OpCodes.Ldloc, _b); il.Emit(OpCodes.Clt); }
+                else { il.Emit(OpCodes.Ldloc, _r); il.Emit(OpCodes.Ldc_I4_0); il.Emit(OpCodes.Clt); }
+                break;
+            default: // ZF or SF != OF
+                if (sub) { il.Emit(OpCodes.Ldloc, _a); il.Emit(OpCodes.Ldloc, _b); il.Emit(OpCodes.Cgt); Not(); }
+                else { il.Emit(OpCodes.Ldloc, _r); il.Emit(OpCodes.Ldc_I4_0); il.Emit(OpCodes.Cgt); Not(); }
+                break;
+        }
+        if ((cc & 1) != 0) Not();
+    }
+
+    /// <summary>Conditions after INC/DEC (a = old value, r = result) that do not read the kept CF.</summary>
+    private void EmitIncDecCondition(bool inc, int test)
+    {
+        switch (test)
+        {
+            case 0: // OF: the result wrapped to the other sign's extreme
+                il.Emit(OpCodes.Ldloc, _r); il.Emit(OpCodes.Ldc_I4, inc ? int.MinValue : int.MaxValue); il.Emit(OpCodes.Ceq);
+                break;
+            case 2: // ZF
+                il.Emit(OpCodes.Ldloc, _r); il.Emit(OpCodes.Ldc_I4_0); il.Emit(OpCodes.Ceq);
+                break;
+            case 4: // SF
+                il.Emit(OpCodes.Ldloc, _r); il.Emit(OpCodes.Ldc_I4_0); il.Emit(OpCodes.Clt);
+                break;
+            case 6: // SF != OF: the exact a +/- 1 is negative
+                il.Emit(OpCodes.Ldloc, _a); il.Emit(OpCodes.Ldc_I4, inc ? -1 : 1); il.Emit(OpCodes.Clt);
+                break;
+            default: // ZF or SF != OF: the exact a +/- 1 is at most 0
+                il.Emit(OpCodes.Ldloc, _a); il.Emit(OpCodes.Ldc_I4, inc ? 0 : 2); il.Emit(OpCodes.Clt);
+                break;
+        }
+    }
+
+    private void Not()
+    {
+        il.Emit(OpCodes.Ldc_I4_0);
+        il.Emit(OpCodes.Ceq);
+    }
+
+    // ---- everything else ----
+
+    private void EmitHandlerCall(in JitInstr op, int k, bool isLast)
+    {
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldc_I8, (long)(instrs + op.Slot));
+        il.Emit(OpCodes.Conv_U);
+        il.Emit(OpCodes.Ldc_I8, (long)block.HandlerAt(op.Slot));
+        il.Emit(OpCodes.Conv_I);
+        il.EmitCalli(OpCodes.Calli, System.Reflection.CallingConventions.Standard, typeof(void), [typeof(X86Cpu), typeof(Instr).MakeByRefType()], null);
+        if (!isLast) EmitStopCheck(in op, k);
+    }
+}

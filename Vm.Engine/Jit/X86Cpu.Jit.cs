@@ -1,0 +1,128 @@
+using Vm.Engine.Cpu.Decoding;
+using Vm.Engine.Jit;
+using Vm.Engine.Jit.Frontend;
+
+namespace Vm.Engine.Cpu;
+
+/// <summary>Counters of the JIT's work, for profiles and benchmarks.</summary>
+public struct JitStats
+{
+    public long BlocksCompiled, CompileFailures, Evictions, Invalidations;
+    /// <summary>Micro-ops compiled natively vs as interpreter handler calls.</summary>
+    public long NativeOps, HandlerOps;
+    /// <summary>Entries into compiled blocks, and the instructions they retired.</summary>
+    public long CompiledRuns;
+    public ulong CompiledInstructions;
+}
+
+/// <summary>
+/// The interpreter's side of the JIT: blocks count their runs, and at the threshold the
+/// front end translates them and the backend compiles them; the run loop then calls the
+/// compiled code. Compiled code is bounded (oldest compiled first out) and dropped with its
+/// block when the block's page is written.
+/// </summary>
+public sealed unsafe partial class X86Cpu
+{
+    private IJitBackend? _jitBackend;
+    /// <summary>The instruction count the current RunBlocks stops at: a compiled loop checks it between iterations.</summary>
+    private ulong _jitRunEnd;
+    private readonly Queue<Block> _compiledOrder = new();
+    public JitStats JitCounters;
+
+    /// <summary>Which backend compiles hot blocks (Off: interpreter only).</summary>
+    public JitMode JitMode { get; private set; }
+
+    /// <summary>Runs of a block before it is compiled (1: at once). 1000 measured better than 50 on the boot: compiling a DynamicMethod costs about as much as a thousand interpreted runs of a short block.</summary>
+    public int JitThreshold { get; set; } = 1000;
+
+    /// <summary>At most this many compiled blocks are kept; the oldest compiled goes first.</summary>
+    public int JitCacheLimit { get; set; } = 16384;
+
+    /// <summary>
+    /// When set before code is compiled, compiled code counts the handler calls it makes per
+    /// opcode (0x000-0x1FF) and native ops per <see cref="JitOp"/>: what to lower next.
+    /// </summary>
+    public JitProfile? JitProfile { get; set; }
+
+    public void SetJitMode(JitMode mode)
+    {
+        _jitBackend = JitBackends.Create(mode, this);
+        JitMode = mode;
+        DropAllCompiled();
+    }
+
+    /// <summary>Translates and compiles a hot block; null (and never again) when the backend declines or fails.</summary>
+    private CompiledBlock? CompileHot(Block b)
+    {
+        if (!b.Valid) return null;
+        CompiledBlock? code = null;
+        try
+        {
+            Instr[]? instrs = DecodeForJit(b);
+            JitBlock? jb = instrs != null ? Translator.Translate(b, instrs) : null;
+            code = jb != null ? _jitBackend!.Compile(jb) : null;
+            if (code != null)
+            {
+                int native = jb!.NativeOps;
+                JitCounters.NativeOps += native;
+                JitCounters.HandlerOps += jb.Ops.Length - native;
+            }
+        }
+        catch (Exception e) when (e is InvalidProgramException or NotSupportedException or InvalidOperationException)
+        {
+            code = null;
+        }
+        if (code == null)
+        {
+            JitCounters.CompileFailures++;
+            b.Hits = int.MinValue;
+            return null;
+        }
+        JitCounters.BlocksCompiled++;
+        b.Compiled = code;
+        _compiledOrder.Enqueue(b);
+        while (_compiledOrder.Count > JitCacheLimit)
+        {
+            Block old = _compiledOrder.Dequeue();
+            if (old.Compiled != null)
+            {
+                old.Compiled = null;
+                old.Hits = 0;
+                JitCounters.Evictions++;
+            }
+        }
+        return code;
+    }
+
+    /// <summary>
+    /// The block's instructions, decoded again from its page (unchanged since: a write would
+    /// have invalidated the block); null when they do not match the block's slots.
+    /// </summary>
+    private Instr[]? DecodeForJit(Block b)
+    {
+        int n = b.Code.Length + b.Fused;
+        var instrs = new Instr[n];
+        var src = new PageSource { Page = _ram + (b.Phys & 0xFFFFF000), Start = (int)(b.Phys & 0xFFF) };
+        bool code32 = (b.Key >> 32) != 0;
+        for (int k = 0; k < n; k++)
+        {
+            if (!Decoder.TryDecode(src, code32, out instrs[k])) return null;
+            src.Start += instrs[k].Len;
+        }
+        return instrs;
+    }
+
+    /// <summary>A block's page was written: its compiled code goes with it.</summary>
+    private void DropCompiled(Block b)
+    {
+        if (b.Compiled == null) return;
+        b.Compiled = null;
+        JitCounters.Invalidations++;
+    }
+
+    private void DropAllCompiled()
+    {
+        foreach (var b in _compiledOrder) b.Compiled = null;
+        _compiledOrder.Clear();
+    }
+}

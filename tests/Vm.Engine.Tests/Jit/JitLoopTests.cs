@@ -1,0 +1,36 @@
+using Vm.Engine.Jit;
+using Vm.Engine.Tests.Cpu;
+
+namespace Vm.Engine.Tests.Jit;
+
+/// <summary>A compiled block that branches to itself loops inside compiled code, and still stops where the interpreter stops.</summary>
+public sealed class JitLoopTests
+{
+    [Theory]
+    [InlineData(10u)]
+    [InlineData(1_000_000u)] // more than the runner's budget of 100 000 instructions: the budget ends the run
+    public void SelfLoop_StopsAtTheInterpretersInstructionCountWithTheSameState(uint iterations)
+    {
+        byte[] code =
+        [
+            0x83, 0xC0, 0x03,       // L: add eax,3
+            0x31, 0xC3,             // xor ebx,eax
+            0x49,                   // dec ecx
+            0x75, 0xF8,             // jnz L
+        ];
+        uint[] regs = [0, iterations, 0, 0, EngineRunner.DataAddr + 0x1F0, 0, 0, 0];
+        using var interp = new EngineRunner();
+        var want = interp.Run(code, regs, 0, new byte[EngineRunner.MemSize], viaBlocks: true);
+        using var jit = new EngineRunner();
+        jit.Cpu.SetJitMode(JitMode.Il);
+        jit.Cpu.JitThreshold = 1;
+        var got = jit.Run(code, regs, 0, new byte[EngineRunner.MemSize], viaBlocks: true);
+        Assert.Equal(want.Vector, got.Vector);
+        Assert.Equal(want.Regs, got.Regs);
+        Assert.Equal(want.Eflags & 0x8D5, got.Eflags & 0x8D5);
+        Assert.Equal(interp.Cpu.InstructionCount, jit.Cpu.InstructionCount);
+        Assert.Equal(interp.Cpu.S.Eip, jit.Cpu.S.Eip);
+        // The loop ran in compiled code: far fewer entries than iterations.
+        Assert.True(jit.Cpu.JitCounters.CompiledRuns < Math.Min(iterations, 25_000), $"entries {jit.Cpu.JitCounters.CompiledRuns}");
+    }
+}
