@@ -1,0 +1,70 @@
+using Vm.Engine.Cpu.Decoding;
+
+namespace Vm.Engine.Jit.Wasm;
+
+/// <summary>
+/// Decodes the blocks of one 4 KiB code page reachable from its entry points by direct
+/// branches that stay in the page (so the page's one translation covers them all, and the
+/// module can chain them without leaving wasm).
+/// </summary>
+public static unsafe class PageScanner
+{
+    public const int MaxBlocks = 128, MaxBlockLength = 64;
+
+    private sealed class PageBytes(byte* page) : IByteSource
+    {
+        public int Start;
+        public int Fetch(int offset) => Start + offset < 4096 ? page[Start + offset] : -1;
+    }
+
+    /// <param name="page">The physical page's bytes.</param>
+    /// <param name="linearPage">The linear address the page is executed at (EIPs are linear).</param>
+    public static List<GuestBlock> Scan(byte* page, uint linearPage, IEnumerable<uint> entryEips)
+    {
+        var src = new PageBytes(page);
+        var blocks = new List<GuestBlock>();
+        var seen = new HashSet<uint>();
+        var work = new Queue<uint>(entryEips);
+        while (work.Count > 0 && blocks.Count < MaxBlocks)
+        {
+            uint start = work.Dequeue();
+            if (!seen.Add(start)) continue;
+            var b = new GuestBlock { StartEip = start };
+            uint eip = start;
+            while (true)
+            {
+                src.Start = (int)(eip - linearPage);
+                if (src.Start >= 4096 || !Decoder.TryDecode(src, true, out Instr i) || b.Body.Count == MaxBlockLength)
+                {
+                    // Runs past the page (or is too long): the interpreter continues from here.
+                    b.End = BlockEnd.Interpret;
+                    b.FallThrough = eip;
+                    break;
+                }
+                uint next = eip + i.Len;
+                if (InstructionSupport.IsJcc(i) || InstructionSupport.IsJmp(i))
+                {
+                    b.End = InstructionSupport.IsJmp(i) ? BlockEnd.Jump : BlockEnd.Conditional;
+                    b.Condition = i.Op & 15;
+                    b.Taken = next + (uint)i.Imm;
+                    b.FallThrough = next;
+                    foreach (uint t in b.End == BlockEnd.Jump ? [b.Taken] : new[] { b.Taken, next })
+                    {
+                        if (t >> 12 == linearPage >> 12) work.Enqueue(t);
+                    }
+                    break;
+                }
+                if (!InstructionSupport.IsLowered(i))
+                {
+                    b.End = BlockEnd.Interpret;
+                    b.FallThrough = eip;
+                    break;
+                }
+                b.Body.Add((eip, i));
+                eip = next;
+            }
+            blocks.Add(b);
+        }
+        return blocks;
+    }
+}
