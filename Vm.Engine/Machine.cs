@@ -29,6 +29,8 @@ public sealed record MachineConfig
     public Action<Span<byte>>? EntropySource { get; init; }
     /// <summary>The virtio-blk disk (the guest's /dev/vda), or none.</summary>
     public IBlockSource? Disk { get; init; }
+    /// <summary>Which JIT backend compiles hot guest code (see docs/jit.md).</summary>
+    public Jit.JitMode Jit { get; init; } = Vm.Engine.Jit.JitMode.Off;
 }
 
 public enum MachineExit { Running, PoweredOff, Reset, TimedOut, Cancelled }
@@ -68,6 +70,7 @@ public sealed partial class Machine : IDisposable
         _returnWhenIdle = config.ReturnWhenIdle;
         Memory = new PhysicalMemory(config.MemoryBytes);
         Cpu = new X86Cpu(Memory, Io) { Pic = Pic };
+        Cpu.SetJitMode(config.Jit);
         Clock = new VirtualClock(config.Clock, () => Cpu.InstructionCount);
         Cpu.TscSource = () => Clock.NowNs;
         Pit = new Pit8254(Pic.GetLine(0), Clock);

@@ -29,6 +29,10 @@ internal sealed class Block
     // generation it was made in: following one skips the lookup by linear address.
     public Block? Link0, Link1;
     public uint LinkEip0, LinkEip1, LinkGen0, LinkGen1;
+    /// <summary>Runs counted toward the JIT threshold (Jit/X86Cpu.Jit.cs).</summary>
+    public int Hits;
+    /// <summary>The block's compiled code, once hot (null: interpret it).</summary>
+    public Vm.Engine.Jit.CompiledBlock? Compiled;
 }
 
 /// <summary>Decoded blocks per physical page: lookup, decoding, chaining and invalidation on code writes.</summary>
@@ -82,6 +86,7 @@ public sealed unsafe partial class X86Cpu
             {
                 b.Valid = false;
                 _blocks.Remove(b.Key);
+                DropCompiled(b);
             }
         }
         _mem.CodePages[page] = 0;
@@ -99,6 +104,7 @@ public sealed unsafe partial class X86Cpu
             foreach (var b in list) b.Valid = false;
         }
         foreach (var page in _pageBlocks.Keys) _mem.CodePages[page] = 0;
+        DropAllCompiled();
         _pageBlocks.Clear();
         _blocks.Clear();
         Array.Clear(_fastCache);

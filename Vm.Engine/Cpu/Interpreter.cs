@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using Vm.Engine.Cpu.Decoding;
 using Vm.Engine.Cpu.State;
+using Vm.Engine.Jit;
 
 namespace Vm.Engine.Cpu;
 
@@ -107,6 +108,22 @@ public sealed unsafe partial class X86Cpu
         Block b = GetBlock();
         while (true)
         {
+            CompiledBlock? compiled = b.Compiled;
+            if (compiled != null || (_jitBackend != null && ++b.Hits == JitThreshold && (compiled = CompileHot(b)) != null))
+            {
+                // Compiled code keeps the loop's contract: S.Eip at the next instruction,
+                // StopBlock when an instruction stopped the block, the count as counted here.
+                int retired = compiled.Entry(this);
+                bool stop = StopBlock;
+                StopBlock = false;
+                InstructionCount += (ulong)retired;
+                JitCounters.CompiledRuns++;
+                JitCounters.CompiledInstructions += (ulong)retired;
+                if (stop || CheckIrq || _interruptShadow || Halted || InstructionCount >= end || StopReason != null) return;
+                _instrStart = S.Eip;
+                b = NextBlock(b);
+                continue;
+            }
             Slot[] code = b.Code;
             uint eip = S.Eip;
             int last = code.Length - 1;

@@ -11,7 +11,8 @@ internal static class Cli
     private const string Usage = "usage: Vm.Cli --kernel FILE [--initrd FILE] [--append \"CMDLINE\"] [--memory 256M] [--disk FILE] [--timeout SECONDS]\n" +
         "  disk: --disk RAW-IMAGE | MANIFEST.json | http://.../manifest.json  [--overlay FILE] [--chunks DIR|URL] [--chunk-cache DIR] [--read-ahead N|always:N]\n" +
         "  --until TEXT   stop (exit 0) when the console prints TEXT\n" +
-        "  --console ttyS0|hvc0   which guest console stdin/stdout attach to (default ttyS0; hvc0 = virtio-console port 0)";
+        "  --console ttyS0|hvc0   which guest console stdin/stdout attach to (default ttyS0; hvc0 = virtio-console port 0)\n" +
+        "  --jit off|il   compile hot guest code (default: the engine's default, see docs/jit.md)";
 
     public static int Run(string[] args)
     {
@@ -21,6 +22,7 @@ internal static class Cli
         string append = "console=ttyS0";
         uint memory = 256u << 20;
         double? timeout = null;
+        Vm.Engine.Jit.JitMode? jit = null;
         try
         {
             for (int i = 0; i < args.Length; i++)
@@ -41,6 +43,10 @@ internal static class Cli
                     case "--console":
                         string which = Next();
                         hvc = which == "hvc0" ? true : which == "ttyS0" ? false : throw new ArgumentException("--console is ttyS0 or hvc0");
+                        break;
+                    case "--jit":
+                        string mode = Next();
+                        jit = mode == "off" ? Vm.Engine.Jit.JitMode.Off : mode == "il" ? Vm.Engine.Jit.JitMode.Il : throw new ArgumentException("--jit is off or il");
                         break;
                     case "--timeout": timeout = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "-h": case "--help": Console.WriteLine(Usage); return 0;
@@ -79,6 +85,7 @@ internal static class Cli
             Clock = clockMode,
             SerialOut = b => Output(b),
             Disk = diskSource,
+            Jit = jit ?? new MachineConfig().Jit,
         });
         if (hvc)
         {
@@ -164,6 +171,12 @@ internal static class Cli
             Console.Error.WriteLine($"Vm.Cli: {exit} after {sw.Elapsed.TotalSeconds:F2} s, {machine.Cpu.InstructionCount} instructions, " +
                 $"{machine.Cpu.InstructionCount / Math.Max(sw.Elapsed.TotalSeconds, 1e-9) / 1e6:F1} MIPS, blocks decoded {machine.Cpu.BlocksDecoded}, faults {machine.Cpu.FaultCount}, code page invalidations {machine.Cpu.CodeInvalidations}; {machine.StopReason}");
             if (disk.Stats() is { } ds) Console.Error.WriteLine($"Vm.Cli: {ds}");
+            if (machine.Cpu.JitMode != Vm.Engine.Jit.JitMode.Off)
+            {
+                var j = machine.Cpu.JitCounters;
+                Console.Error.WriteLine($"Vm.Cli: jit {machine.Cpu.JitMode}: blocks compiled {j.BlocksCompiled} (native ops {j.NativeOps}, handler calls {j.HandlerOps}), " +
+                    $"instructions in compiled code {100.0 * j.CompiledInstructions / Math.Max(1, machine.Cpu.InstructionCount):F1}%, runs {j.CompiledRuns}, invalidated {j.Invalidations}, evicted {j.Evictions}, failed {j.CompileFailures}");
+            }
             if (machine.Block is { } blk) Console.Error.WriteLine($"Vm.Cli: virtio-blk status {blk.Status} isr {blk.Isr} requests {blk.Requests} read {blk.BytesRead} written {blk.BytesWritten} errors {blk.IoErrors} busy {blk.Busy} {blk.LastError}");
         }
         if (diskSource != null)

@@ -1,0 +1,101 @@
+using Vm.Engine.Cpu;
+using Vm.Engine.Cpu.Decoding;
+
+namespace Vm.Engine.Jit.Frontend;
+
+/// <summary>
+/// The micro-operations of the JIT's intermediate form: one per guest instruction, on 32-bit
+/// guest registers, memory through the TLB fast path, and lazy flags. Anything not listed is
+/// <see cref="CallHandler"/>: the interpreter's own handler for that instruction, so every
+/// block is compilable and coverage grows by profile. Values are stable: add new ones at the end.
+/// </summary>
+public enum JitOp : byte
+{
+    /// <summary>Call the interpreter's handler for slot <see cref="JitInstr.Slot"/> (reads and writes anything, may exit).</summary>
+    CallHandler,
+    /// <summary>R[Dst] = Imm.</summary>
+    MovRegImm,
+    /// <summary>R[Dst] = R[Src].</summary>
+    MovRegReg,
+    /// <summary>R[Dst] = mem32[Addr] (may fault).</summary>
+    Load32,
+    /// <summary>mem32[Addr] = R[Src] (may fault; a store to a code page stops the block).</summary>
+    Store32,
+    /// <summary>mem32[Addr] = Imm (as <see cref="Store32"/>).</summary>
+    Store32Imm,
+    /// <summary>R[Dst] = offset of Addr (no segment base, no access).</summary>
+    Lea,
+    /// <summary>R[Dst] = R[Dst] Alu R[Src], flags of the operation (CMP/TEST write no register).</summary>
+    AluRegReg,
+    /// <summary>R[Dst] = R[Dst] Alu Imm.</summary>
+    AluRegImm,
+    /// <summary>R[Dst] = R[Dst] Alu mem32[Addr] (may fault).</summary>
+    AluRegMem,
+    /// <summary>R[Dst] += 1, flags but CF kept.</summary>
+    Inc,
+    /// <summary>R[Dst] -= 1, flags but CF kept.</summary>
+    Dec,
+    /// <summary>Last op: EIP = end + Imm when condition Cc holds (reads flags).</summary>
+    Jcc,
+    /// <summary>Last op: EIP = end + Imm.</summary>
+    Jmp,
+}
+
+/// <summary>A 32-bit ALU operation as the IR knows it (ADC/SBB stay handler calls: they read CF).</summary>
+public enum JitAlu : byte { Add, Or, And, Sub, Xor, Cmp, Test }
+
+/// <summary>A 32-bit memory operand: Seg base + R[Base] + (R[Index] &lt;&lt; Scale) + Disp (NoReg = absent).</summary>
+public readonly record struct JitAddr(byte Seg, byte Base, byte Index, byte Scale, int Disp)
+{
+    public const byte NoReg = Instr.NoReg;
+}
+
+/// <summary>One micro-op with what the passes found out about it.</summary>
+public struct JitInstr
+{
+    public JitOp Op;
+    public JitAlu Alu;
+    public byte Dst, Src;
+    /// <summary>Condition code (0-15, as in Jcc's opcode) for <see cref="JitOp.Jcc"/>.</summary>
+    public byte Cc;
+    public int Imm;
+    public JitAddr Addr;
+    /// <summary>The instruction's start, in bytes from the block's first instruction (EIP-relative: one physical block can run at several linear addresses).</summary>
+    public int Offset;
+    /// <summary>Offset of the next instruction.</summary>
+    public int End;
+    /// <summary>Index of the source slot in the block (its Instr and handler, for <see cref="JitOp.CallHandler"/>).</summary>
+    public int Slot;
+    /// <summary>Set by <see cref="FlagLiveness"/>: whether the flags this op writes can be observed (read later, or visible at an exit).</summary>
+    public bool FlagsLive;
+    /// <summary>For a Jcc: the index of the native ALU op that last wrote the flags in this block (its operands decide the branch), or -1.</summary>
+    public int FlagProducer;
+
+    public readonly bool WritesFlags => Op is JitOp.AluRegReg or JitOp.AluRegImm or JitOp.AluRegMem or JitOp.Inc or JitOp.Dec or JitOp.CallHandler;
+    public readonly bool ReadsFlags => Op is JitOp.Jcc or JitOp.Inc or JitOp.Dec or JitOp.CallHandler;
+    /// <summary>Whether the op can leave the block early (a fault, or a handler or code write that stops the block).</summary>
+    public readonly bool MayExit => Op is JitOp.CallHandler or JitOp.Load32 or JitOp.Store32 or JitOp.Store32Imm or JitOp.AluRegMem;
+}
+
+/// <summary>
+/// A translated block: its micro-ops, and the interpreter block it came from (whose slots hold
+/// the Instr and handler of every <see cref="JitOp.CallHandler"/>). A compiled block returns the
+/// number of instructions it retired, counted as the interpreter counts them.
+/// </summary>
+public sealed class JitBlock
+{
+    public required JitInstr[] Ops;
+    internal Slot[] Slots = [];
+    /// <summary>Instructions a complete run retires (slots plus fused instructions).</summary>
+    public required int InstructionCount;
+    public uint Phys;
+    public bool Code32;
+
+    /// <summary>The decoded instruction behind slot <paramref name="slot"/>.</summary>
+    public Instr InstrAt(int slot) => Slots[slot].I;
+
+    /// <summary>The handler (<c>delegate*&lt;X86Cpu, in Instr, void&gt;</c>) behind slot <paramref name="slot"/>.</summary>
+    public nint HandlerAt(int slot) => Slots[slot].Fn;
+
+    public int NativeOps => Ops.Count(o => o.Op != JitOp.CallHandler);
+}

@@ -1,0 +1,115 @@
+using Vm.Engine.Cpu;
+using Vm.Engine.Cpu.Decoding;
+
+namespace Vm.Engine.Jit.Frontend;
+
+/// <summary>
+/// Translates an interpreter block (its decoded slots) into micro-ops, then runs the passes.
+/// Only 32-bit operand and address size without prefixes beyond a segment override become
+/// native ops; the rest, and slots the block decoder fused, stay handler calls.
+/// </summary>
+public static unsafe class Translator
+{
+    internal static JitBlock Translate(Block block)
+    {
+        Slot[] slots = block.Code;
+        var ops = new JitInstr[slots.Length];
+        int offset = 0;
+        for (int k = 0; k < slots.Length; k++)
+        {
+            ref readonly Instr i = ref slots[k].I;
+            // A slot whose handler is not the instruction's own is a fused pair (Fused.cs): its
+            // Instr is the pair's normalized form, which only that handler understands.
+            bool own = slots[k].Fn == (nint)X86Cpu.HandlerFor(in i);
+            var op = own ? Lower(in i) : new JitInstr { Op = JitOp.CallHandler };
+            op.Slot = k;
+            op.Offset = offset;
+            op.End = offset + i.Len;
+            op.FlagProducer = -1;
+            ops[k] = op;
+            offset += i.Len;
+        }
+        var jb = new JitBlock
+        {
+            Ops = ops,
+            Slots = slots,
+            InstructionCount = slots.Length + block.Fused,
+            Phys = block.Phys,
+            Code32 = (block.Key >> 32) != 0,
+        };
+        FlagLiveness.Run(jb);
+        return jb;
+    }
+
+    /// <summary>The micro-op for one instruction, or a handler call.</summary>
+    private static JitInstr Lower(in Instr i)
+    {
+        var call = new JitInstr { Op = JitOp.CallHandler };
+        if ((i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Lock | Pfx.Rep | Pfx.Repne)) != 0 || i.Op == Decoder.Undefined) return call;
+        bool mem = i.IsMem;
+        var addr = new JitAddr(i.Seg, i.Base, i.Index, i.Scale, i.Disp);
+        int op = i.Op;
+        switch (op)
+        {
+            case 0x89:
+                return mem ? new JitInstr { Op = JitOp.Store32, Src = (byte)i.RegField, Addr = addr }
+                           : new JitInstr { Op = JitOp.MovRegReg, Dst = (byte)i.Rm, Src = (byte)i.RegField };
+            case 0x8B:
+                return mem ? new JitInstr { Op = JitOp.Load32, Dst = (byte)i.RegField, Addr = addr }
+                           : new JitInstr { Op = JitOp.MovRegReg, Dst = (byte)i.RegField, Src = (byte)i.Rm };
+            case 0xC7:
+                return mem ? new JitInstr { Op = JitOp.Store32Imm, Imm = i.Imm, Addr = addr }
+                           : new JitInstr { Op = JitOp.MovRegImm, Dst = (byte)i.Rm, Imm = i.Imm };
+            case >= 0xB8 and <= 0xBF:
+                return new JitInstr { Op = JitOp.MovRegImm, Dst = (byte)(op & 7), Imm = i.Imm };
+            case 0x8D:
+                return mem ? new JitInstr { Op = JitOp.Lea, Dst = (byte)i.RegField, Addr = addr } : call;
+            case 0x01: case 0x09: case 0x21: case 0x29: case 0x31: case 0x39: case 0x85:
+            {
+                // r/m op= reg; the memory form is a read-modify-write (a handler call for now).
+                if (mem) return call;
+                JitAlu? a = op == 0x85 ? JitAlu.Test : AluOf(op >> 3);
+                return a is { } alu ? new JitInstr { Op = JitOp.AluRegReg, Alu = alu, Dst = (byte)i.Rm, Src = (byte)i.RegField } : call;
+            }
+            case 0x03: case 0x0B: case 0x23: case 0x2B: case 0x33: case 0x3B:
+            {
+                JitAlu alu = AluOf(op >> 3)!.Value;
+                return mem ? new JitInstr { Op = JitOp.AluRegMem, Alu = alu, Dst = (byte)i.RegField, Addr = addr }
+                           : new JitInstr { Op = JitOp.AluRegReg, Alu = alu, Dst = (byte)i.RegField, Src = (byte)i.Rm };
+            }
+            case 0x05: case 0x0D: case 0x25: case 0x2D: case 0x35: case 0x3D:
+                return new JitInstr { Op = JitOp.AluRegImm, Alu = AluOf(op >> 3)!.Value, Dst = 0, Imm = i.Imm };
+            case 0xA9:
+                return new JitInstr { Op = JitOp.AluRegImm, Alu = JitAlu.Test, Dst = 0, Imm = i.Imm };
+            case 0x81: case 0x83:
+            {
+                if (mem) return call;
+                JitAlu? a = AluOf(i.RegField);
+                return a is { } alu ? new JitInstr { Op = JitOp.AluRegImm, Alu = alu, Dst = (byte)i.Rm, Imm = i.Imm } : call;
+            }
+            case >= 0x40 and <= 0x47:
+                return new JitInstr { Op = JitOp.Inc, Dst = (byte)(op & 7) };
+            case >= 0x48 and <= 0x4F:
+                return new JitInstr { Op = JitOp.Dec, Dst = (byte)(op & 7) };
+            case >= 0x70 and <= 0x7F:
+            case >= 0x180 and <= 0x18F:
+                return new JitInstr { Op = JitOp.Jcc, Cc = (byte)(op & 15), Imm = i.Imm };
+            case 0xE9: case 0xEB:
+                return new JitInstr { Op = JitOp.Jmp, Imm = i.Imm };
+            default:
+                return call;
+        }
+    }
+
+    /// <summary>The ALU operation of an x86 ALU group number (0 ADD, 1 OR, 4 AND, 5 SUB, 6 XOR, 7 CMP; ADC and SBB are not native).</summary>
+    private static JitAlu? AluOf(int group) => group switch
+    {
+        0 => JitAlu.Add,
+        1 => JitAlu.Or,
+        4 => JitAlu.And,
+        5 => JitAlu.Sub,
+        6 => JitAlu.Xor,
+        7 => JitAlu.Cmp,
+        _ => null,
+    };
+}

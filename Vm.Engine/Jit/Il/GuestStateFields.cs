@@ -1,0 +1,47 @@
+using System.Reflection;
+using Vm.Engine.Cpu;
+using Vm.Engine.Cpu.State;
+
+namespace Vm.Engine.Jit.Il;
+
+/// <summary>
+/// The CPU fields generated code reads and writes directly (DynamicMethods owned by X86Cpu
+/// with skipVisibility may touch private members), found once by name.
+/// </summary>
+internal static class GuestStateFields
+{
+    private const BindingFlags Any = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance;
+
+    public static readonly FieldInfo S = Field(typeof(X86Cpu), nameof(X86Cpu.S));
+    public static readonly FieldInfo R = Field(typeof(CpuState), nameof(CpuState.R));
+    public static readonly FieldInfo RegsFirst = Field(typeof(Regs8), "_e");
+    public static readonly FieldInfo Seg = Field(typeof(CpuState), nameof(CpuState.Seg));
+    public static readonly FieldInfo SegsFirst = Field(typeof(Segments6), "_s");
+    public static readonly FieldInfo SegBase = Field(typeof(Segment), nameof(Segment.Base));
+    public static readonly FieldInfo Eip = Field(typeof(CpuState), nameof(CpuState.Eip));
+
+    public static readonly FieldInfo InstrStart = Field(typeof(X86Cpu), "_instrStart");
+    public static readonly FieldInfo StopBlock = Field(typeof(X86Cpu), "StopBlock");
+    public static readonly FieldInfo TlbRead = Field(typeof(X86Cpu), "_tlbRead");
+    public static readonly FieldInfo TlbWrite = Field(typeof(X86Cpu), "_tlbWrite");
+    public static readonly FieldInfo Ram = Field(typeof(X86Cpu), "_ram");
+    public static readonly FieldInfo LazyOp = Field(typeof(X86Cpu), "_lazyOp");
+    public static readonly FieldInfo LazySz = Field(typeof(X86Cpu), "_lazySz");
+    public static readonly FieldInfo LazyDst = Field(typeof(X86Cpu), "_lazyDst");
+    public static readonly FieldInfo LazySrc = Field(typeof(X86Cpu), "_lazySrc");
+    public static readonly FieldInfo LazyRes = Field(typeof(X86Cpu), "_lazyRes");
+    public static readonly FieldInfo LazyCf = Field(typeof(X86Cpu), "_lazyCf");
+
+    /// <summary>uint Read32Slow(uint lin): a TLB miss or a page-crossing read.</summary>
+    public static readonly MethodInfo Read32Slow = Method(typeof(X86Cpu), "Read32Slow");
+    /// <summary>void WriteSplit(uint lin, uint v, int n): a TLB miss, a code page, or a page-crossing write.</summary>
+    public static readonly MethodInfo WriteSplit = Method(typeof(X86Cpu), "WriteSplit");
+    public static readonly MethodInfo GetCF = Method(typeof(X86Cpu), "GetCF");
+    public static readonly MethodInfo Cond = Method(typeof(X86Cpu), "Cond");
+
+    private static FieldInfo Field(Type t, string name) =>
+        t.GetField(name, Any) ?? throw new MissingFieldException(t.Name, name);
+
+    private static MethodInfo Method(Type t, string name) =>
+        t.GetMethod(name, Any) ?? throw new MissingMethodException(t.Name, name);
+}
