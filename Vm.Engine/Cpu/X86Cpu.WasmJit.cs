@@ -51,3 +51,39 @@ public sealed unsafe partial class X86Cpu
         }
     }
 }
+
+public sealed unsafe partial class X86Cpu
+{
+    /// <summary>Installs a backend that needs more than a mode to build (the wasm backend needs its host).</summary>
+    internal void UseJitBackend(Jit.IJitBackend backend, Jit.JitMode mode)
+    {
+        _jitBackend = backend;
+        JitMode = mode;
+        DropAllCompiled();
+    }
+
+    /// <summary>
+    /// Runs a block's slots from slot <paramref name="k"/> (at <paramref name="eip"/>) to its end as
+    /// the run loop does, for compiled code that stopped inside the block; returns the instructions
+    /// retired, counted as the run loop counts them. Faults propagate with _instrStart set.
+    /// </summary>
+    internal int RunSlotsFrom(Slot[] code, int fused, int k, uint eip)
+    {
+        int last = code.Length - 1;
+        int first = k;
+        for (; k <= last; k++)
+        {
+            ref Slot s = ref code[k];
+            _instrStart = eip;
+            eip += s.I.Len;
+            if (k == last) S.Eip = eip;
+            ((delegate*<X86Cpu, in Decoding.Instr, void>)s.Fn)(this, in s.I);
+            if (StopBlock)
+            {
+                if (k != last) S.Eip = eip;
+                return k - first + 1 + (k == last ? fused : 0);
+            }
+        }
+        return last - first + 1 + fused;
+    }
+}

@@ -27,10 +27,12 @@ public unsafe struct JitStateMirror
     public uint Exit;
     /// <summary>The module's block to start at.</summary>
     public uint Entry;
+    /// <summary>The linear address the page runs at: generated code holds page offsets, so one module serves every mapping of its physical page.</summary>
+    public uint LinearPage;
 
     public const int OffR = 0, OffEip = 32, OffEflags = 36, OffLazyOp = 40, OffLazyDst = 44, OffLazySrc = 48,
         OffLazyRes = 52, OffLazyCf = 56, OffRam = 60, OffTlbRead = 64, OffTlbWrite = 68, OffSegBase = 72,
-        OffBudget = 96, OffRetired = 100, OffExit = 104, OffEntry = 108, Size = 112;
+        OffBudget = 96, OffRetired = 100, OffExit = 104, OffEntry = 108, OffLinearPage = 112, Size = 128;
 }
 
 /// <summary>Why generated code returned to the dispatcher.</summary>

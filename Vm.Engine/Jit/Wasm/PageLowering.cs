@@ -11,13 +11,15 @@ namespace Vm.Engine.Jit.Wasm;
 /// when the instruction budget is spent. Every exit writes the exact guest state of the
 /// instruction boundary it leaves at; memory is touched only through the TLB fast path (a miss
 /// exits before the instruction changed anything, and the interpreter redoes it, faults included).
-/// All addresses come from the state mirror, so the same bytes run in the browser and in Wasmtime.
+/// All addresses come from the state mirror, so the same bytes run in the browser and in Wasmtime;
+/// EIPs are page offsets (the blocks' <c>StartEip</c> etc.), made linear with the mirror's
+/// LinearPage, so the module depends on the physical page alone.
 /// </summary>
 public sealed class PageLowering
 {
     // Locals: parameter 0 is the state mirror's address.
     private const int State = 0, R0 = 1, LOp = 9, LDst = 10, LSrc = 11, LRes = 12, LCf = 13, Flags = 14,
-        Next = 15, Retired = 16, Budget = 17, A = 18, B = 19, Lin = 20, Entry = 21, Addr = 22, Ram = 23, TlbR = 24, TlbW = 25;
+        Next = 15, Retired = 16, Budget = 17, A = 18, B = 19, Lin = 20, Entry = 21, Addr = 22, Ram = 23, TlbR = 24, TlbW = 25, LinPage = 26;
     private const uint OpNone = 0, OpAdd = 1, OpSub = 2, OpLogic = 3, OpInc = 4, OpDec = 5;
 
     private readonly List<GuestBlock> _blocks;
@@ -47,7 +49,7 @@ public sealed class PageLowering
         int runType = m.FunctionType([WasmType.I32], []);
         int flagsType = m.FunctionType([WasmType.I32, WasmType.I32, WasmType.I32, WasmType.I32, WasmType.I32, WasmType.I32], [WasmType.I32]);
         _flagsFn = 1; // run is function 0, the flags helper function 1
-        for (int i = 0; i < 25; i++) _c.AddLocal(WasmType.I32);
+        for (int i = 0; i < 26; i++) _c.AddLocal(WasmType.I32);
         EmitRun();
         int run = m.AddFunction(runType, _c);
         m.AddFunction(flagsType, FlagsHelper());
@@ -63,7 +65,7 @@ public sealed class PageLowering
         for (int r = 0; r < 8; r++) c.Get(State).Mem(WasmOp.I32Load, (uint)(OffR + 4 * r), 2).Set(R0 + r);
         Load(OffEflags, Flags); Load(OffLazyOp, LOp); Load(OffLazyDst, LDst); Load(OffLazySrc, LSrc);
         Load(OffLazyRes, LRes); Load(OffLazyCf, LCf); Load(OffBudget, Budget); Load(OffEntry, Next);
-        Load(OffRam, Ram); Load(OffTlbRead, TlbR); Load(OffTlbWrite, TlbW);
+        Load(OffRam, Ram); Load(OffTlbRead, TlbR); Load(OffTlbWrite, TlbW); Load(OffLinearPage, LinPage);
         c.I32(0).Set(Retired);
         int n = _blocks.Count;
         c.Loop();
@@ -96,7 +98,7 @@ public sealed class PageLowering
         Store(OffEflags, Flags); Store(OffLazyOp, LOp); Store(OffLazyDst, LDst); Store(OffLazySrc, LSrc);
         Store(OffLazyRes, LRes); Store(OffLazyCf, LCf);
         c.Get(State).Get(Retired).I32(done).Op(WasmOp.I32Add).Mem(WasmOp.I32Store, OffRetired, 2);
-        c.Get(State).I32(eip).Mem(WasmOp.I32Store, OffEip, 2);
+        c.Get(State).Get(LinPage).I32(eip).Op(WasmOp.I32Add).Mem(WasmOp.I32Store, OffEip, 2);
         c.Get(State).I32((int)why).Mem(WasmOp.I32Store, OffExit, 2);
         c.Op(WasmOp.Return);
     }

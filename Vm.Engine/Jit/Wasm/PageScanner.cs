@@ -18,8 +18,8 @@ public static unsafe class PageScanner
     }
 
     /// <param name="page">The physical page's bytes.</param>
-    /// <param name="linearPage">The linear address the page is executed at (EIPs are linear).</param>
-    public static List<GuestBlock> Scan(byte* page, uint linearPage, IEnumerable<uint> entryEips)
+    /// <param name="entryEips">Entry points as page offsets; the blocks' EIPs are page offsets too.</param>
+    public static List<GuestBlock> Scan(byte* page, IEnumerable<uint> entryEips)
     {
         var src = new PageBytes(page);
         var blocks = new List<GuestBlock>();
@@ -33,7 +33,7 @@ public static unsafe class PageScanner
             uint eip = start;
             while (true)
             {
-                src.Start = (int)(eip - linearPage);
+                src.Start = (int)eip;
                 if (src.Start >= 4096 || !Decoder.TryDecode(src, true, out Instr i) || b.Body.Count == MaxBlockLength)
                 {
                     // Runs past the page (or is too long): the interpreter continues from here.
@@ -50,7 +50,7 @@ public static unsafe class PageScanner
                     b.FallThrough = next;
                     foreach (uint t in b.End == BlockEnd.Jump ? [b.Taken] : new[] { b.Taken, next })
                     {
-                        if (t >> 12 == linearPage >> 12) work.Enqueue(t);
+                        if (t < 4096) work.Enqueue(t);
                     }
                     break;
                 }
