@@ -11,7 +11,7 @@ namespace Vm.Engine.Jit.Wasm;
 /// the hot block's whole physical page into one module (<see cref="PageScanner"/>,
 /// <see cref="PageLowering"/>): every hot entry of the page plus the blocks reachable from them
 /// by branches inside the page, chained by a dispatch loop inside wasm, so a loop runs without
-/// returning to C#. A new hot block on a page rebuilds that page's module; a write to the page
+/// returning to C#. New hot blocks on a page rebuild its module (batched); a write to the page
 /// discards it (exactly the affected code); at most <see cref="MaxPages"/> page modules are
 /// kept, the least recently entered evicted first.
 /// </summary>
@@ -27,6 +27,8 @@ public sealed unsafe class WasmBackend : IJitBackend
         public IWasmEntry? Module;
         public Dictionary<uint, int> Blocks = new();
         public readonly HashSet<uint> Entries = new();
+        /// <summary>Hot entries the current module was built for.</summary>
+        public int Built;
         public long LastUse;
     }
 
@@ -81,8 +83,12 @@ public sealed unsafe class WasmBackend : IJitBackend
             code = new PageCode();
             _pages[page] = code;
         }
-        if (code.Entries.Add(offset) || code.Module == null) Build(page, code);
-        if (!code.Blocks.ContainsKey(offset)) return null;
+        code.Entries.Add(offset);
+        // Rebuild a page when its hot entries missing from the module are as many as those it
+        // has (or it has none): a page is rebuilt O(log n) times, not once per hot block. Entries
+        // not in the module yet are interpreted (Enter's fallback).
+        int missing = code.Entries.Count(e => !code.Blocks.ContainsKey(e));
+        if (code.Module == null || missing >= Math.Max(1, code.Built)) Build(page, code);
         Slot[] slots = block.Slots;
         int fused = block.InstructionCount - slots.Length;
         var offsets = new int[slots.Length];
@@ -103,6 +109,7 @@ public sealed unsafe class WasmBackend : IJitBackend
         var (bytes, index) = PageLowering.Lower(blocks);
         code.Module = _host.Load(bytes);
         code.Blocks = index;
+        code.Built = code.Entries.Count;
         // The page now holds compiled code: its stores must take the slow path (and discard it).
         _cpu.MarkCodePage(page);
         Stats.ModulesBuilt++;
@@ -133,7 +140,8 @@ public sealed unsafe class WasmBackend : IJitBackend
         uint start = s.Eip;
         if (!_pages.TryGetValue(page, out var code) || code.Module == null || !code.Blocks.TryGetValue(offset, out int block))
         {
-            // The page's module was discarded or evicted since: the interpreter runs the block.
+            // Not in the page's module (yet), or the module was discarded: the interpreter runs the block.
+            Stats.InterpretedEntries++;
             return _cpu.RunSlotsFrom(slots, fused, 0, start);
         }
         code.LastUse = ++_clock;
@@ -174,5 +182,5 @@ public sealed unsafe class WasmBackend : IJitBackend
 public struct WasmStats
 {
     public long ModulesBuilt, ModulesEvicted, ModulesDiscarded, ModuleBytes, CompileTicks;
-    public long Entries, WasmInstructions, InterpretExits;
+    public long Entries, WasmInstructions, InterpretExits, InterpretedEntries;
 }

@@ -21,7 +21,7 @@ public sealed unsafe class JitMachine : IDisposable
 
     public JitMachine(bool wasm, int threshold = 2)
     {
-        Memory = new PhysicalMemory(Host.Ram, WasmtimeCodeHost.RamSize);
+        Memory = new PhysicalMemory(Host.Ram, Host.RamSize);
         Cpu = new X86Cpu(Memory, new IoBus(), Host.Tlb);
         if (wasm)
         {

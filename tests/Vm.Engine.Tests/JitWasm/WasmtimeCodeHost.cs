@@ -11,21 +11,30 @@ namespace Vm.Engine.Tests.JitWasm;
 /// </summary>
 public sealed unsafe class WasmtimeCodeHost : IWasmCodeHost, IDisposable
 {
-    public const uint RamOffset = 1u << 20, RamSize = 16u << 20, TlbOffset = RamOffset + RamSize;
-    private readonly Wasmtime.Engine _engine = new();
+    public const uint RamOffset = 1u << 20;
+    // Compile time dominates in tests (modules are small and many), so no optimizing passes.
+    private readonly Wasmtime.Engine _engine = new(new Config().WithOptimizationLevel(OptimizationLevel.None));
     private readonly Store _store;
     private readonly Linker _linker;
     private readonly Wasmtime.Memory _memory;
     private uint _sharedNext = 64 << 10;
 
-    public WasmtimeCodeHost()
+    public WasmtimeCodeHost(uint ramSize = 16u << 20)
     {
+        RamSize = ramSize;
+        TlbOffset = RamOffset + ramSize;
         _store = new Store(_engine);
+        // A store never frees its instances; a boot builds thousands of page modules.
+        _store.SetLimits(null, null, 10_000_000, 10_000_000, 10_000_000);
         _linker = new Linker(_engine);
         long pages = (TlbOffset + (16u << 20)) / 65536 + 1;
         _memory = new Wasmtime.Memory(_store, pages, pages, false);
         _linker.Define("env", "memory", _memory);
     }
+
+    public uint RamSize { get; }
+
+    public uint TlbOffset { get; }
 
     public nint MemoryBase => _memory.GetPointer();
 
