@@ -10,5 +10,6 @@ case "${1:-}" in
     autograde) shift; exec ./autograde/run.sh "$@" ;;
     client) shift; exec ./client/run.sh "$@" ;;
     load) shift; exec ./load/run.sh "$@" ;;
-    *) echo "usage: bench/run.sh CASE   (cases: engine, disk, autograde, client, load)" >&2; exit 2 ;;
+    jit-wasm) shift; exec ./jit/wasm.sh "$@" ;;
+    *) echo "usage: bench/run.sh CASE   (cases: engine, disk, autograde, client, load, jit-wasm)" >&2; exit 2 ;;
 esac

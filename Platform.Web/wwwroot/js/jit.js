@@ -17,9 +17,14 @@ function runtime() {
     return { mod, memory };
 }
 
-/** Whether generated code can share the runtime's memory and function table here. */
+/**
+ * Whether generated code can share the runtime's memory and function table here. Setting
+ * localStorage "webvm-jit" to "off" keeps the lab on the interpreter (the benchmark's reference).
+ */
 export function available() {
-    stats.available = runtime() !== null;
+    let off = false;
+    try { off = globalThis.localStorage?.getItem("webvm-jit") === "off"; } catch { }
+    stats.available = !off && runtime() !== null;
     return stats.available;
 }
 
