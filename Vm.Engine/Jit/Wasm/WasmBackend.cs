@@ -29,11 +29,15 @@ public sealed unsafe class WasmBackend : IJitBackend
         public readonly HashSet<uint> Entries = new();
         /// <summary>Hot entries the current module was built for.</summary>
         public int Built;
+        /// <summary>Runs of hot blocks of this page that were not in its module, since it was built.</summary>
+        public int MissedRuns;
         public long LastUse;
     }
 
     /// <summary>Instructions one entry may run before it returns to the run loop (bounds timer latency).</summary>
     public const uint EntryBudget = 20_000;
+    /// <summary>Interpreted runs of a page's hot blocks missing from its module that trigger a rebuild.</summary>
+    public const int RebuildAfterMisses = 1000;
 
     private readonly X86Cpu _cpu;
     private readonly PhysicalMemory _mem;
@@ -110,6 +114,7 @@ public sealed unsafe class WasmBackend : IJitBackend
         code.Module = _host.Load(bytes);
         code.Blocks = index;
         code.Built = code.Entries.Count;
+        code.MissedRuns = 0;
         // The page now holds compiled code: its stores must take the slow path (and discard it).
         _cpu.MarkCodePage(page);
         Stats.ModulesBuilt++;
@@ -142,7 +147,11 @@ public sealed unsafe class WasmBackend : IJitBackend
         {
             // Not in the page's module (yet), or the module was discarded: the interpreter runs the block.
             Stats.InterpretedEntries++;
-            return _cpu.RunSlotsFrom(slots, fused, 0, start);
+            int done = _cpu.RunSlotsFrom(slots, fused, 0, start);
+            // A hot block left out by the batching that keeps running: rebuild its page now.
+            if (code != null && ++code.MissedRuns >= RebuildAfterMisses && code.Entries.Contains(offset)
+                && _pages.GetValueOrDefault(page) == code) Build(page, code);
+            return done;
         }
         code.LastUse = ++_clock;
         JitStateMirror* st = _state;
