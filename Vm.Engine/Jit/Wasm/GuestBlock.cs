@@ -11,6 +11,10 @@ public enum BlockEnd
     Jump,
     /// <summary>The next instruction (at FallThrough) is not lowered: hand it to the interpreter.</summary>
     Interpret,
+    /// <summary>A near CALL to Taken; FallThrough is the return address.</summary>
+    Call,
+    /// <summary>A near RET: EIP comes off the stack.</summary>
+    Return,
 }
 
 /// <summary>A run of decoded guest instructions from one page, as the lowering takes it.</summary>
@@ -23,6 +27,8 @@ public sealed class GuestBlock
     public int Condition { get; set; }
     public uint Taken { get; set; }
     public uint FallThrough { get; set; }
+    /// <summary>The EIP of the ending transfer (where an exit before it resumes).</summary>
+    public uint TransferEip { get; set; }
     /// <summary>Instructions the block retires when it runs to its end (the body plus the transfer).</summary>
     public int Length => Body.Count + (End == BlockEnd.Interpret ? 0 : 1);
 }

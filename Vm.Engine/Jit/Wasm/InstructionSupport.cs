@@ -4,7 +4,7 @@ namespace Vm.Engine.Jit.Wasm;
 
 /// <summary>
 /// Which decoded instructions the wasm lowering handles: 32-bit integer forms that make up hot
-/// loops (MOV, LEA, ADD/OR/AND/SUB/XOR/CMP, TEST, INC/DEC, PUSH/POP, Jcc, JMP). Anything else
+/// loops (MOV, LEA, ADD/OR/AND/SUB/XOR/CMP, TEST, INC/DEC, PUSH/POP, Jcc, JMP, CALL, RET). Anything else
 /// ends the block with an exit to the interpreter at that instruction.
 /// </summary>
 public static class InstructionSupport
@@ -28,6 +28,10 @@ public static class InstructionSupport
     }
 
     public static bool IsJcc(in Instr i) => (i.Op is >= 0x70 and <= 0x7F or >= 0x180 and <= 0x18F) && (i.Pfx & (Pfx.O16 | Pfx.A16)) == 0;
+
+    public static bool IsCall(in Instr i) => i.Op == 0xE8 && (i.Pfx & (Pfx.O16 | Pfx.A16)) == 0;
+
+    public static bool IsRet(in Instr i) => i.Op == 0xC3 && (i.Pfx & Pfx.O16) == 0;
 
     public static bool IsJmp(in Instr i) => i.Op is 0xE9 or 0xEB && (i.Pfx & (Pfx.O16 | Pfx.A16)) == 0;
 

@@ -91,14 +91,19 @@ public sealed class PageLowering
     private void Store(int offset, int local) => _c.Get(State).Get(local).Mem(WasmOp.I32Store, (uint)offset, 2);
 
     /// <summary>Writes the state back and returns: retired counts <paramref name="done"/> more instructions.</summary>
-    private void Exit(JitExit why, uint eip, int done)
+    private void Exit(JitExit why, uint eip, int done) => Exit(why, () => _c.Get(LinPage).I32(eip).Op(WasmOp.I32Add), done);
+
+    /// <summary>As above with the EIP computed (a RET's popped address).</summary>
+    private void Exit(JitExit why, Action pushEip, int done)
     {
         var c = _c;
         for (int r = 0; r < 8; r++) Store(OffR + 4 * r, R0 + r);
         Store(OffEflags, Flags); Store(OffLazyOp, LOp); Store(OffLazyDst, LDst); Store(OffLazySrc, LSrc);
         Store(OffLazyRes, LRes); Store(OffLazyCf, LCf);
         c.Get(State).Get(Retired).I32(done).Op(WasmOp.I32Add).Mem(WasmOp.I32Store, OffRetired, 2);
-        c.Get(State).Get(LinPage).I32(eip).Op(WasmOp.I32Add).Mem(WasmOp.I32Store, OffEip, 2);
+        c.Get(State);
+        pushEip();
+        c.Mem(WasmOp.I32Store, OffEip, 2);
         c.Get(State).I32((int)why).Mem(WasmOp.I32Store, OffExit, 2);
         c.Op(WasmOp.Return);
     }
@@ -138,6 +143,22 @@ public sealed class PageLowering
                 break;
             case BlockEnd.Jump:
                 Goto(b.Taken, n, 0);
+                break;
+            case BlockEnd.Call:
+                // Push the return address (probed first: a miss leaves the CALL to the interpreter).
+                c.Get(LinPage).I32(b.FallThrough).Op(WasmOp.I32Add).Set(B);
+                c.Get(State).Mem(WasmOp.I32Load, OffSegBase + 4 * 2, 2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
+                ProbeLin(b.TransferEip, n - 1, write: true);
+                c.Get(Addr).Get(B).Mem(WasmOp.I32Store, 0, 0);
+                c.Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Set(R0 + 4);
+                Goto(b.Taken, n, 0);
+                break;
+            case BlockEnd.Return:
+                c.Get(State).Mem(WasmOp.I32Load, OffSegBase + 4 * 2, 2).Get(R0 + 4).Op(WasmOp.I32Add).Set(Lin);
+                ProbeLin(b.TransferEip, n - 1, write: false);
+                c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(B);
+                c.Get(R0 + 4).I32(4).Op(WasmOp.I32Add).Set(R0 + 4);
+                Exit(JitExit.Branch, () => c.Get(B), n);
                 break;
             default:
                 EmitCondition(b.Condition);

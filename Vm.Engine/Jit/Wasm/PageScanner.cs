@@ -45,6 +45,7 @@ public static unsafe class PageScanner
                 if (InstructionSupport.IsJcc(i) || InstructionSupport.IsJmp(i))
                 {
                     b.End = InstructionSupport.IsJmp(i) ? BlockEnd.Jump : BlockEnd.Conditional;
+                    b.TransferEip = eip;
                     b.Condition = i.Op & 15;
                     b.Taken = next + (uint)i.Imm;
                     b.FallThrough = next;
@@ -52,6 +53,16 @@ public static unsafe class PageScanner
                     {
                         if (t < 4096) work.Enqueue(t);
                     }
+                    break;
+                }
+                if (InstructionSupport.IsCall(i) || InstructionSupport.IsRet(i))
+                {
+                    bool call = InstructionSupport.IsCall(i);
+                    b.End = call ? BlockEnd.Call : BlockEnd.Return;
+                    b.TransferEip = eip;
+                    b.Taken = next + (uint)i.Imm;
+                    b.FallThrough = next;
+                    if (call && b.Taken < 4096) work.Enqueue(b.Taken);
                     break;
                 }
                 if (!InstructionSupport.IsLowered(i))

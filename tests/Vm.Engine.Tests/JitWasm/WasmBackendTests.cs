@@ -59,6 +59,31 @@ public sealed class WasmBackendTests
     }
 
     [Fact]
+    public void CallAndReturnInALoop_MatchTheInterpreter_StackIncluded()
+    {
+        byte[] code =
+        [
+            0xB9, 0xE8, 0x03, 0x00, 0x00, // mov ecx, 1000
+            0xE8, 0x05, 0x00, 0x00, 0x00, // L: call f
+            0x49,                         // dec ecx
+            0x75, 0xF8,                   // jnz L
+            0xEB, 0x06,                   // jmp done
+            0x01, 0xC8,                   // f: add eax, ecx
+            0x31, 0xC2,                   // xor edx, eax
+            0x43,                         // inc ebx
+            0xC3,                         // ret
+        ];                                // done:
+        var expected = Interpret(code, NoRegs, 0, new byte[16]);
+        using var m = new JitMachine(wasm: true);
+        var actual = m.Run(code, NoRegs, 0, new byte[16]);
+        Assert.Equal(1000u, expected.Regs[3]);
+        Assert.Equal(expected.Regs, actual.Regs);
+        Assert.Equal(expected.Eflags, actual.Eflags);
+        Assert.Equal(JitMachine.StackTop, actual.Regs[4]);
+        Assert.True(m.Backend!.Stats.WasmInstructions > 4000, $"{m.Backend.Stats.WasmInstructions} instructions in wasm");
+    }
+
+    [Fact]
     public void StoreIntoCompiledCode_DiscardsThePageModule_AndRunsTheNewCode()
     {
         uint l1 = JitMachine.CodeAddr + 5;
