@@ -31,6 +31,11 @@ public sealed record MachineConfig
     public IBlockSource? Disk { get; init; }
     /// <summary>Which JIT backend compiles hot guest code (see docs/jit.md).</summary>
     public Jit.JitMode Jit { get; init; } = Vm.Engine.Jit.JitMode.Off;
+    /// <summary>
+    /// Builds guest RAM and the CPU instead of the machine (the wasm JIT's server tests place RAM
+    /// and the TLB inside a Wasmtime memory and install the wasm backend); null: native memory.
+    /// </summary>
+    internal Func<uint, IoBus, (PhysicalMemory Memory, X86Cpu Cpu)>? CreateMemoryAndCpu { get; init; }
 }
 
 public enum MachineExit { Running, PoweredOff, Reset, TimedOut, Cancelled }
@@ -68,9 +73,18 @@ public sealed partial class Machine : IDisposable
     public Machine(MachineConfig config)
     {
         _returnWhenIdle = config.ReturnWhenIdle;
-        Memory = new PhysicalMemory(config.MemoryBytes);
-        Cpu = new X86Cpu(Memory, Io) { Pic = Pic };
-        Cpu.SetJitMode(config.Jit);
+        if (config.CreateMemoryAndCpu is { } create)
+        {
+            (Memory, Cpu) = create(config.MemoryBytes, Io);
+        }
+        else
+        {
+            Memory = new PhysicalMemory(config.MemoryBytes);
+            Cpu = new X86Cpu(Memory, Io);
+        }
+        Cpu.Pic = Pic;
+        // A CPU from the factory may come with its backend installed (wasm needs its host).
+        if (config.Jit != Jit.JitMode.Off) Cpu.SetJitMode(config.Jit);
         Clock = new VirtualClock(config.Clock, () => Cpu.InstructionCount);
         Cpu.TscSource = () => Clock.NowNs;
         Pit = new Pit8254(Pic.GetLine(0), Clock);

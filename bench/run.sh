@@ -11,5 +11,6 @@ case "${1:-}" in
     autograde) shift; exec ./autograde/run.sh "$@" ;;
     client) shift; exec ./client/run.sh "$@" ;;
     load) shift; exec ./load/run.sh "$@" ;;
-    *) echo "usage: bench/run.sh CASE   (cases: engine, jit, disk, autograde, client, load)" >&2; exit 2 ;;
+    jit-wasm) shift; exec ./jit/wasm.sh "$@" ;;
+    *) echo "usage: bench/run.sh CASE   (cases: engine, jit, jit-wasm, disk, autograde, client, load)" >&2; exit 2 ;;
 esac

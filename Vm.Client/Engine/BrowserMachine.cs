@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Vm.Engine;
 using Vm.Engine.Devices;
+using Vm.Engine.Jit.Wasm;
 
 namespace Vm.Client.Engine;
 
@@ -27,7 +28,8 @@ public sealed class BrowserMachine : IDisposable
     private bool _userlandSeen;
 
     /// <param name="kernelElf">The same kernel decompressed (gzipped vmlinux), when the portal has it: see <see cref="KernelElfLoader"/>.</param>
-    public BrowserMachine(byte[] kernel, byte[] initrd, string commandLine, int memoryMiB, byte[]? kernelElf = null)
+    /// <param name="jit">Where the wasm JIT runs its modules; null: the interpreter alone.</param>
+    public BrowserMachine(byte[] kernel, byte[] initrd, string commandLine, int memoryMiB, byte[]? kernelElf = null, IWasmCodeHost? jit = null)
     {
         _machine = new Machine(new MachineConfig
         {
@@ -46,6 +48,8 @@ public sealed class BrowserMachine : IDisposable
             _submitPort.HostOpen = true;
             _submitPort.Received += data => { foreach (var b in data.Span) _submitOut.Enqueue(b); };
         }
+        if (jit is not null)
+            Jit = WasmBackend.Install(_machine.Cpu, _machine.Memory, jit);
         _machine.LoadLinux(kernel, initrd, commandLine);
         if (kernelElf is not null)
             KernelElfLoader.Load(_machine, kernelElf);
@@ -53,6 +57,8 @@ public sealed class BrowserMachine : IDisposable
     }
 
     public BootStage Stage { get; private set; }
+    /// <summary>The wasm JIT, when on (its counters tell how much runs compiled).</summary>
+    public WasmBackend? Jit { get; }
     public SliceTuner Tuner { get; } = new();
     public ulong Instructions => _machine.Cpu.InstructionCount;
     public string? StopReason => _machine.StopReason;

@@ -34,6 +34,7 @@ public sealed partial class LabMachine
     private byte[]? _kernel, _initrd, _kernelElf;
     private LabDescription? _description;
     private BrowserMachine? _machine;
+    private Vm.Client.Jit.BrowserWasmHost? _jit;
     private int _generation;
     private readonly SubmitPortProtocol _submitProtocol = new();
     private bool _submitting;
@@ -46,6 +47,7 @@ public sealed partial class LabMachine
             _js = (IJSInProcessObjectReference)await Js.InvokeAsync<IJSObjectReference>("import", "./js/lab.js");
             _self = DotNetObjectReference.Create(this);
             _terminal = _js.Invoke<int>("openTerminal", _terminalHost, _self);
+            _jit = await Vm.Client.Jit.BrowserWasmHost.CreateAsync(Js);
             await DownloadAsync();
             StartMachine();
         }
@@ -89,7 +91,7 @@ public sealed partial class LabMachine
     {
         var d = _description!;
         _machine?.Dispose();
-        _machine = new BrowserMachine(_kernel!, _initrd!, d.KernelCommandLine, d.MemoryMiB, _kernelElf);
+        _machine = new BrowserMachine(_kernel!, _initrd!, d.KernelCommandLine, d.MemoryMiB, _kernelElf, _jit);
         _paused = false;
         _stage = BootStage.Kernel;
         _js!.InvokeVoid("focusTerminal", _terminal);

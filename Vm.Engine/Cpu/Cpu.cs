@@ -33,6 +33,7 @@ public sealed unsafe partial class X86Cpu : IDisposable
     // physical page address when valid; low bits non-zero mean "take the slow path".
     private const uint TlbInvalid = 1, TlbSlow = 2;
     private readonly uint* _tlb;
+    private readonly bool _ownsTlb = true;
     private uint* _tlbRead, _tlbWrite;
     private readonly int[] _tlbUsed = new int[65536];
     private int _tlbUsedCount;
@@ -50,7 +51,10 @@ public sealed unsafe partial class X86Cpu : IDisposable
         Reset();
     }
 
-    public void Dispose() => NativeMemory.Free(_tlb);
+    public void Dispose()
+    {
+        if (_ownsTlb) NativeMemory.Free(_tlb);
+    }
 
     public void Reset()
     {

@@ -14,6 +14,8 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
     /// <summary>One byte per 4 KiB page: non-zero when decoded blocks exist for the page.</summary>
     internal readonly byte[] CodePages;
     internal Action<uint>? CodeWritten;
+    // False when the RAM lives in memory someone else provides (a Wasmtime memory in the wasm JIT's tests).
+    private readonly bool _ownsRam = true;
 
     public PhysicalMemory(uint size)
     {
@@ -25,6 +27,19 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
         Ram = (byte*)NativeMemory.AlignedAlloc(size, 4096);
         NativeMemory.Clear(Ram, size);
         CodePages = new byte[size >> 12];
+    }
+
+    /// <summary>RAM in a buffer the caller provides and frees (4 KiB-aligned, zeroed by the caller).</summary>
+    public PhysicalMemory(byte* ram, uint size)
+    {
+        if (size < 16u << 20 || (size & 0xFFF) != 0 || size > 0xF0000000u || ((nint)ram & 0xFFF) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), "RAM must be 16 MiB .. 3.75 GiB, a multiple of 4 KiB, 4 KiB-aligned.");
+        }
+        Size = size;
+        Ram = ram;
+        CodePages = new byte[size >> 12];
+        _ownsRam = false;
     }
 
     public bool IsRam(uint phys) => phys < Size;
@@ -66,7 +81,7 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
     {
         if (Ram != null)
         {
-            NativeMemory.AlignedFree(Ram);
+            if (_ownsRam) NativeMemory.AlignedFree(Ram);
             Ram = null;
         }
     }

@@ -55,6 +55,8 @@ async function workloads(page, read, send, into) {
 // --- ours: the portal's lab page -------------------------------------------------------------------
 {
   const page = await browser.newPage({ baseURL: portalUrl });
+  // BENCH_LAB_JIT=off: the lab on the interpreter alone (bench/jit/wasm.sh's reference).
+  if (process.env.BENCH_LAB_JIT === "off") await page.addInitScript(() => localStorage.setItem("webvm-jit", "off"));
   await page.goto("t/demo/account/login");
   await page.getByLabel("Email").fill("student@demo.test");
   await page.getByLabel("Password").fill(password);

@@ -1,0 +1,34 @@
+using Vm.Engine.Cpu.Decoding;
+
+namespace Vm.Engine.Jit.Wasm;
+
+/// <summary>How a lowered block ends.</summary>
+public enum BlockEnd
+{
+    /// <summary>A Jcc: Taken when the condition holds, else FallThrough.</summary>
+    Conditional,
+    /// <summary>A near JMP to Taken.</summary>
+    Jump,
+    /// <summary>The next instruction (at FallThrough) is not lowered: hand it to the interpreter.</summary>
+    Interpret,
+    /// <summary>A near CALL to Taken; FallThrough is the return address.</summary>
+    Call,
+    /// <summary>A near RET: EIP comes off the stack.</summary>
+    Return,
+}
+
+/// <summary>A run of decoded guest instructions from one page, as the lowering takes it.</summary>
+public sealed class GuestBlock
+{
+    public required uint StartEip { get; init; }
+    public List<(uint Eip, Instr I)> Body { get; } = new();
+    public BlockEnd End { get; set; }
+    /// <summary>For a Jcc, its condition code (the low four bits of the opcode).</summary>
+    public int Condition { get; set; }
+    public uint Taken { get; set; }
+    public uint FallThrough { get; set; }
+    /// <summary>The EIP of the ending transfer (where an exit before it resumes).</summary>
+    public uint TransferEip { get; set; }
+    /// <summary>Instructions the block retires when it runs to its end (the body plus the transfer).</summary>
+    public int Length => Body.Count + (End == BlockEnd.Interpret ? 0 : 1);
+}

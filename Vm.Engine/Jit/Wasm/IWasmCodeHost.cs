@@ -1,0 +1,24 @@
+namespace Vm.Engine.Jit.Wasm;
+
+/// <summary>
+/// Where generated modules run: the browser (the .NET runtime's own wasm memory, modules added
+/// to its function table) or Wasmtime on the server (tests). A module imports the host's memory
+/// as env.memory and exports <c>run(i32 state)</c>.
+/// </summary>
+public unsafe interface IWasmCodeHost
+{
+    /// <summary>The native address of wasm address 0 (0 in the browser).</summary>
+    nint MemoryBase { get; }
+
+    /// <summary>Memory the generated code can address (the state mirror): zeroed, 16-byte aligned.</summary>
+    void* AllocateShared(int bytes);
+
+    /// <summary>Compiles and instantiates a module; the result calls its <c>run</c> export.</summary>
+    IWasmEntry Load(byte[] module);
+}
+
+/// <summary>One instantiated module's <c>run(state)</c>.</summary>
+public interface IWasmEntry : IDisposable
+{
+    void Run(uint stateAddress);
+}

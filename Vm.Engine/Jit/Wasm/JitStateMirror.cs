@@ -1,0 +1,47 @@
+using System.Runtime.InteropServices;
+
+namespace Vm.Engine.Jit.Wasm;
+
+/// <summary>
+/// The guest state generated code works on, in memory the wasm module imports. The CPU's own
+/// state stays a managed field (moving it to native memory slowed the interpreter 8-15%), so the
+/// dispatcher copies what the code needs in at entry and back at exit; chaining blocks inside
+/// wasm keeps those copies rare. Every address field is a wasm address: the native pointer minus
+/// the memory's base (the base is 0 in the browser, where wasm memory is the .NET heap).
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct JitStateMirror
+{
+    public fixed uint R[8];
+    public uint Eip;
+    /// <summary>EFLAGS; its arithmetic bits are current only while LazyOp is 0 (None).</summary>
+    public uint Eflags;
+    /// <summary>The CPU's LazyOp numbering: 0 None, 1 Add, 2 Sub, 3 Logic, 4 Inc, 5 Dec (32-bit only).</summary>
+    public uint LazyOp, LazyDst, LazySrc, LazyRes, LazyCf;
+    public uint Ram, TlbRead, TlbWrite;
+    public fixed uint SegBase[6];
+    /// <summary>Instructions the code may retire before it returns (checked at block starts).</summary>
+    public uint Budget;
+    public uint Retired;
+    /// <summary>Why the code returned (<see cref="JitExit"/>).</summary>
+    public uint Exit;
+    /// <summary>The module's block to start at.</summary>
+    public uint Entry;
+    /// <summary>The linear address the page runs at: generated code holds page offsets, so one module serves every mapping of its physical page.</summary>
+    public uint LinearPage;
+
+    public const int OffR = 0, OffEip = 32, OffEflags = 36, OffLazyOp = 40, OffLazyDst = 44, OffLazySrc = 48,
+        OffLazyRes = 52, OffLazyCf = 56, OffRam = 60, OffTlbRead = 64, OffTlbWrite = 68, OffSegBase = 72,
+        OffBudget = 96, OffRetired = 100, OffExit = 104, OffEntry = 108, OffLinearPage = 112, Size = 128;
+}
+
+/// <summary>Why generated code returned to the dispatcher.</summary>
+public enum JitExit : uint
+{
+    /// <summary>A transfer to code outside the module: EIP is the target.</summary>
+    Branch = 1,
+    /// <summary>The next instruction needs the interpreter (not lowered, a TLB miss, a fault to raise exactly): EIP is that instruction.</summary>
+    Interpret = 2,
+    /// <summary>The instruction budget ran out at a block start.</summary>
+    Budget = 3,
+}

@@ -1,0 +1,466 @@
+using Vm.Engine.Cpu.Decoding;
+using static Vm.Engine.Jit.Wasm.JitStateMirror;
+
+namespace Vm.Engine.Jit.Wasm;
+
+/// <summary>
+/// Lowers the blocks of one code page into one wasm module with one exported function,
+/// <c>run(state)</c>. Guest registers and the lazy flag state live in wasm locals while the code
+/// runs; a dispatch loop (br_table over the block index) chains blocks inside wasm, so control
+/// returns to C# only to leave the page, for an instruction it does not lower, a TLB miss, or
+/// when the instruction budget is spent. Every exit writes the exact guest state of the
+/// instruction boundary it leaves at; memory is touched only through the TLB fast path (a miss
+/// exits before the instruction changed anything, and the interpreter redoes it, faults included).
+/// All addresses come from the state mirror, so the same bytes run in the browser and in Wasmtime;
+/// EIPs are page offsets (the blocks' <c>StartEip</c> etc.), made linear with the mirror's
+/// LinearPage, so the module depends on the physical page alone.
+/// </summary>
+public sealed class PageLowering
+{
+    // Locals: parameter 0 is the state mirror's address.
+    private const int State = 0, R0 = 1, LOp = 9, LDst = 10, LSrc = 11, LRes = 12, LCf = 13, Flags = 14,
+        Next = 15, Retired = 16, Budget = 17, A = 18, B = 19, Lin = 20, Entry = 21, Addr = 22, Ram = 23, TlbR = 24, TlbW = 25, LinPage = 26;
+    private const uint OpNone = 0, OpAdd = 1, OpSub = 2, OpLogic = 3, OpInc = 4, OpDec = 5;
+
+    private readonly List<GuestBlock> _blocks;
+    private readonly Dictionary<uint, int> _index = new();
+    private readonly WasmCode _c = new(1);
+    private int _flagsFn;
+    private int _depthToLoop;
+    private uint? _knownOp; // the flag producer's kind when it is in the current block
+
+    private PageLowering(List<GuestBlock> blocks)
+    {
+        _blocks = blocks;
+        for (int i = 0; i < blocks.Count; i++) _index[blocks[i].StartEip] = i;
+    }
+
+    /// <summary>The module's bytes and the block index of each entry EIP.</summary>
+    public static (byte[] Module, Dictionary<uint, int> Entries) Lower(List<GuestBlock> blocks)
+    {
+        var l = new PageLowering(blocks);
+        return (l.Build(), l._index);
+    }
+
+    private byte[] Build()
+    {
+        var m = new WasmModuleBuilder();
+        m.ImportMemory("env", "memory", 1);
+        int runType = m.FunctionType([WasmType.I32], []);
+        int flagsType = m.FunctionType([WasmType.I32, WasmType.I32, WasmType.I32, WasmType.I32, WasmType.I32, WasmType.I32], [WasmType.I32]);
+        _flagsFn = 1; // run is function 0, the flags helper function 1
+        for (int i = 0; i < 26; i++) _c.AddLocal(WasmType.I32);
+        EmitRun();
+        int run = m.AddFunction(runType, _c);
+        m.AddFunction(flagsType, FlagsHelper());
+        m.Export("run", run);
+        return m.Build();
+    }
+
+    // ---------------------------------------------------------------- entry, dispatch, exit
+
+    private void EmitRun()
+    {
+        var c = _c;
+        for (int r = 0; r < 8; r++) c.Get(State).Mem(WasmOp.I32Load, (uint)(OffR + 4 * r), 2).Set(R0 + r);
+        Load(OffEflags, Flags); Load(OffLazyOp, LOp); Load(OffLazyDst, LDst); Load(OffLazySrc, LSrc);
+        Load(OffLazyRes, LRes); Load(OffLazyCf, LCf); Load(OffBudget, Budget); Load(OffEntry, Next);
+        Load(OffRam, Ram); Load(OffTlbRead, TlbR); Load(OffTlbWrite, TlbW); Load(OffLinearPage, LinPage);
+        c.I32(0).Set(Retired);
+        int n = _blocks.Count;
+        c.Loop();
+        c.Block(); // exit label (not branched to: exits return)
+        for (int i = n - 1; i >= 0; i--) c.Block();
+        var cases = new int[n];
+        for (int i = 0; i < n; i++) cases[i] = i;
+        c.Get(Next).BrTable(cases, n);
+        for (int i = 0; i < n; i++)
+        {
+            c.End();
+            // Labels around block i's code: blocks i+1..n-1, the exit block, the loop.
+            _depthToLoop = n - i;
+            EmitBlock(_blocks[i]);
+        }
+        c.End(); // exit block
+        c.End(); // loop
+        c.Op(WasmOp.Unreachable);
+    }
+
+    private void Load(int offset, int local) => _c.Get(State).Mem(WasmOp.I32Load, (uint)offset, 2).Set(local);
+
+    private void Store(int offset, int local) => _c.Get(State).Get(local).Mem(WasmOp.I32Store, (uint)offset, 2);
+
+    /// <summary>Writes the state back and returns: retired counts <paramref name="done"/> more instructions.</summary>
+    private void Exit(JitExit why, uint eip, int done) => Exit(why, () => _c.Get(LinPage).I32(eip).Op(WasmOp.I32Add), done);
+
+    /// <summary>As above with the EIP computed (a RET's popped address).</summary>
+    private void Exit(JitExit why, Action pushEip, int done)
+    {
+        var c = _c;
+        for (int r = 0; r < 8; r++) Store(OffR + 4 * r, R0 + r);
+        Store(OffEflags, Flags); Store(OffLazyOp, LOp); Store(OffLazyDst, LDst); Store(OffLazySrc, LSrc);
+        Store(OffLazyRes, LRes); Store(OffLazyCf, LCf);
+        c.Get(State).Get(Retired).I32(done).Op(WasmOp.I32Add).Mem(WasmOp.I32Store, OffRetired, 2);
+        c.Get(State);
+        pushEip();
+        c.Mem(WasmOp.I32Store, OffEip, 2);
+        c.Get(State).I32((int)why).Mem(WasmOp.I32Store, OffExit, 2);
+        c.Op(WasmOp.Return);
+    }
+
+    /// <summary>Continues at <paramref name="target"/>: inside the module when it is a block here, else an exit.</summary>
+    private void Goto(uint target, int done, int extraDepth)
+    {
+        if (_index.TryGetValue(target, out int idx))
+        {
+            _c.Get(Retired).I32(done).Op(WasmOp.I32Add).Set(Retired);
+            _c.I32(idx).Set(Next).Br(_depthToLoop + extraDepth);
+        }
+        else
+        {
+            Exit(JitExit.Branch, target, done);
+        }
+    }
+
+    private void EmitBlock(GuestBlock b)
+    {
+        var c = _c;
+        _knownOp = null;
+        // The budget is checked where blocks start, so a loop inside the module still returns.
+        c.Get(Retired).Get(Budget).Op(WasmOp.I32GeU).If();
+        Exit(JitExit.Budget, b.StartEip, 0);
+        c.End();
+        for (int k = 0; k < b.Body.Count; k++)
+        {
+            var (eip, i) = b.Body[k];
+            EmitInstr(i, eip, k);
+        }
+        int n = b.Length;
+        switch (b.End)
+        {
+            case BlockEnd.Interpret:
+                Exit(JitExit.Interpret, b.FallThrough, n);
+                break;
+            case BlockEnd.Jump:
+                Goto(b.Taken, n, 0);
+                break;
+            case BlockEnd.Call:
+                // Push the return address (probed first: a miss leaves the CALL to the interpreter).
+                c.Get(LinPage).I32(b.FallThrough).Op(WasmOp.I32Add).Set(B);
+                c.Get(State).Mem(WasmOp.I32Load, OffSegBase + 4 * 2, 2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
+                ProbeLin(b.TransferEip, n - 1, write: true);
+                c.Get(Addr).Get(B).Mem(WasmOp.I32Store, 0, 0);
+                c.Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Set(R0 + 4);
+                Goto(b.Taken, n, 0);
+                break;
+            case BlockEnd.Return:
+                c.Get(State).Mem(WasmOp.I32Load, OffSegBase + 4 * 2, 2).Get(R0 + 4).Op(WasmOp.I32Add).Set(Lin);
+                ProbeLin(b.TransferEip, n - 1, write: false);
+                c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(B);
+                c.Get(R0 + 4).I32(4).Op(WasmOp.I32Add).Set(R0 + 4);
+                Exit(JitExit.Branch, () => c.Get(B), n);
+                break;
+            default:
+                EmitCondition(b.Condition);
+                c.If();
+                Goto(b.Taken, n, 1);
+                c.End();
+                Goto(b.FallThrough, n, 0);
+                break;
+        }
+    }
+
+    // ---------------------------------------------------------------- instructions
+
+    private void EmitInstr(Instr i, uint eip, int k)
+    {
+        int op = i.Op;
+        if (InstructionSupport.AluKind(op) is int kind)
+        {
+            switch (op & 7)
+            {
+                case 1: Alu(kind, i, eip, k, destIsE: true, src: () => _c.Get(R0 + i.RegField)); break;
+                case 3: Alu(kind, i, eip, k, destIsE: false, src: null); break;
+                default: AluReg(kind, 0, () => _c.I32(i.Imm)); break;
+            }
+            return;
+        }
+        switch (op)
+        {
+            case 0x81: case 0x83:
+                Alu(i.RegField, i, eip, k, destIsE: true, src: () => _c.I32(i.Imm));
+                break;
+            case 0x85:
+                Alu(8, i, eip, k, destIsE: true, src: () => _c.Get(R0 + i.RegField));
+                break;
+            case 0xF7:
+                Alu(8, i, eip, k, destIsE: true, src: () => _c.I32(i.Imm));
+                break;
+            case 0xA9:
+                AluReg(8, 0, () => _c.I32(i.Imm));
+                break;
+            case 0x89:
+                if (!i.IsMem) { _c.Get(R0 + i.RegField).Set(R0 + i.Rm); break; }
+                Probe(i, eip, k, write: true);
+                _c.Get(Addr).Get(R0 + i.RegField).Mem(WasmOp.I32Store, 0, 0);
+                break;
+            case 0xC7:
+                if (!i.IsMem) { _c.I32(i.Imm).Set(R0 + i.Rm); break; }
+                Probe(i, eip, k, write: true);
+                _c.Get(Addr).I32(i.Imm).Mem(WasmOp.I32Store, 0, 0);
+                break;
+            case 0x8B:
+                if (!i.IsMem) { _c.Get(R0 + i.Rm).Set(R0 + i.RegField); break; }
+                Probe(i, eip, k, write: false);
+                _c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(R0 + i.RegField);
+                break;
+            case 0x8D:
+                EffectiveAddress(i);
+                _c.Set(R0 + i.RegField);
+                break;
+            case >= 0xB8 and <= 0xBF:
+                _c.I32(i.Imm).Set(R0 + (op & 7));
+                break;
+            case >= 0x40 and <= 0x4F:
+                IncDec(op & 7, dec: op >= 0x48);
+                break;
+            case >= 0x50 and <= 0x57:
+                Push(op & 7, eip, k);
+                break;
+            default: // 0x58..0x5F
+                Pop(op & 7, eip, k);
+                break;
+        }
+    }
+
+    /// <summary>Pushes base + index·2^scale + disp (the offset, no segment).</summary>
+    private void EffectiveAddress(in Instr i)
+    {
+        _c.I32(i.Disp);
+        if (i.Base != Instr.NoReg) _c.Get(R0 + i.Base).Op(WasmOp.I32Add);
+        if (i.Index != Instr.NoReg)
+        {
+            _c.Get(R0 + i.Index);
+            if (i.Scale != 0) _c.I32(i.Scale).Op(WasmOp.I32Shl);
+            _c.Op(WasmOp.I32Add);
+        }
+    }
+
+    /// <summary>Computes the linear address of i's memory operand into Lin.</summary>
+    private void LinearAddress(in Instr i)
+    {
+        _c.Get(State).Mem(WasmOp.I32Load, (uint)(OffSegBase + 4 * i.Seg), 2);
+        EffectiveAddress(i);
+        _c.Op(WasmOp.I32Add).Set(Lin);
+    }
+
+    /// <summary>
+    /// Translates Lin through the TLB into Addr (a wasm address in guest RAM) for a 4-byte
+    /// access, or exits to the interpreter at the instruction (a miss, a page-crossing access,
+    /// MMIO, or a write to a page with code: the slow path owns all of those).
+    /// </summary>
+    private void ProbeLin(uint eip, int k, bool write)
+    {
+        var c = _c;
+        c.Get(write ? TlbW : TlbR).Get(Lin).I32(12).Op(WasmOp.I32ShrU).I32(2).Op(WasmOp.I32Shl).Op(WasmOp.I32Add)
+            .Mem(WasmOp.I32Load, 0, 2).Tee(Entry)
+            .I32(0xFFF).Op(WasmOp.I32And)
+            .Get(Lin).I32(0xFFF).Op(WasmOp.I32And).I32(0xFFC).Op(WasmOp.I32GtU)
+            .Op(WasmOp.I32Or).If();
+        Exit(JitExit.Interpret, eip, k);
+        c.End();
+        c.Get(Ram).Get(Entry).Get(Lin).I32(0xFFF).Op(WasmOp.I32And).Op(WasmOp.I32Or).Op(WasmOp.I32Add).Set(Addr);
+    }
+
+    private void Probe(in Instr i, uint eip, int k, bool write)
+    {
+        LinearAddress(i);
+        ProbeLin(eip, k, write);
+    }
+
+    private void Push(int reg, uint eip, int k)
+    {
+        // The value is read before ESP moves (PUSH ESP pushes the old value).
+        _c.Get(R0 + reg).Set(A);
+        _c.Get(State).Mem(WasmOp.I32Load, OffSegBase + 4 * 2, 2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
+        ProbeLin(eip, k, write: true);
+        _c.Get(Addr).Get(A).Mem(WasmOp.I32Store, 0, 0);
+        _c.Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Set(R0 + 4);
+    }
+
+    private void Pop(int reg, uint eip, int k)
+    {
+        _c.Get(State).Mem(WasmOp.I32Load, OffSegBase + 4 * 2, 2).Get(R0 + 4).Op(WasmOp.I32Add).Set(Lin);
+        ProbeLin(eip, k, write: false);
+        _c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(A);
+        // ESP moves first, then the register is written (POP ESP loads the popped value).
+        _c.Get(R0 + 4).I32(4).Op(WasmOp.I32Add).Set(R0 + 4);
+        _c.Get(A).Set(R0 + reg);
+    }
+
+    /// <summary>
+    /// An ALU op with a ModRM operand. kind: 0 ADD, 1 OR, 4 AND, 5 SUB, 6 XOR, 7 CMP, 8 TEST.
+    /// destIsE: E op= src (src null means G); else G op= E.
+    /// </summary>
+    private void Alu(int kind, Instr i, uint eip, int k, bool destIsE, Action? src)
+    {
+        bool writes = kind is not (7 or 8);
+        if (!i.IsMem)
+        {
+            int dst = destIsE ? i.Rm : i.RegField;
+            int other = destIsE ? i.RegField : i.Rm;
+            AluReg(kind, dst, src ?? (() => _c.Get(R0 + other)));
+            return;
+        }
+        // Translate before anything changes: a miss leaves the instruction to the interpreter.
+        Probe(i, eip, k, write: destIsE && writes);
+        if (destIsE)
+        {
+            _c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(A);
+            (src ?? (() => _c.Get(R0 + i.RegField)))();
+            _c.Set(B);
+            Compute(kind);
+            if (writes) _c.Get(Addr).Get(LRes).Mem(WasmOp.I32Store, 0, 0);
+        }
+        else
+        {
+            _c.Get(R0 + i.RegField).Set(A);
+            _c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(B);
+            Compute(kind);
+            if (writes) _c.Get(LRes).Set(R0 + i.RegField);
+        }
+    }
+
+    private void AluReg(int kind, int dst, Action src)
+    {
+        _c.Get(R0 + dst).Set(A);
+        src();
+        _c.Set(B);
+        Compute(kind);
+        if (kind is not (7 or 8)) _c.Get(LRes).Set(R0 + dst);
+    }
+
+    /// <summary>LRes = A op B, and the lazy flag state the CPU would record.</summary>
+    private void Compute(int kind)
+    {
+        var c = _c;
+        c.Get(A).Get(B);
+        uint lazy;
+        switch (kind)
+        {
+            case 0: c.Op(WasmOp.I32Add); lazy = OpAdd; break;
+            case 1: c.Op(WasmOp.I32Or); lazy = OpLogic; break;
+            case 4: case 8: c.Op(WasmOp.I32And); lazy = OpLogic; break;
+            case 6: c.Op(WasmOp.I32Xor); lazy = OpLogic; break;
+            default: c.Op(WasmOp.I32Sub); lazy = OpSub; break; // SUB, CMP
+        }
+        c.Set(LRes);
+        c.Get(A).Set(LDst).Get(B).Set(LSrc).I32(lazy).Set(LOp);
+        _knownOp = lazy;
+    }
+
+    private void IncDec(int reg, bool dec)
+    {
+        // INC/DEC keep CF: take it from the flags as they stand before.
+        MaterializedFlags();
+        _c.I32(1).Op(WasmOp.I32And).Set(LCf);
+        _c.Get(R0 + reg).Tee(LDst).I32(1).Op(dec ? WasmOp.I32Sub : WasmOp.I32Add).Tee(LRes).Set(R0 + reg);
+        _c.I32(1).Set(LSrc).I32(dec ? OpDec : OpInc).Set(LOp);
+        _knownOp = dec ? OpDec : OpInc;
+    }
+
+    /// <summary>Pushes EFLAGS with the arithmetic flags computed from the lazy state.</summary>
+    private void MaterializedFlags() =>
+        _c.Get(LOp).Get(LDst).Get(LSrc).Get(LRes).Get(LCf).Get(Flags).Call(_flagsFn);
+
+    // ---------------------------------------------------------------- conditions
+
+    /// <summary>Pushes whether Jcc condition cc holds (SDM vol. 1 appendix B).</summary>
+    private void EmitCondition(int cc)
+    {
+        var c = _c;
+        bool negate = (cc & 1) != 0;
+        int test = cc >> 1;
+        if (_knownOp == OpSub && test is 1 or 2 or 3 or 6 or 7)
+        {
+            // After CMP/SUB the condition is a comparison of the operands.
+            c.Get(LDst).Get(LSrc);
+            c.Op((test, negate) switch
+            {
+                (1, false) => WasmOp.I32LtU, (1, true) => WasmOp.I32GeU,
+                (2, false) => WasmOp.I32Eq, (2, true) => WasmOp.I32Ne,
+                (3, false) => WasmOp.I32LeU, (3, true) => WasmOp.I32GtU,
+                (6, false) => WasmOp.I32LtS, (6, true) => WasmOp.I32GeS,
+                (7, false) => WasmOp.I32LeS, _ => WasmOp.I32GtS,
+            });
+            return;
+        }
+        if (_knownOp is OpLogic or OpSub or OpAdd or OpInc or OpDec && test is 2 or 4)
+        {
+            // ZF and SF come from the result alone.
+            c.Get(LRes).I32(0);
+            c.Op(test == 2 ? (negate ? WasmOp.I32Ne : WasmOp.I32Eq) : (negate ? WasmOp.I32GeS : WasmOp.I32LtS));
+            return;
+        }
+        MaterializedFlags();
+        c.Set(A);
+        switch (test)
+        {
+            case 0: Bit(11); break;
+            case 1: Bit(0); break;
+            case 2: Bit(6); break;
+            case 3: c.Get(A).I32(0x41).Op(WasmOp.I32And); break;
+            case 4: Bit(7); break;
+            case 5: Bit(2); break;
+            case 6: SfNeOf(); break;
+            default: SfNeOf(); c.Get(A).I32(0x40).Op(WasmOp.I32And).Op(WasmOp.I32Or); break;
+        }
+        c.I32(0).Op(negate ? WasmOp.I32Eq : WasmOp.I32Ne);
+    }
+
+    private void Bit(int bit) => _c.Get(A).I32(1 << bit).Op(WasmOp.I32And);
+
+    private void SfNeOf() =>
+        _c.Get(A).I32(7).Op(WasmOp.I32ShrU).Get(A).I32(11).Op(WasmOp.I32ShrU).Op(WasmOp.I32Xor).I32(1).Op(WasmOp.I32And);
+
+    /// <summary>
+    /// flags(op, dst, src, res, cf, eflags): EFLAGS with the arithmetic flags of a lazy state, as
+    /// the CPU's ComputeFlags does for 32-bit operations.
+    /// </summary>
+    private static WasmCode FlagsHelper()
+    {
+        const int op = 0, d = 1, s = 2, r = 3, cf = 4, ef = 5;
+        var c = new WasmCode(6);
+        int f = c.AddLocal(WasmType.I32);
+        c.Get(op).Op(WasmOp.I32Eqz).If().Get(ef).Op(WasmOp.Return).End();
+        c.Get(ef).I32(~0x8D5).Op(WasmOp.I32And)
+            .Get(r).Op(WasmOp.I32Eqz).I32(6).Op(WasmOp.I32Shl).Op(WasmOp.I32Or)
+            .Get(r).I32(31).Op(WasmOp.I32ShrU).I32(7).Op(WasmOp.I32Shl).Op(WasmOp.I32Or)
+            .Get(r).I32(0xFF).Op(WasmOp.I32And).Op(WasmOp.I32Popcnt).I32(1).Op(WasmOp.I32And).I32(1).Op(WasmOp.I32Xor)
+            .I32(2).Op(WasmOp.I32Shl).Op(WasmOp.I32Or).Set(f);
+        c.Get(op).I32(3).Op(WasmOp.I32Eq).If().Get(f).Op(WasmOp.Return).End();
+        // AF for the rest.
+        c.Get(f).Get(d).Get(s).Op(WasmOp.I32Xor).Get(r).Op(WasmOp.I32Xor).I32(0x10).Op(WasmOp.I32And).Op(WasmOp.I32Or).Set(f);
+        // CF: Add and Sub from the carry-out formulas, Inc and Dec keep the given one.
+        c.Get(op).I32(1).Op(WasmOp.I32Eq).If()
+            .Get(f).Get(d).Get(s).Op(WasmOp.I32And).Get(d).Get(s).Op(WasmOp.I32Or).Get(r).I32(-1).Op(WasmOp.I32Xor).Op(WasmOp.I32And)
+            .Op(WasmOp.I32Or).I32(31).Op(WasmOp.I32ShrU).Op(WasmOp.I32Or).Set(f)
+            .End();
+        c.Get(op).I32(2).Op(WasmOp.I32Eq).If()
+            .Get(f).Get(d).I32(-1).Op(WasmOp.I32Xor).Get(s).Op(WasmOp.I32And)
+            .Get(d).I32(-1).Op(WasmOp.I32Xor).Get(s).Op(WasmOp.I32Or).Get(r).Op(WasmOp.I32And)
+            .Op(WasmOp.I32Or).I32(31).Op(WasmOp.I32ShrU).Op(WasmOp.I32Or).Set(f)
+            .End();
+        c.Get(op).I32(4).Op(WasmOp.I32GeU).If().Get(f).Get(cf).Op(WasmOp.I32Or).Set(f).End();
+        // OF: Add/Inc ((d^r)&(s^r)), Sub/Dec ((d^s)&(d^r)), bit 31.
+        c.Get(op).I32(1).Op(WasmOp.I32Eq).Get(op).I32(4).Op(WasmOp.I32Eq).Op(WasmOp.I32Or).If()
+            .Get(f).Get(d).Get(r).Op(WasmOp.I32Xor).Get(s).Get(r).Op(WasmOp.I32Xor).Op(WasmOp.I32And)
+            .I32(31).Op(WasmOp.I32ShrU).I32(11).Op(WasmOp.I32Shl).Op(WasmOp.I32Or).Set(f)
+            .Else()
+            .Get(f).Get(d).Get(s).Op(WasmOp.I32Xor).Get(d).Get(r).Op(WasmOp.I32Xor).Op(WasmOp.I32And)
+            .I32(31).Op(WasmOp.I32ShrU).I32(11).Op(WasmOp.I32Shl).Op(WasmOp.I32Or).Set(f)
+            .End();
+        c.Get(f);
+        return c;
+    }
+}

@@ -1,0 +1,81 @@
+using Vm.Engine.Cpu.Decoding;
+
+namespace Vm.Engine.Jit.Wasm;
+
+/// <summary>
+/// Decodes the blocks of one 4 KiB code page reachable from its entry points by direct
+/// branches that stay in the page (so the page's one translation covers them all, and the
+/// module can chain them without leaving wasm).
+/// </summary>
+public static unsafe class PageScanner
+{
+    public const int MaxBlocks = 128, MaxBlockLength = 64;
+
+    private sealed class PageBytes(byte* page) : IByteSource
+    {
+        public int Start;
+        public int Fetch(int offset) => Start + offset < 4096 ? page[Start + offset] : -1;
+    }
+
+    /// <param name="page">The physical page's bytes.</param>
+    /// <param name="entryEips">Entry points as page offsets; the blocks' EIPs are page offsets too.</param>
+    public static List<GuestBlock> Scan(byte* page, IEnumerable<uint> entryEips)
+    {
+        var src = new PageBytes(page);
+        var blocks = new List<GuestBlock>();
+        var seen = new HashSet<uint>();
+        var work = new Queue<uint>(entryEips);
+        while (work.Count > 0 && blocks.Count < MaxBlocks)
+        {
+            uint start = work.Dequeue();
+            if (!seen.Add(start)) continue;
+            var b = new GuestBlock { StartEip = start };
+            uint eip = start;
+            while (true)
+            {
+                src.Start = (int)eip;
+                if (src.Start >= 4096 || !Decoder.TryDecode(src, true, out Instr i) || b.Body.Count == MaxBlockLength)
+                {
+                    // Runs past the page (or is too long): the interpreter continues from here.
+                    b.End = BlockEnd.Interpret;
+                    b.FallThrough = eip;
+                    break;
+                }
+                uint next = eip + i.Len;
+                if (InstructionSupport.IsJcc(i) || InstructionSupport.IsJmp(i))
+                {
+                    b.End = InstructionSupport.IsJmp(i) ? BlockEnd.Jump : BlockEnd.Conditional;
+                    b.TransferEip = eip;
+                    b.Condition = i.Op & 15;
+                    b.Taken = next + (uint)i.Imm;
+                    b.FallThrough = next;
+                    foreach (uint t in b.End == BlockEnd.Jump ? [b.Taken] : new[] { b.Taken, next })
+                    {
+                        if (t < 4096) work.Enqueue(t);
+                    }
+                    break;
+                }
+                if (InstructionSupport.IsCall(i) || InstructionSupport.IsRet(i))
+                {
+                    bool call = InstructionSupport.IsCall(i);
+                    b.End = call ? BlockEnd.Call : BlockEnd.Return;
+                    b.TransferEip = eip;
+                    b.Taken = next + (uint)i.Imm;
+                    b.FallThrough = next;
+                    if (call && b.Taken < 4096) work.Enqueue(b.Taken);
+                    break;
+                }
+                if (!InstructionSupport.IsLowered(i))
+                {
+                    b.End = BlockEnd.Interpret;
+                    b.FallThrough = eip;
+                    break;
+                }
+                b.Body.Add((eip, i));
+                eip = next;
+            }
+            blocks.Add(b);
+        }
+        return blocks;
+    }
+}

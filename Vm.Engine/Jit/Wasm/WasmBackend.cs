@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using Vm.Engine.Cpu;
+using Vm.Engine.Cpu.State;
+using Vm.Engine.Jit.Frontend;
+using Vm.Engine.Memory;
+
+namespace Vm.Engine.Jit.Wasm;
+
+/// <summary>
+/// The WebAssembly backend. The front end says which blocks are hot; the backend compiles
+/// the hot block's whole physical page into one module (<see cref="PageScanner"/>,
+/// <see cref="PageLowering"/>): every hot entry of the page plus the blocks reachable from them
+/// by branches inside the page, chained by a dispatch loop inside wasm, so a loop runs without
+/// returning to C#. New hot blocks on a page rebuild its module (batched); a write to the page
+/// discards it (exactly the affected code); at most <see cref="MaxPages"/> page modules are
+/// kept, the least recently entered evicted first.
+/// </summary>
+/// <remarks>
+/// It decodes the page itself rather than lowering the front end's per-block micro-ops: a module
+/// spans the page's blocks, and the hottest loop ends (CMP+Jcc) are fused interpreter slots that
+/// the micro-ops keep as handler calls, which would stop chaining at every loop edge.
+/// </remarks>
+public sealed unsafe class WasmBackend : IJitBackend
+{
+    private sealed class PageCode
+    {
+        public IWasmEntry? Module;
+        public Dictionary<uint, int> Blocks = new();
+        public readonly HashSet<uint> Entries = new();
+        /// <summary>Hot entries the current module was built for.</summary>
+        public int Built;
+        /// <summary>Runs of hot blocks of this page that were not in its module, since it was built.</summary>
+        public int MissedRuns;
+        public long LastUse;
+    }
+
+    /// <summary>Instructions one entry may run before it returns to the run loop (bounds timer latency).</summary>
+    public const uint EntryBudget = 20_000;
+    /// <summary>Interpreted runs of a page's hot blocks missing from its module that trigger a rebuild.</summary>
+    public const int RebuildAfterMisses = 1000;
+
+    private readonly X86Cpu _cpu;
+    private readonly PhysicalMemory _mem;
+    private readonly IWasmCodeHost _host;
+    private readonly JitStateMirror* _state;
+    private readonly uint _stateAddr;
+    private readonly Dictionary<uint, PageCode> _pages = new();
+    private long _clock;
+
+    public string Name => "wasm";
+    public int MaxPages { get; init; } = 1024;
+    public WasmStats Stats;
+
+    private WasmBackend(X86Cpu cpu, PhysicalMemory mem, IWasmCodeHost host)
+    {
+        _cpu = cpu;
+        _mem = mem;
+        _host = host;
+        _state = (JitStateMirror*)host.AllocateShared(JitStateMirror.Size);
+        _stateAddr = WasmAddress(_state);
+        var written = mem.CodeWritten;
+        mem.CodeWritten = phys =>
+        {
+            written?.Invoke(phys);
+            Discard(phys >> 12);
+        };
+    }
+
+    /// <summary>Makes <paramref name="cpu"/> compile its hot code to wasm run by <paramref name="host"/>.</summary>
+    public static WasmBackend Install(X86Cpu cpu, PhysicalMemory mem, IWasmCodeHost host)
+    {
+        var backend = new WasmBackend(cpu, mem, host);
+        cpu.UseJitBackend(backend, JitMode.Wasm);
+        return backend;
+    }
+
+    private uint WasmAddress(void* p) => checked((uint)((nint)p - _host.MemoryBase));
+
+    public CompiledBlock? Compile(JitBlock block)
+    {
+        if (!block.Code32 || block.Phys >= _mem.Size) return null;
+        uint page = block.Phys >> 12;
+        uint offset = block.Phys & 0xFFF;
+        if (!_pages.TryGetValue(page, out var code))
+        {
+            if (_pages.Count >= MaxPages) EvictOldest();
+            code = new PageCode();
+            _pages[page] = code;
+        }
+        code.Entries.Add(offset);
+        // Rebuild a page when its hot entries missing from the module are as many as those it
+        // has (or it has none): a page is rebuilt O(log n) times, not once per hot block. Entries
+        // not in the module yet are interpreted (Enter's fallback).
+        int missing = code.Entries.Count(e => !code.Blocks.ContainsKey(e));
+        if (code.Module == null || missing >= Math.Max(1, code.Built)) Build(page, code);
+        Slot[] slots = block.Slots;
+        int fused = block.InstructionCount - slots.Length;
+        var offsets = new int[slots.Length];
+        for (int k = 0, o = 0; k < slots.Length; k++) { offsets[k] = o; o += slots[k].I.Len; }
+        return new CompiledBlock(cpu => Enter(page, offset, slots, fused, offsets));
+    }
+
+    private void Build(uint page, PageCode code)
+    {
+        var sw = Stopwatch.StartNew();
+        code.Module?.Dispose();
+        code.Module = null;
+        var blocks = PageScanner.Scan(_mem.Ram + ((ulong)page << 12), code.Entries);
+        // A block that starts with an instruction left to the interpreter gains nothing.
+        blocks.RemoveAll(b => b.Body.Count == 0 && b.End == BlockEnd.Interpret);
+        code.Blocks = new();
+        if (blocks.Count == 0) return;
+        var (bytes, index) = PageLowering.Lower(blocks);
+        code.Module = _host.Load(bytes);
+        code.Blocks = index;
+        code.Built = code.Entries.Count;
+        code.MissedRuns = 0;
+        // The page now holds compiled code: its stores must take the slow path (and discard it).
+        _cpu.MarkCodePage(page);
+        Stats.ModulesBuilt++;
+        Stats.ModuleBytes += bytes.Length;
+        Stats.CompileTicks += sw.ElapsedTicks;
+    }
+
+    private void EvictOldest()
+    {
+        var victim = _pages.MinBy(kv => kv.Value.LastUse);
+        _pages.Remove(victim.Key);
+        victim.Value.Module?.Dispose();
+        Stats.ModulesEvicted++;
+    }
+
+    private void Discard(uint page)
+    {
+        if (_pages.Remove(page, out var code))
+        {
+            code.Module?.Dispose();
+            Stats.ModulesDiscarded++;
+        }
+    }
+
+    private int Enter(uint page, uint offset, Slot[] slots, int fused, int[] offsets)
+    {
+        ref CpuState s = ref _cpu.S;
+        uint start = s.Eip;
+        if (!_pages.TryGetValue(page, out var code) || code.Module == null || !code.Blocks.TryGetValue(offset, out int block))
+        {
+            // Not in the page's module (yet), or the module was discarded: the interpreter runs the block.
+            Stats.InterpretedEntries++;
+            int done = _cpu.RunSlotsFrom(slots, fused, 0, start);
+            // A hot block left out by the batching that keeps running: rebuild its page now.
+            if (code != null && ++code.MissedRuns >= RebuildAfterMisses && code.Entries.Contains(offset)
+                && _pages.GetValueOrDefault(page) == code) Build(page, code);
+            return done;
+        }
+        code.LastUse = ++_clock;
+        JitStateMirror* st = _state;
+        for (int r = 0; r < 8; r++) st->R[r] = s.R[r];
+        _cpu.ExportLazyFlags(out uint op, out uint dst, out uint src, out uint res, out bool cf);
+        st->Eflags = s.Eflags;
+        st->LazyOp = op; st->LazyDst = dst; st->LazySrc = src; st->LazyRes = res; st->LazyCf = cf ? 1u : 0;
+        st->Ram = WasmAddress(_mem.Ram);
+        st->TlbRead = WasmAddress(_cpu.TlbReadTable);
+        st->TlbWrite = WasmAddress(_cpu.TlbWriteTable);
+        for (int i = 0; i < 6; i++) st->SegBase[i] = s.Seg[i].Base;
+        st->Budget = EntryBudget;
+        st->Retired = 0;
+        st->Entry = (uint)block;
+        st->LinearPage = start & 0xFFFFF000;
+        code.Module.Run(_stateAddr);
+        for (int r = 0; r < 8; r++) s.R[r] = st->R[r];
+        s.Eip = st->Eip;
+        s.Eflags = st->Eflags;
+        _cpu.ImportLazyFlags(st->LazyOp, st->LazyDst, st->LazySrc, st->LazyRes, st->LazyCf != 0);
+        int retired = (int)st->Retired;
+        Stats.Entries++;
+        Stats.WasmInstructions += retired;
+        if ((JitExit)st->Exit == JitExit.Interpret)
+        {
+            Stats.InterpretExits++;
+            // Stopped inside the entered block (a TLB miss, an instruction left to the
+            // interpreter): its handlers finish it, so every entry makes progress.
+            int k = Array.IndexOf(offsets, (int)(s.Eip - start));
+            if (s.Eip - start < 4096 && k >= 0) retired += _cpu.RunSlotsFrom(slots, fused, k, s.Eip);
+        }
+        return retired;
+    }
+}
+
+/// <summary>What the wasm backend did, for profiles and benchmarks.</summary>
+public struct WasmStats
+{
+    public long ModulesBuilt, ModulesEvicted, ModulesDiscarded, ModuleBytes, CompileTicks;
+    public long Entries, WasmInstructions, InterpretExits, InterpretedEntries;
+}

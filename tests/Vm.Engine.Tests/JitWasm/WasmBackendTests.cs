@@ -1,0 +1,154 @@
+using Vm.Engine.Jit.Wasm;
+
+namespace Vm.Engine.Tests.JitWasm;
+
+/// <summary>
+/// The wasm backend (modules run by Wasmtime) against the interpreter: the same guest programs,
+/// the same final registers, flags, memory and EIP.
+/// </summary>
+public sealed class WasmBackendTests
+{
+    private static readonly uint[] NoRegs = [0, 0, 0, 0, JitMachine.StackTop, 0, JitMachine.DataAddr, 0];
+
+    private static (int Vector, uint[] Regs, uint Eflags, byte[] Data, uint Eip) Interpret(byte[] code, uint[] regs, uint eflags, byte[] data)
+    {
+        using var m = new JitMachine(wasm: false);
+        return m.Run(code, regs, eflags, data);
+    }
+
+    [Fact]
+    public void RandomPrograms_MatchTheInterpreter_RegisterByRegisterFlagByFlag()
+    {
+        long wasmInstructions = 0;
+        for (int seed = 0; seed < 300; seed++)
+        {
+            var rng = new Random(seed);
+            byte[] code = RandomPrograms.Generate(rng, out uint[] regs);
+            byte[] data = new byte[256];
+            rng.NextBytes(data);
+            uint eflags = (uint)rng.Next(2) * 0x8D5u;
+            var expected = Interpret(code, regs, eflags, data);
+            using var m = new JitMachine(wasm: true);
+            var actual = m.Run(code, regs, eflags, data);
+            string where = $"seed {seed}: {Convert.ToHexString(code)}";
+            Assert.True(expected.Vector == actual.Vector, $"{where}: vector {expected.Vector} vs {actual.Vector}");
+            for (int r = 0; r < 8; r++)
+                Assert.True(expected.Regs[r] == actual.Regs[r], $"{where}: register {r} {expected.Regs[r]:X8} vs {actual.Regs[r]:X8}");
+            Assert.True(expected.Eflags == actual.Eflags, $"{where}: EFLAGS {expected.Eflags:X8} vs {actual.Eflags:X8}");
+            Assert.True(expected.Data.AsSpan().SequenceEqual(actual.Data), $"{where}: memory differs");
+            Assert.Equal(expected.Eip, actual.Eip);
+            wasmInstructions += m.Backend!.Stats.WasmInstructions;
+        }
+        // The comparison means something only if much of the work ran in wasm.
+        Assert.True(wasmInstructions > 20_000, $"only {wasmInstructions} instructions ran in wasm");
+    }
+
+    [Fact]
+    public void CountedLoop_ChainsInsideWasm_FewEntriesForManyInstructions()
+    {
+        // mov ecx,100000; L: add eax,ecx; xor edx,eax; dec ecx; jnz L
+        byte[] code = [0xB9, 0xA0, 0x86, 0x01, 0x00, 0x01, 0xC8, 0x31, 0xC2, 0x49, 0x75, 0xF9];
+        var expected = Interpret(code, NoRegs, 0, new byte[16]);
+        using var m = new JitMachine(wasm: true);
+        var actual = m.Run(code, NoRegs, 0, new byte[16]);
+        Assert.Equal(expected.Regs, actual.Regs);
+        Assert.Equal(expected.Eflags, actual.Eflags);
+        var st = m.Backend!.Stats;
+        Assert.True(st.WasmInstructions > 390_000, $"{st.WasmInstructions} instructions in wasm");
+        Assert.True(st.Entries < 100, $"{st.Entries} entries for {st.WasmInstructions} instructions: blocks are not chained");
+    }
+
+    [Fact]
+    public void CallAndReturnInALoop_MatchTheInterpreter_StackIncluded()
+    {
+        byte[] code =
+        [
+            0xB9, 0xE8, 0x03, 0x00, 0x00, // mov ecx, 1000
+            0xE8, 0x05, 0x00, 0x00, 0x00, // L: call f
+            0x49,                         // dec ecx
+            0x75, 0xF8,                   // jnz L
+            0xEB, 0x06,                   // jmp done
+            0x01, 0xC8,                   // f: add eax, ecx
+            0x31, 0xC2,                   // xor edx, eax
+            0x43,                         // inc ebx
+            0xC3,                         // ret
+        ];                                // done:
+        var expected = Interpret(code, NoRegs, 0, new byte[16]);
+        using var m = new JitMachine(wasm: true);
+        var actual = m.Run(code, NoRegs, 0, new byte[16]);
+        Assert.Equal(1000u, expected.Regs[3]);
+        Assert.Equal(expected.Regs, actual.Regs);
+        Assert.Equal(expected.Eflags, actual.Eflags);
+        Assert.Equal(JitMachine.StackTop, actual.Regs[4]);
+        Assert.True(m.Backend!.Stats.WasmInstructions > 4000, $"{m.Backend.Stats.WasmInstructions} instructions in wasm");
+    }
+
+    [Fact]
+    public void StoreIntoCompiledCode_DiscardsThePageModule_AndRunsTheNewCode()
+    {
+        uint l1 = JitMachine.CodeAddr + 5;
+        byte[] imm1 = BitConverter.GetBytes(l1 + 1);
+        byte[] code =
+        [
+            0xB9, 0xE8, 0x03, 0x00, 0x00,             // mov ecx, 1000
+            0xB8, 0x11, 0x11, 0x11, 0x11,             // L1: mov eax, 0x11111111
+            0x01, 0xC3,                               // add ebx, eax
+            0x49,                                     // dec ecx
+            0x75, 0xF6,                               // jnz L1
+            0x85, 0xFF,                               // test edi, edi
+            0x75, 0x12,                               // jnz done
+            0x47,                                     // inc edi
+            0xC7, 0x05, .. imm1, 0x22, 0x22, 0x22, 0x22, // mov dword [L1+1], 0x22222222
+            0xB9, 0xE8, 0x03, 0x00, 0x00,             // mov ecx, 1000
+            0xEB, 0xE0,                               // jmp L1
+        ];                                            // done:
+        var expected = Interpret(code, NoRegs, 0, new byte[16]);
+        using var m = new JitMachine(wasm: true);
+        var actual = m.Run(code, NoRegs, 0, new byte[16]);
+        Assert.Equal(unchecked(1000u * 0x11111111u + 1000u * 0x22222222u), expected.Regs[3]);
+        Assert.Equal(expected.Regs, actual.Regs);
+        Assert.True(m.Backend!.Stats.ModulesDiscarded >= 1, "the write to the compiled page discarded nothing");
+        Assert.True(m.Backend.Stats.ModulesBuilt >= 2, "the new code was not compiled again");
+    }
+
+    [Fact]
+    public void LoadOutsideRam_TakesTheSlowPath_AndReadsAllOnes()
+    {
+        // mov ecx,50; L: mov eax,[0xF0000000]; add edx,eax; dec ecx; jnz L
+        byte[] code = [0xB9, 0x32, 0, 0, 0, 0x8B, 0x05, 0, 0, 0, 0xF0, 0x01, 0xC2, 0x49, 0x75, 0xF5];
+        var expected = Interpret(code, NoRegs, 0, new byte[16]);
+        using var m = new JitMachine(wasm: true);
+        var actual = m.Run(code, NoRegs, 0, new byte[16]);
+        Assert.Equal(0xFFFFFFFFu, actual.Regs[0]);
+        Assert.Equal(expected.Regs, actual.Regs);
+        Assert.True(m.Backend!.Stats.InterpretExits > 0);
+    }
+
+    [Fact]
+    public void PageFaultInCompiledLoop_StopsAtTheFaultingInstruction_WithExactState()
+    {
+        // Paging with 4 MiB pages: 0-12 MiB mapped (user, writable), 12-16 MiB not present.
+        // mov ecx,100; L: mov edx,[ebx]; add ebx,0x400; add eax,edx; dec ecx; jnz L
+        byte[] code = [0xB9, 0x64, 0, 0, 0, 0x8B, 0x13, 0x81, 0xC3, 0x00, 0x04, 0x00, 0x00, 0x01, 0xD0, 0x49, 0x75, 0xF3];
+        uint[] regs = [0, 0, 0, 0x00BFC000, JitMachine.StackTop, 0, JitMachine.DataAddr, 0];
+        (int, uint[], uint, byte[], uint, uint) RunPaged(bool wasm)
+        {
+            using var m = new JitMachine(wasm);
+            const uint dir = 0x00100000;
+            for (uint i = 0; i < 3; i++) m.Memory.Write32(dir + 4 * i, (i << 22) | 0x87);
+            m.Cpu.S.Cr4 = 0x10;
+            m.Cpu.S.Cr3 = dir;
+            var r = m.RunPaged(code, regs);
+            if (wasm) Assert.True(m.Backend!.Stats.WasmInstructions > 0, $"the loop never ran in wasm: vector {r.Vector} eip {r.Eip:X} ebx {r.Regs[3]:X} built {m.Backend.Stats.ModulesBuilt} compiled {m.Cpu.JitCounters.BlocksCompiled} failed {m.Cpu.JitCounters.CompileFailures}");
+            return (r.Vector, r.Regs, r.Eflags, r.Data, r.Eip, m.Cpu.S.Cr2);
+        }
+        var expected = RunPaged(false);
+        var actual = RunPaged(true);
+        Assert.Equal(14, expected.Item1);
+        Assert.Equal(expected.Item1, actual.Item1);
+        Assert.Equal(expected.Item2, actual.Item2);
+        Assert.Equal(expected.Item3, actual.Item3);
+        Assert.Equal(expected.Item5, actual.Item5);
+        Assert.Equal(0x00C00000u, actual.Item6);
+    }
+}
