@@ -27,7 +27,8 @@ public sealed class BrowserMachine : IDisposable
     private bool _userlandSeen;
 
     /// <param name="kernelElf">The same kernel decompressed (gzipped vmlinux), when the portal has it: see <see cref="KernelElfLoader"/>.</param>
-    public BrowserMachine(byte[] kernel, byte[] initrd, string commandLine, int memoryMiB, byte[]? kernelElf = null)
+    /// <param name="disk">The virtio-blk disk (/dev/vda), e.g. the student's home disk over IndexedDB.</param>
+    public BrowserMachine(byte[] kernel, byte[] initrd, string commandLine, int memoryMiB, byte[]? kernelElf = null, Vm.Engine.Disk.IBlockSource? disk = null)
     {
         _machine = new Machine(new MachineConfig
         {
@@ -37,7 +38,10 @@ public sealed class BrowserMachine : IDisposable
             ReturnWhenIdle = true,
             RtcStart = DateTime.UtcNow,
             SerialOut = b => _console.WriteByte(b),
+            Disk = disk,
         });
+        if (_machine.Block is { } block)
+            block.IoFailed += e => DiskFailed?.Invoke(e);
         _submitSerial = new Uart16550(0x2F8, _machine.Pic.GetLine(3), b => _submitOut.Enqueue(b));
         _machine.Io.Register(_submitSerial);
         _submitPort = _machine.VirtioConsole.Port(SubmitPortName);
@@ -53,6 +57,8 @@ public sealed class BrowserMachine : IDisposable
     }
 
     public BootStage Stage { get; private set; }
+    /// <summary>A disk request failed (the guest got an I/O error): the page shows why.</summary>
+    public event Action<Exception>? DiskFailed;
     public SliceTuner Tuner { get; } = new();
     public ulong Instructions => _machine.Cpu.InstructionCount;
     public string? StopReason => _machine.StopReason;

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
+using Vm.Client.Disk;
 using Vm.Client.Engine;
 using Vm.Client.Submission;
+using Vm.Engine.Disk;
 
 namespace Vm.Client.Lab;
 
@@ -38,6 +40,14 @@ public sealed partial class LabMachine
     private readonly SubmitPortProtocol _submitProtocol = new();
     private bool _submitting;
 
+    /// <summary>Room for a course's worth of small files; only the blocks written take space in the browser.</summary>
+    private const long HomeDiskBytes = 32L << 20;
+    private BrowserStorage? _storage;
+    private IndexedDbOverlayStore? _overlay;
+    private CopyOnWriteSource? _homeDisk;
+    private string? _diskError;
+    private bool _confirmingDiskReset;
+
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (!firstRender) return;
@@ -47,6 +57,7 @@ public sealed partial class LabMachine
             _self = DotNetObjectReference.Create(this);
             _terminal = _js.Invoke<int>("openTerminal", _terminalHost, _self);
             await DownloadAsync();
+            await OpenHomeDiskAsync();
             StartMachine();
         }
         catch (LabException e)
@@ -85,11 +96,29 @@ public sealed partial class LabMachine
         Console.WriteLine($"webvm: boot files in {watch.ElapsedMilliseconds} ms");
     }
 
+    /// <summary>
+    /// An image without a root disk gets a home disk: blank, with the student's writes in IndexedDB under
+    /// the overlay key the portal derived for this student and assignment. The guest's init formats it
+    /// once and mounts it at /root (webvm.home=), so a reload or a visit next week finds the files.
+    /// </summary>
+    private async Task OpenHomeDiskAsync()
+    {
+        if (_description!.DiskManifestHash is not null) return;
+        SetStatus("Opening your saved files…");
+        _storage = await BrowserStorage.OpenAsync(Js);
+        _overlay = await IndexedDbOverlayStore.OpenAsync(_storage, _description.OverlayKey, cancel: _stop.Token);
+        _homeDisk = new CopyOnWriteSource(new BlankDisk(HomeDiskBytes), _overlay);
+        Console.WriteLine($"webvm: home disk with {_overlay.Count} saved block(s)");
+    }
+
     private void StartMachine()
     {
         var d = _description!;
         _machine?.Dispose();
-        _machine = new BrowserMachine(_kernel!, _initrd!, d.KernelCommandLine, d.MemoryMiB, _kernelElf);
+        var commandLine = _homeDisk is null ? d.KernelCommandLine : $"{d.KernelCommandLine} webvm.home=/dev/vda";
+        _machine = new BrowserMachine(_kernel!, _initrd!, commandLine, d.MemoryMiB, _kernelElf, _homeDisk);
+        _machine.DiskFailed += OnDiskFailed;
+        _diskError = null;
         _paused = false;
         _stage = BootStage.Kernel;
         _js!.InvokeVoid("focusTerminal", _terminal);
@@ -255,6 +284,54 @@ public sealed partial class LabMachine
         _error = null;
         StartMachine();
         return Task.CompletedTask;
+    }
+
+    private void OnDiskFailed(Exception e)
+    {
+        // The guest saw an I/O error; the student must see why (above all a full browser store).
+        _diskError = e is StorageQuotaException
+            ? e.Message
+            : $"Saving to your lab disk failed: {e.Message}";
+        Console.WriteLine($"webvm: disk error: {e.Message}");
+        StateHasChanged();
+    }
+
+    private void AskDiskReset()
+    {
+        _confirmingDiskReset = true;
+        StateHasChanged();
+    }
+
+    private void CancelDiskReset()
+    {
+        _confirmingDiskReset = false;
+        _js?.InvokeVoid("focusTerminal", _terminal);
+    }
+
+    /// <summary>
+    /// Forgets this lab's saved changes (only this student's and assignment's overlay) and restarts the
+    /// machine on the blank home disk. The machine stops first and the disk's in-flight request
+    /// finishes, so nothing writes into the overlay after it was cleared.
+    /// </summary>
+    private async Task ResetDiskAsync()
+    {
+        _confirmingDiskReset = false;
+        if (_overlay is null || _homeDisk is null) return;
+        _generation++;
+        SetStatus("Resetting your disk…");
+        try
+        {
+            await _homeDisk.FlushAsync(_stop.Token);
+            await _overlay.ClearAsync(_stop.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Fail($"Your disk could not be reset: {e.Message}");
+            return;
+        }
+        _js!.InvokeVoid("writeTerminal", _terminal, Encoding.ASCII.GetBytes("\r\n\x1b[33m[disk reset to the image; restarting]\x1b[0m\r\n"));
+        _error = null;
+        StartMachine();
     }
 
     private void SetStatus(string text)
