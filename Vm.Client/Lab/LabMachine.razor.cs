@@ -45,7 +45,7 @@ public sealed partial class LabMachine
     private BrowserStorage? _storage;
     private IndexedDbOverlayStore? _overlay;
     private CopyOnWriteSource? _homeDisk;
-    private string? _diskError;
+    private string? _diskError, _diskQuotaError;
     private bool _confirmingDiskReset;
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -107,6 +107,7 @@ public sealed partial class LabMachine
         SetStatus("Opening your saved files…");
         _storage = await BrowserStorage.OpenAsync(Js);
         _overlay = await IndexedDbOverlayStore.OpenAsync(_storage, _description.OverlayKey, cancel: _stop.Token);
+        _overlay.QuotaExceeded += e => { _diskQuotaError = e.Message; };
         _homeDisk = new CopyOnWriteSource(new BlankDisk(HomeDiskBytes), _overlay);
         Console.WriteLine($"webvm: home disk with {_overlay.Count} saved block(s)");
     }
@@ -289,9 +290,8 @@ public sealed partial class LabMachine
     private void OnDiskFailed(Exception e)
     {
         // The guest saw an I/O error; the student must see why (above all a full browser store).
-        _diskError = e is StorageQuotaException
-            ? e.Message
-            : $"Saving to your lab disk failed: {e.Message}";
+        _diskError = _diskQuotaError ?? $"Saving to your lab disk failed: {e.Message}";
+        _diskQuotaError = null;
         Console.WriteLine($"webvm: disk error: {e.Message}");
         StateHasChanged();
     }
