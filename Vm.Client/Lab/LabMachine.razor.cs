@@ -47,6 +47,8 @@ public sealed partial class LabMachine
     private CopyOnWriteSource? _homeDisk;
     private string? _diskError, _diskQuotaError;
     private bool _confirmingDiskReset;
+    private string? _filesMessage;
+    private bool _filesOk;
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
@@ -294,6 +296,41 @@ public sealed partial class LabMachine
         _diskQuotaError = null;
         Console.WriteLine($"webvm: disk error: {e.Message}");
         StateHasChanged();
+    }
+
+    /// <summary>The student's files from the home disk as a tar archive (see <see cref="HomeFilesArchive"/>).</summary>
+    private async Task DownloadFilesAsync()
+    {
+        if (_homeDisk is null) return;
+        _filesOk = true;
+        _filesMessage = "Collecting your files…";
+        StateHasChanged();
+        try
+        {
+            var archive = await HomeFilesArchive.BuildAsync(_homeDisk, _stop.Token);
+            if (archive is not { } a)
+            {
+                _filesMessage = "You have not changed any files in this lab yet (your home folder /root is empty): nothing to download.";
+            }
+            else
+            {
+                var name = $"{FileNameOf(_description!.Label)}-files.tar";
+                _js!.InvokeVoid("download", name, a.Archive);
+                _filesMessage = $"Downloaded {name}: {a.Files} file(s) from your home folder /root, {a.Archive.Length / 1024.0:F0} KiB.";
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _filesOk = false;
+            _filesMessage = $"Your files could not be collected: {e.Message}";
+        }
+        StateHasChanged();
+    }
+
+    private static string FileNameOf(string label)
+    {
+        var name = new string(label.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray()).Trim('-');
+        return name.Length == 0 ? "lab" : name;
     }
 
     private void AskDiskReset()
