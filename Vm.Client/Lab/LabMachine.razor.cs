@@ -121,6 +121,7 @@ public sealed partial class LabMachine
         var commandLine = _homeDisk is null ? d.KernelCommandLine : $"{d.KernelCommandLine} webvm.home=/dev/vda";
         _machine = new BrowserMachine(_kernel!, _initrd!, commandLine, d.MemoryMiB, _kernelElf, _homeDisk);
         _machine.DiskFailed += OnDiskFailed;
+        _machine.SetTerminalSize(Cols, Rows);
         _diskError = null;
         _paused = false;
         _stage = BootStage.Kernel;
@@ -260,14 +261,16 @@ public sealed partial class LabMachine
     }
 
     /// <summary>
-    /// The serial console has no way to tell the guest its size (virtio-console has), so the size is
-    /// kept for when it does; the guest's `stty rows R cols C` sets it by hand meanwhile.
+    /// The serial console cannot tell the guest its size, so the size travels on a virtio-console port
+    /// (<see cref="BrowserMachine.TerminalSizePortName"/>) and the guest's init sets it on the console tty.
     /// </summary>
     [JSInvokable]
     public void OnTerminalResize(int cols, int rows)
     {
         Cols = cols;
         Rows = rows;
+        _machine?.SetTerminalSize(cols, rows);
+        StateHasChanged();
     }
 
     public int Cols { get; private set; }

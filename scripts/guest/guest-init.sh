@@ -94,5 +94,13 @@ if [ -n "$home" ]; then
 fi
 cd /root 2>/dev/null
 
+# The browser's terminal size ("ROWS COLS" lines on a virtio-console port): applied to the console
+# tty, whose kernel then signals SIGWINCH to the shell's foreground job, as a resized xterm would.
+if [ -e /dev/virtio-ports/org.webvm.tty-size ]; then
+  tty=$(sed "s/.* //" /sys/class/tty/console/active)
+  ( while read -r rows cols; do stty -F "/dev/$tty" rows "$rows" cols "$cols" 2>/dev/null; done \
+      < /dev/virtio-ports/org.webvm.tty-size ) &
+fi
+
 echo "WEBVM-SHELL-READY"
 exec setsid cttyhack sh -l

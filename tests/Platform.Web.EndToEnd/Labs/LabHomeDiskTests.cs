@@ -7,7 +7,7 @@ namespace Platform.Web.EndToEnd.Labs;
 /// <summary>
 /// The student's home disk in the browser (/root on a virtio-blk disk whose changes live in
 /// IndexedDB): files survive a reload, Reset disk asks first and then forgets only this lab's files,
-/// and a full browser store is shown on the page. One boot for the class, plus one per reload/reset.
+/// a full browser store is shown on the page, and the terminal's size reaches the guest. One boot for the class, plus one per reload/reset.
 /// Guest commands print computed markers (e.g. $((2+2))) so the typed command line never matches.
 /// </summary>
 public sealed class LabHomeDiskTests(BootedLabFixture lab) : IClassFixture<BootedLabFixture>
@@ -33,7 +33,7 @@ public sealed class LabHomeDiskTests(BootedLabFixture lab) : IClassFixture<Boote
     }
 
     [Fact]
-    public async Task ResetDisk_CancelKeepsTheFiles_ConfirmForgetsThemAndRestarts()
+    public async Task ResetDisk_CancelKeepsTheFiles_ConfirmForgetsThemAndRestarts_ThenNothingToDownload()
     {
         var page = lab.Page;
         var name = NewFileName();
@@ -59,6 +59,57 @@ public sealed class LabHomeDiskTests(BootedLabFixture lab) : IClassFixture<Boote
         await Expect(page.Terminal()).ToContainTextAsync("formatting the new home disk");
         await page.RunAsync($"[ -e /root/{name} ] && echo present-$((4+4)) || echo absent-$((4+4))");
         await page.ExpectOutputAsync("absent-8");
+
+        // A fresh home has nothing to download, and the page says so.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Download my files" }).ClickAsync();
+        await Expect(page.Locator(".lab-files")).ToContainTextAsync("nothing to download");
+    }
+
+    [Fact]
+    public async Task DownloadMyFiles_GivesTheHomeFoldersFilesAsATar()
+    {
+        var page = lab.Page;
+        var name = NewFileName();
+        await page.RunAsync($"mkdir -p /root/proj && echo "line $((7*6))" > /root/proj/{name}; echo wrote-$((5+4))-$?");
+        await page.ExpectOutputAsync("wrote-9-0");
+        var download = await page.RunAndWaitForDownloadAsync(() =>
+            page.GetByRole(AriaRole.Button, new() { Name = "Download my files" }).ClickAsync());
+        Assert.EndsWith("-files.tar", download.SuggestedFilename, StringComparison.Ordinal);
+        await Expect(page.Locator(".lab-files")).ToContainTextAsync("Downloaded");
+        var files = new Dictionary<string, string>();
+        using (var reader = new System.Formats.Tar.TarReader(await download.CreateReadStreamAsync()))
+            while (reader.GetNextEntry() is { } e)
+                if (e.DataStream is { } data)
+                    files[e.Name] = await new StreamReader(data).ReadToEndAsync();
+        Assert.Equal("line 42\n", files[$"proj/{name}"]);
+        Assert.DoesNotContain(files.Keys, k => k.StartsWith("lost+found", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TerminalResize_ReachesTheGuest_SttySizeMatches()
+    {
+        var page = lab.Page;
+        var terminal = page.Locator(".lab-terminal");
+        async Task ExpectGuestSizeMatchesAsync(string marker)
+        {
+            var rows = await terminal.GetAttributeAsync("data-rows");
+            var cols = await terminal.GetAttributeAsync("data-cols");
+            await page.RunAsync($"echo {marker}=$(stty size)=$((1))");
+            await page.ExpectOutputAsync($"{marker}={rows} {cols}=1");
+        }
+        await ExpectGuestSizeMatchesAsync("before");
+        var cols = await terminal.GetAttributeAsync("data-cols");
+        var viewport = page.ViewportSize!;
+        await page.SetViewportSizeAsync(viewport.Width - 300, viewport.Height);
+        try
+        {
+            await Expect(terminal).Not.ToHaveAttributeAsync("data-cols", cols!);
+            await ExpectGuestSizeMatchesAsync("after");
+        }
+        finally
+        {
+            await page.SetViewportSizeAsync(viewport.Width, viewport.Height);
+        }
     }
 
     [Fact]
