@@ -70,7 +70,7 @@ public sealed class LabHomeDiskTests(BootedLabFixture lab) : IClassFixture<Boote
     {
         var page = lab.Page;
         var name = NewFileName();
-        await page.RunAsync($"mkdir -p /root/proj && echo "line $((7*6))" > /root/proj/{name}; echo wrote-$((5+4))-$?");
+        await page.RunAsync($"mkdir -p /root/proj && echo \"line $((7*6))\" > /root/proj/{name}; echo wrote-$((5+4))-$?");
         await page.ExpectOutputAsync("wrote-9-0");
         var download = await page.RunAndWaitForDownloadAsync(() =>
             page.GetByRole(AriaRole.Button, new() { Name = "Download my files" }).ClickAsync());
