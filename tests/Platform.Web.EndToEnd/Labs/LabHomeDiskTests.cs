@@ -72,10 +72,12 @@ public sealed class LabHomeDiskTests(BootedLabFixture lab) : IClassFixture<Boote
         var name = NewFileName();
         await page.RunAsync($"mkdir -p /root/proj && echo \"line $((7*6))\" > /root/proj/{name}; echo wrote-$((5+4))-$?");
         await page.ExpectOutputAsync("wrote-9-0");
-        var download = await page.RunAndWaitForDownloadAsync(() =>
-            page.GetByRole(AriaRole.Button, new() { Name = "Download my files" }).ClickAsync());
+        var downloading = page.WaitForDownloadAsync(new() { Timeout = 120_000 });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Download my files" }).ClickAsync();
+        // The page's message first: if collecting failed, it says why.
+        await Expect(page.Locator(".lab-files")).ToContainTextAsync("Downloaded", new() { Timeout = 120_000 });
+        var download = await downloading;
         Assert.EndsWith("-files.tar", download.SuggestedFilename, StringComparison.Ordinal);
-        await Expect(page.Locator(".lab-files")).ToContainTextAsync("Downloaded");
         var files = new Dictionary<string, string>();
         using (var reader = new System.Formats.Tar.TarReader(await download.CreateReadStreamAsync()))
             while (reader.GetNextEntry() is { } e)
@@ -118,9 +120,8 @@ public sealed class LabHomeDiskTests(BootedLabFixture lab) : IClassFixture<Boote
         var page = lab.Page;
         var cdp = await page.Context.NewCDPSessionAsync(page);
         var origin = lab.Portal.BaseAddress.GetLeftPart(UriPartial.Authority);
-        // A real quota just above what the site already stores: Chromium refuses the next writes.
-        var usage = await page.EvaluateAsync<long>("async () => (await navigator.storage.estimate()).usage");
-        await cdp.SendAsync("Storage.overrideQuotaForOrigin", new Dictionary<string, object> { ["origin"] = origin, ["quotaSize"] = usage + 64 * 1024 });
+        // A real quota below what the site already stores: Chromium refuses every further write.
+        await cdp.SendAsync("Storage.overrideQuotaForOrigin", new Dictionary<string, object> { ["origin"] = origin, ["quotaSize"] = 1024 });
         try
         {
             await page.RunAsync("dd if=/dev/urandom of=/root/big bs=1k count=2048 2>&1 | tail -1; echo dd-done-$((5+5))");
