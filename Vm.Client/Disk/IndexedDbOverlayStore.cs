@@ -25,6 +25,9 @@ public sealed class IndexedDbOverlayStore : IOverlayStore
     public static async Task<IndexedDbOverlayStore> OpenAsync(BrowserStorage storage, string lab, int blockSize = 4096, CancellationToken cancel = default) =>
         new(storage, lab, blockSize, await storage.OverlayBlocksAsync(lab, cancel));
 
+    /// <summary>A write did not fit in the browser's storage for this site.</summary>
+    public event Action<StorageQuotaException>? QuotaExceeded;
+
     public int BlockSize { get; }
     public int Count => _blocks.Count;
     public bool Contains(long blockIndex) => _blocks.Contains(blockIndex);
@@ -43,7 +46,16 @@ public sealed class IndexedDbOverlayStore : IOverlayStore
     {
         if (data.Length != BlockSize)
             throw new ArgumentException($"An overlay block is {BlockSize} bytes.", nameof(data));
-        await _storage.OverlayPutAsync(_lab, blockIndex, data.ToArray(), cancellationToken);
+        try
+        {
+            await _storage.OverlayPutAsync(_lab, blockIndex, data.ToArray(), cancellationToken);
+        }
+        catch (StorageQuotaException e)
+        {
+            // The guest only learns "I/O error"; the page learns why.
+            QuotaExceeded?.Invoke(e);
+            throw;
+        }
         _blocks.Add(blockIndex);
     }
 

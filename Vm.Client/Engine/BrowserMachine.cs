@@ -18,18 +18,24 @@ public sealed class BrowserMachine : IDisposable
     /// <summary>What the guest's initramfs prints when its shell starts (scripts/guest/build-guest-images.sh).</summary>
     public const string ShellReadyMarker = "WEBVM-SHELL-READY";
     public const string SubmitPortName = "org.webvm.submit";
+    /// <summary>The terminal's size as "ROWS COLS\n" lines; the guest's init applies them to the console tty (stty), which signals SIGWINCH.</summary>
+    public const string TerminalSizePortName = "org.webvm.tty-size";
 
     private readonly Machine _machine;
     private readonly MemoryStream _console = new();
     private readonly Uart16550 _submitSerial;
     private readonly Vm.Engine.Devices.Virtio.ConsolePort? _submitPort;
     private readonly Queue<byte> _submitOut = new();
+    private readonly Vm.Engine.Devices.Virtio.ConsolePort? _sizePort;
+    private (int Rows, int Cols)? _size;
+    private bool _sizeSent, _sizePortWasOpen;
     private readonly StringBuilder _tail = new();
     private bool _userlandSeen;
 
     /// <param name="kernelElf">The same kernel decompressed (gzipped vmlinux), when the portal has it: see <see cref="KernelElfLoader"/>.</param>
+    /// <param name="disk">The virtio-blk disk (/dev/vda), e.g. the student's home disk over IndexedDB.</param>
     /// <param name="jit">Where the wasm JIT runs its modules; null: the interpreter alone.</param>
-    public BrowserMachine(byte[] kernel, byte[] initrd, string commandLine, int memoryMiB, byte[]? kernelElf = null, IWasmCodeHost? jit = null)
+    public BrowserMachine(byte[] kernel, byte[] initrd, string commandLine, int memoryMiB, byte[]? kernelElf = null, Vm.Engine.Disk.IBlockSource? disk = null, IWasmCodeHost? jit = null)
     {
         _machine = new Machine(new MachineConfig
         {
@@ -39,7 +45,11 @@ public sealed class BrowserMachine : IDisposable
             ReturnWhenIdle = true,
             RtcStart = DateTime.UtcNow,
             SerialOut = b => _console.WriteByte(b),
+            Disk = disk,
+            ConsolePortNames = [SubmitPortName, TerminalSizePortName],
         });
+        if (_machine.Block is { } block)
+            block.IoFailed += e => DiskFailed?.Invoke(e);
         _submitSerial = new Uart16550(0x2F8, _machine.Pic.GetLine(3), b => _submitOut.Enqueue(b));
         _machine.Io.Register(_submitSerial);
         _submitPort = _machine.VirtioConsole.Port(SubmitPortName);
@@ -50,6 +60,8 @@ public sealed class BrowserMachine : IDisposable
         }
         if (jit is not null)
             Jit = WasmBackend.Install(_machine.Cpu, _machine.Memory, jit);
+        _sizePort = _machine.VirtioConsole.Port(TerminalSizePortName);
+        if (_sizePort is not null) _sizePort.HostOpen = true;
         _machine.LoadLinux(kernel, initrd, commandLine);
         if (kernelElf is not null)
             KernelElfLoader.Load(_machine, kernelElf);
@@ -59,6 +71,8 @@ public sealed class BrowserMachine : IDisposable
     public BootStage Stage { get; private set; }
     /// <summary>The wasm JIT, when on (its counters tell how much runs compiled).</summary>
     public WasmBackend? Jit { get; }
+    /// <summary>A disk request failed (the guest got an I/O error): the page shows why.</summary>
+    public event Action<Exception>? DiskFailed;
     public SliceTuner Tuner { get; } = new();
     public ulong Instructions => _machine.Cpu.InstructionCount;
     public string? StopReason => _machine.StopReason;
@@ -70,6 +84,7 @@ public sealed class BrowserMachine : IDisposable
         long start = Stopwatch.GetTimestamp();
         var exit = _machine.RunSlice(Tuner.Instructions);
         _submitSerial.Poll();
+        SendTerminalSizeIfDue();
         long ran = (long)(_machine.Cpu.InstructionCount - before);
         if (_machine.IdleNs == 0)
             Tuner.Observe(ran, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
@@ -82,6 +97,27 @@ public sealed class BrowserMachine : IDisposable
         if (exit != MachineExit.Running)
             Stage = BootStage.Stopped;
         return TimeSpan.FromTicks((long)(_machine.IdleNs / 100));
+    }
+
+    /// <summary>The terminal's size, passed to the guest now or as soon as it opens the size port.</summary>
+    public void SetTerminalSize(int cols, int rows)
+    {
+        if (cols <= 0 || rows <= 0 || _size == (rows, cols)) return;
+        _size = (rows, cols);
+        _sizeSent = false;
+        SendTerminalSizeIfDue();
+    }
+
+    private void SendTerminalSizeIfDue()
+    {
+        if (_sizePort is null || _size is not { } size) return;
+        bool open = _sizePort.GuestOpen;
+        // A guest that (re)opens the port has missed what was sent before: send the size again.
+        if (open && !_sizePortWasOpen) _sizeSent = false;
+        _sizePortWasOpen = open;
+        if (!open || _sizeSent) return;
+        _sizePort.Send(Encoding.ASCII.GetBytes($"{size.Rows} {size.Cols}\n"));
+        _sizeSent = true;
     }
 
     /// <summary>Console bytes the guest wrote since the last call.</summary>

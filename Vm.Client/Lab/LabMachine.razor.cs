@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
+using Vm.Client.Disk;
 using Vm.Client.Engine;
 using Vm.Client.Submission;
+using Vm.Engine.Disk;
 
 namespace Vm.Client.Lab;
 
@@ -39,6 +41,16 @@ public sealed partial class LabMachine
     private readonly SubmitPortProtocol _submitProtocol = new();
     private bool _submitting;
 
+    /// <summary>Room for a course's worth of small files; only the blocks written take space in the browser.</summary>
+    private const long HomeDiskBytes = 32L << 20;
+    private BrowserStorage? _storage;
+    private IndexedDbOverlayStore? _overlay;
+    private CopyOnWriteSource? _homeDisk;
+    private string? _diskError, _diskQuotaError;
+    private bool _confirmingDiskReset;
+    private string? _filesMessage;
+    private bool _filesOk;
+
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (!firstRender) return;
@@ -49,6 +61,7 @@ public sealed partial class LabMachine
             _terminal = _js.Invoke<int>("openTerminal", _terminalHost, _self);
             _jit = await Vm.Client.Jit.BrowserWasmHost.CreateAsync(Js);
             await DownloadAsync();
+            await OpenHomeDiskAsync();
             StartMachine();
         }
         catch (LabException e)
@@ -87,11 +100,31 @@ public sealed partial class LabMachine
         Console.WriteLine($"webvm: boot files in {watch.ElapsedMilliseconds} ms");
     }
 
+    /// <summary>
+    /// An image without a root disk gets a home disk: blank, with the student's writes in IndexedDB under
+    /// the overlay key the portal derived for this student and assignment. The guest's init formats it
+    /// once and mounts it at /root (webvm.home=), so a reload or a visit next week finds the files.
+    /// </summary>
+    private async Task OpenHomeDiskAsync()
+    {
+        if (_description!.DiskManifestHash is not null) return;
+        SetStatus("Opening your saved files…");
+        _storage = await BrowserStorage.OpenAsync(Js);
+        _overlay = await IndexedDbOverlayStore.OpenAsync(_storage, _description.OverlayKey, cancel: _stop.Token);
+        _overlay.QuotaExceeded += e => { _diskQuotaError = e.Message; };
+        _homeDisk = new CopyOnWriteSource(new BlankDisk(HomeDiskBytes), _overlay);
+        Console.WriteLine($"webvm: home disk with {_overlay.Count} saved block(s)");
+    }
+
     private void StartMachine()
     {
         var d = _description!;
         _machine?.Dispose();
-        _machine = new BrowserMachine(_kernel!, _initrd!, d.KernelCommandLine, d.MemoryMiB, _kernelElf, _jit);
+        var commandLine = _homeDisk is null ? d.KernelCommandLine : $"{d.KernelCommandLine} webvm.home=/dev/vda";
+        _machine = new BrowserMachine(_kernel!, _initrd!, commandLine, d.MemoryMiB, _kernelElf, _homeDisk, _jit);
+        _machine.DiskFailed += OnDiskFailed;
+        _machine.SetTerminalSize(Cols, Rows);
+        _diskError = null;
         _paused = false;
         _stage = BootStage.Kernel;
         _js!.InvokeVoid("focusTerminal", _terminal);
@@ -230,14 +263,16 @@ public sealed partial class LabMachine
     }
 
     /// <summary>
-    /// The serial console has no way to tell the guest its size (virtio-console has), so the size is
-    /// kept for when it does; the guest's `stty rows R cols C` sets it by hand meanwhile.
+    /// The serial console cannot tell the guest its size, so the size travels on a virtio-console port
+    /// (<see cref="BrowserMachine.TerminalSizePortName"/>) and the guest's init sets it on the console tty.
     /// </summary>
     [JSInvokable]
     public void OnTerminalResize(int cols, int rows)
     {
         Cols = cols;
         Rows = rows;
+        _machine?.SetTerminalSize(cols, rows);
+        StateHasChanged();
     }
 
     public int Cols { get; private set; }
@@ -257,6 +292,88 @@ public sealed partial class LabMachine
         _error = null;
         StartMachine();
         return Task.CompletedTask;
+    }
+
+    private void OnDiskFailed(Exception e)
+    {
+        // The guest saw an I/O error; the student must see why (above all a full browser store).
+        _diskError = _diskQuotaError ?? $"Saving to your lab disk failed: {e.Message}";
+        _diskQuotaError = null;
+        Console.WriteLine($"webvm: disk error: {e.Message}");
+        StateHasChanged();
+    }
+
+    /// <summary>The student's files from the home disk as a tar archive (see <see cref="HomeFilesArchive"/>).</summary>
+    private async Task DownloadFilesAsync()
+    {
+        if (_homeDisk is null) return;
+        _filesOk = true;
+        _filesMessage = "Collecting your files…";
+        StateHasChanged();
+        try
+        {
+            var archive = await HomeFilesArchive.BuildAsync(_homeDisk, _stop.Token);
+            if (archive is not { } a)
+            {
+                _filesMessage = "You have not changed any files in this lab yet (your home folder /root is empty): nothing to download.";
+            }
+            else
+            {
+                var name = $"{FileNameOf(_description!.Label)}-files.tar";
+                _js!.InvokeVoid("download", name, a.Archive);
+                _filesMessage = $"Downloaded {name}: {a.Files} file(s) from your home folder /root, {a.Archive.Length / 1024.0:F0} KiB.";
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _filesOk = false;
+            _filesMessage = $"Your files could not be collected: {e.Message}";
+        }
+        StateHasChanged();
+    }
+
+    private static string FileNameOf(string label)
+    {
+        var name = new string(label.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray()).Trim('-');
+        return name.Length == 0 ? "lab" : name;
+    }
+
+    private void AskDiskReset()
+    {
+        _confirmingDiskReset = true;
+        StateHasChanged();
+    }
+
+    private void CancelDiskReset()
+    {
+        _confirmingDiskReset = false;
+        _js?.InvokeVoid("focusTerminal", _terminal);
+    }
+
+    /// <summary>
+    /// Forgets this lab's saved changes (only this student's and assignment's overlay) and restarts the
+    /// machine on the blank home disk. The machine stops first and the disk's in-flight request
+    /// finishes, so nothing writes into the overlay after it was cleared.
+    /// </summary>
+    private async Task ResetDiskAsync()
+    {
+        _confirmingDiskReset = false;
+        if (_overlay is null || _homeDisk is null) return;
+        _generation++;
+        SetStatus("Resetting your disk…");
+        try
+        {
+            await _homeDisk.FlushAsync(_stop.Token);
+            await _overlay.ClearAsync(_stop.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Fail($"Your disk could not be reset: {e.Message}");
+            return;
+        }
+        _js!.InvokeVoid("writeTerminal", _terminal, Encoding.ASCII.GetBytes("\r\n\x1b[33m[disk reset to the image; restarting]\x1b[0m\r\n"));
+        _error = null;
+        StartMachine();
     }
 
     private void SetStatus(string text)

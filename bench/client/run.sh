@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # bench/run.sh client: the lab in headless Chromium vs the v86 emulator in the same browser.
 # Figures: open-to-prompt (opening the lab page to the guest's shell; for v86, opening its page to the
-# same shell marker) and the engine benchmark's guest workloads (loop200k, gzip5x, sha256), typed into
+# same shell marker) and the engine benchmark's guest workloads, smaller (loop20k, gzip1x; sha256), typed into
 # the lab's terminal / sent to v86's serial port. Both boot the same bzImage and initrd.gz with the
 # same command line and 128 MiB. Prints "BENCH name=... ours=S ref=S refname=v86 ratio=OURS/REF unit=s".
 # Needs: node, /usr/bin/chromium, Debian's seabios (installed here if missing), the guest images.
-# BENCH_BOOT_ONLY=1 skips the workloads; BENCH_ONLY=loop200k,... picks some; BENCH_TIMEOUT (s) per wait.
+# BENCH_BOOT_ONLY=1 skips the workloads; BENCH_ONLY=loop20k,... picks some; BENCH_TIMEOUT (s) per wait.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

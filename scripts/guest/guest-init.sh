@@ -3,7 +3,8 @@
 # Loads the virtio modules (virtio-pci finds the devices on the PCI bus: console, rng, blk).
 # With root=/dev/vdX on the command line: loads ext4, mounts the disk and switch_roots into it,
 # where a small shell script is PID 1 (Debian minbase has no init system) and keeps a bash login
-# shell on the console. Otherwise: prints WEBVM-SHELL-READY and runs a BusyBox shell.
+# shell on the console. Otherwise: mounts the home disk if webvm.home= names one, prints
+# WEBVM-SHELL-READY and runs a BusyBox shell.
 /bin/busybox --install -s
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export HOME=/root
@@ -27,10 +28,12 @@ fi
 
 root=""
 rootflags=""
+home=""
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
     root=/dev/*) root="${arg#root=}" ;;
     rootflags=*) rootflags="${arg#rootflags=}" ;;
+    webvm.home=/dev/*) home="${arg#webvm.home=}" ;;
   esac
 done
 
@@ -72,6 +75,31 @@ EOF
       done'
   fi
   echo "webvm-init: cannot mount $root; staying in the initramfs" >&2
+fi
+
+# With webvm.home=/dev/vdX (the browser lab attaches a blank disk kept in IndexedDB): the student's
+# home. Formatted on first use only: a disk that already carries an ext2 superblock (magic 53ef at
+# byte 1080) is never formatted again, even when mounting it fails. Mounted with sync so a command's
+# writes have reached the host's storage when the command returns (a closed tab loses nothing done).
+if [ -n "$home" ]; then
+  load disk
+  n=0
+  while [ ! -b "$home" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n+1)); done
+  magic=$(dd if="$home" bs=1 skip=1080 count=2 2>/dev/null | hexdump -e '2/1 "%02x"')
+  if [ "$magic" != "53ef" ]; then
+    echo "webvm-init: formatting the new home disk $home"
+    mke2fs -q -N 2048 -L home "$home" >/dev/null
+  fi
+  mount -t ext4 -o sync "$home" /root || echo "webvm-init: cannot mount the home disk $home; files in /root will not be kept" >&2
+fi
+cd /root 2>/dev/null
+
+# The browser's terminal size ("ROWS COLS" lines on a virtio-console port): applied to the console
+# tty, whose kernel then signals SIGWINCH to the shell's foreground job, as a resized xterm would.
+if [ -e /dev/virtio-ports/org.webvm.tty-size ]; then
+  tty=$(sed "s/.* //" /sys/class/tty/console/active)
+  ( while read -r rows cols; do stty -F "/dev/$tty" rows "$rows" cols "$cols" 2>/dev/null; done \
+      < /dev/virtio-ports/org.webvm.tty-size ) &
 fi
 
 echo "WEBVM-SHELL-READY"

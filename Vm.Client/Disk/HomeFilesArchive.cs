@@ -1,0 +1,54 @@
+using System.Formats.Tar;
+using Vm.Client.Disk.Ext2;
+using Vm.Engine.Disk;
+
+namespace Vm.Client.Disk;
+
+/// <summary>
+/// "Download my files": the student's home disk starts blank, so every file on it is one the
+/// student made or changed. They are read from the disk on the host (<see cref="Ext2Reader"/>) and
+/// packed as a tar archive; the guest is not asked, so this works paused, mid-command, or with a
+/// guest that no longer answers. The guest mounts the disk with sync, so what a finished command
+/// wrote is on the disk.
+/// </summary>
+public static class HomeFilesArchive
+{
+    /// <summary>mke2fs's folder for fsck; never the student's.</summary>
+    private const string LostAndFound = "lost+found";
+
+    /// <summary>The tar archive of the home disk's files, or null when there is nothing to download.</summary>
+    public static async Task<(byte[] Archive, int Files)?> BuildAsync(IBlockSource disk, CancellationToken cancel = default)
+    {
+        var fs = await Ext2Reader.OpenAsync(disk, cancel);
+        if (fs is null) return null;
+        var entries = (await fs.ListAsync(cancel))
+            .Where(e => e.Path != LostAndFound && !e.Path.StartsWith(LostAndFound + "/", StringComparison.Ordinal))
+            .ToList();
+        int files = entries.Count(e => e.Kind != Ext2EntryKind.Directory);
+        if (files == 0) return null;
+
+        using var output = new MemoryStream();
+        using (var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            foreach (var e in entries)
+            {
+                var entry = new PaxTarEntry(e.Kind switch
+                {
+                    Ext2EntryKind.Directory => TarEntryType.Directory,
+                    Ext2EntryKind.Symlink => TarEntryType.SymbolicLink,
+                    _ => TarEntryType.RegularFile,
+                }, e.Kind == Ext2EntryKind.Directory ? e.Path + "/" : e.Path)
+                {
+                    Mode = (UnixFileMode)e.Mode,
+                    ModificationTime = e.Modified,
+                };
+                if (e.Kind == Ext2EntryKind.Symlink)
+                    entry.LinkName = System.Text.Encoding.UTF8.GetString(await fs.ReadAsync(e, cancel));
+                else if (e.Kind == Ext2EntryKind.File)
+                    entry.DataStream = new MemoryStream(await fs.ReadAsync(e, cancel));
+                await tar.WriteEntryAsync(entry, cancel);
+            }
+        }
+        return (output.ToArray(), files);
+    }
+}
