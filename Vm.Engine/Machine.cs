@@ -2,6 +2,7 @@ using Vm.Engine.Boot;
 using Vm.Engine.Cpu;
 using Vm.Engine.Cpu.State;
 using Vm.Engine.Devices;
+using Vm.Engine.Devices.Display;
 using Vm.Engine.Devices.Pci;
 using Vm.Engine.Devices.Virtio;
 using Vm.Engine.Disk;
@@ -29,6 +30,8 @@ public sealed record MachineConfig
     public Action<Span<byte>>? EntropySource { get; init; }
     /// <summary>The virtio-blk disk (the guest's /dev/vda), or none.</summary>
     public IBlockSource? Disk { get; init; }
+    /// <summary>A linear framebuffer (the guest's /dev/fb0 through vesafb) in this mode, or none.</summary>
+    public DisplayMode? Display { get; init; }
 }
 
 public enum MachineExit { Running, PoweredOff, Reset, TimedOut, Cancelled }
@@ -51,6 +54,8 @@ public sealed partial class Machine : IDisposable
     public VirtioRng Rng { get; }
     /// <summary>The virtio-blk device when <see cref="MachineConfig.Disk"/> was given.</summary>
     public VirtioBlock? Block { get; }
+    /// <summary>The framebuffer when <see cref="MachineConfig.Display"/> was given.</summary>
+    public Framebuffer? Framebuffer { get; }
     private readonly IClocked[] _timers;
     private readonly IPolledDevice[] _polled;
     private readonly CmosRtc _rtc;
@@ -66,7 +71,8 @@ public sealed partial class Machine : IDisposable
     public Machine(MachineConfig config)
     {
         _returnWhenIdle = config.ReturnWhenIdle;
-        Memory = new PhysicalMemory(config.MemoryBytes);
+        Memory = new PhysicalMemory(DisplayLayout.PhysicalBytes(config.MemoryBytes, config.Display));
+        if (config.Display != null) Framebuffer = new Framebuffer(Memory, config.MemoryBytes, config.Display);
         Cpu = new X86Cpu(Memory, Io) { Pic = Pic };
         Clock = new VirtualClock(config.Clock, () => Cpu.InstructionCount);
         Cpu.TscSource = () => Clock.NowNs;
@@ -99,7 +105,7 @@ public sealed partial class Machine : IDisposable
     }
 
     public LinuxBoot.Info LoadLinux(byte[] kernel, byte[]? initrd, string cmdline) =>
-        LinuxBoot.Load(Memory, Cpu, kernel, initrd, cmdline);
+        LinuxBoot.Load(Memory, Cpu, kernel, initrd, cmdline, Framebuffer);
 
     /// <summary>Host side: input for the serial console.</summary>
     public void SendInput(ReadOnlySpan<byte> data)
