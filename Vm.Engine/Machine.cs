@@ -56,6 +56,9 @@ public sealed partial class Machine : IDisposable
     public VirtioBlock? Block { get; }
     /// <summary>The framebuffer when <see cref="MachineConfig.Display"/> was given.</summary>
     public Framebuffer? Framebuffer { get; }
+    /// <summary>With a display: the virtio-input keyboard and tablet (pointer) the guest sees as /dev/input/event*.</summary>
+    public VirtioInput? Keyboard { get; }
+    public VirtioInput? Tablet { get; }
     private readonly IClocked[] _timers;
     private readonly IPolledDevice[] _polled;
     private readonly CmosRtc _rtc;
@@ -99,8 +102,16 @@ public sealed partial class Machine : IDisposable
             Block = new VirtioBlock(ram, Pic.GetLine(11), 11, 0xC200, config.Disk);
             Pci.Attach(3, Block);
         }
+        if (config.Display != null)
+        {
+            Keyboard = VirtioInput.Keyboard(ram, Pic.GetLine(14), 14, 0xD000);
+            Pci.Attach(6, Keyboard);
+            Tablet = VirtioInput.Tablet(ram, Pic.GetLine(15), 15, 0xD200);
+            Pci.Attach(7, Tablet);
+        }
         Io.Register(Pci);
         _polled = Block != null ? [VirtioConsole, Rng, Block] : [VirtioConsole, Rng];
+        if (Keyboard != null && Tablet != null) _polled = [.. _polled, Keyboard, Tablet];
         foreach (var d in _polled) d.Wake = () => _wake.Set();
     }
 

@@ -65,4 +65,33 @@ public sealed class DisplayModeTests
         using var m = new Machine(new MachineConfig { MemoryBytes = 64u << 20, Display = new DisplayMode(800, 600) });
         Assert.Throws<ArgumentOutOfRangeException>(() => m.Framebuffer!.PixelAt(800, 0));
     }
+
+    [Fact]
+    public void InputBeforeTheGuestHasADriver_IsDroppedWithoutHarm()
+    {
+        using var m = new Machine(new MachineConfig { MemoryBytes = 64u << 20, Display = new DisplayMode(800, 600) });
+        m.Keyboard!.Key(30, true);
+        m.Tablet!.MoveTo(5, 5);
+        m.Keyboard.Poll();
+        m.Tablet.Poll();
+        Assert.Equal(2, m.Keyboard.Dropped);
+        Assert.Equal(3, m.Tablet.Dropped);
+        Assert.Equal(0, m.Keyboard.Delivered);
+        Assert.Null(m.Keyboard.LastError);
+    }
+
+    [Theory]
+    [InlineData("KeyA", 30)]
+    [InlineData("KeyQ", 16)]
+    [InlineData("KeyM", 50)]
+    [InlineData("Digit1", 2)]
+    [InlineData("Digit0", 11)]
+    [InlineData("Enter", 28)]
+    [InlineData("F1", 59)]
+    [InlineData("F12", 88)]
+    [InlineData("ArrowUp", 103)]
+    public void DomKeyCodes_MapPhysicalKeysToLinuxCodes(string code, int linux) => Assert.Equal((ushort)linux, DomKeyCodes.ToLinux(code));
+
+    [Fact]
+    public void DomKeyCodes_UnknownKey_IsNull() => Assert.Null(DomKeyCodes.ToLinux("LaunchMail"));
 }
