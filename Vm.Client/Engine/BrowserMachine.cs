@@ -27,7 +27,9 @@ public sealed class BrowserMachine : IDisposable
     private bool _userlandSeen;
 
     /// <param name="kernelElf">The same kernel decompressed (gzipped vmlinux), when the portal has it: see <see cref="KernelElfLoader"/>.</param>
-    public BrowserMachine(byte[] kernel, byte[] initrd, string commandLine, int memoryMiB, byte[]? kernelElf = null)
+    /// <param name="display">The framebuffer's mode when the lab image has a display (docs/display.md).</param>
+    public BrowserMachine(byte[] kernel, byte[] initrd, string commandLine, int memoryMiB, byte[]? kernelElf = null,
+        Vm.Engine.Devices.Display.DisplayMode? display = null)
     {
         _machine = new Machine(new MachineConfig
         {
@@ -37,6 +39,7 @@ public sealed class BrowserMachine : IDisposable
             ReturnWhenIdle = true,
             RtcStart = DateTime.UtcNow,
             SerialOut = b => _console.WriteByte(b),
+            Display = display,
         });
         _submitSerial = new Uart16550(0x2F8, _machine.Pic.GetLine(3), b => _submitOut.Enqueue(b));
         _machine.Io.Register(_submitSerial);
@@ -51,6 +54,11 @@ public sealed class BrowserMachine : IDisposable
             KernelElfLoader.Load(_machine, kernelElf);
         Stage = BootStage.Kernel;
     }
+
+    /// <summary>The display's framebuffer, keyboard and tablet (null without a display).</summary>
+    public Vm.Engine.Devices.Display.Framebuffer? Framebuffer => _machine.Framebuffer;
+    public Vm.Engine.Devices.Virtio.VirtioInput? Keyboard => _machine.Keyboard;
+    public Vm.Engine.Devices.Virtio.VirtioInput? Tablet => _machine.Tablet;
 
     public BootStage Stage { get; private set; }
     public SliceTuner Tuner { get; } = new();

@@ -40,7 +40,11 @@ public sealed partial class LabMachine
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (!firstRender) return;
+        if (!firstRender)
+        {
+            if (_focusView) FocusShownView();
+            return;
+        }
         try
         {
             _js = (IJSInProcessObjectReference)await Js.InvokeAsync<IJSObjectReference>("import", "./js/lab.js");
@@ -89,7 +93,8 @@ public sealed partial class LabMachine
     {
         var d = _description!;
         _machine?.Dispose();
-        _machine = new BrowserMachine(_kernel!, _initrd!, d.KernelCommandLine, d.MemoryMiB, _kernelElf);
+        _machine = new BrowserMachine(_kernel!, _initrd!, d.KernelCommandLine, d.MemoryMiB, _kernelElf,
+            Vm.Engine.Devices.Display.DisplayMode.FromKernelCommandLine(d.KernelCommandLine));
         _paused = false;
         _stage = BootStage.Kernel;
         _js!.InvokeVoid("focusTerminal", _terminal);
@@ -240,6 +245,24 @@ public sealed partial class LabMachine
 
     public int Cols { get; private set; }
     public int Rows { get; private set; }
+
+    // The display (Vm.Client/Display): a second view of the machine when its lab image has one.
+    private Display.LabDisplay? _display;
+    private bool _showDisplay, _focusView;
+
+    /// <summary>Shows the terminal or the display; the keyboard goes to whichever is shown (after it renders).</summary>
+    private void ShowView(bool display)
+    {
+        _showDisplay = display;
+        _focusView = true;
+    }
+
+    private void FocusShownView()
+    {
+        _focusView = false;
+        if (_showDisplay) _display?.Focus();
+        else _js?.InvokeVoid("focusTerminal", _terminal);
+    }
 
     private void TogglePause()
     {

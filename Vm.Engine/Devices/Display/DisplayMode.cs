@@ -48,5 +48,19 @@ public sealed record DisplayMode
         return new DisplayMode(w, h);
     }
 
+    /// <summary>The kernel command-line parameter that gives a lab image its display (the kernel ignores it: dotted, no such module).</summary>
+    public const string CommandLineParameter = "webvm.display";
+
+    /// <summary>The mode a lab image's command line asks for with webvm.display=WIDTHxHEIGHT, or null when it has no display.</summary>
+    public static DisplayMode? FromKernelCommandLine(string commandLine)
+    {
+        foreach (var arg in commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (arg.StartsWith(CommandLineParameter + "=", StringComparison.Ordinal))
+                return Parse(arg[(CommandLineParameter.Length + 1)..]);
+        }
+        return null;
+    }
+
     public override string ToString() => $"{Width}x{Height}x{BitsPerPixel}";
 }
