@@ -10,5 +10,6 @@ case "${1:-}" in
     autograde) shift; exec ./autograde/run.sh "$@" ;;
     client) shift; exec ./client/run.sh "$@" ;;
     load) shift; exec ./load/run.sh "$@" ;;
-    *) echo "usage: bench/run.sh CASE   (cases: engine, disk, autograde, client, load)" >&2; exit 2 ;;
+    display) shift; exec ./display/run.sh "$@" ;;
+    *) echo "usage: bench/run.sh CASE   (cases: engine, disk, autograde, client, load, display)" >&2; exit 2 ;;
 esac
