@@ -30,10 +30,10 @@ public sealed class DisplayLabTests(DisplayLabFixture lab) : IClassFixture<Displ
         await page.WaitForFunctionAsync(
             "() => { const c = document.querySelector('.lab-display canvas'); const p = c.getContext('2d').getImageData(540, 700, 1, 1).data; return p[0] === 0xAA && p[1] === 0x55 && p[2] === 0x33; }",
             null, new() { Timeout = 30_000 });
-        Assert.Equal([0xAA, 0x55, 0x33, 0xFF], await PixelAsync(page, 512, 700));
-        Assert.Equal([0xAA, 0x55, 0x33, 0xFF], await PixelAsync(page, 575, 700));
-        Assert.Equal([0, 0, 0, 0xFF], await PixelAsync(page, 576, 700));
-        Assert.Equal([0, 0, 0, 0xFF], await PixelAsync(page, 540, 701));
+        Assert.Equal(new[] { 0xAA, 0x55, 0x33, 0xFF }, await PixelAsync(page, 512, 700));
+        Assert.Equal(new[] { 0xAA, 0x55, 0x33, 0xFF }, await PixelAsync(page, 575, 700));
+        Assert.Equal(new[] { 0, 0, 0, 0xFF }, await PixelAsync(page, 576, 700));
+        Assert.Equal(new[] { 0, 0, 0, 0xFF }, await PixelAsync(page, 540, 701));
         await page.ScreenshotAsync("student", "lab-display");
         await page.GetByRole(AriaRole.Tab, new() { Name = "Terminal" }).ClickAsync();
         await Expect(page.Locator(".lab-terminal")).ToBeVisibleAsync();

@@ -138,34 +138,5 @@ public sealed class DisplayBootTests : IClassFixture<DisplayBootTests.BootedDisp
         Assert.Equal((VirtioInput.EvSyn, 0, 0), Event(2));
     }
 
-    /// <summary>Types ASCII text on the display's keyboard (US layout, as the guest's default keymap is).</summary>
-    private void Type(string text)
-    {
-        var kbd = _g.Machine.Keyboard!;
-        foreach (char c in text)
-        {
-            var (code, shift) = KeyFor(c);
-            ushort key = DomKeyCodes.ToLinux(code) ?? throw new ArgumentException($"no key for '{c}'");
-            if (shift) kbd.Key(42, true);
-            kbd.Key(key, true);
-            kbd.Key(key, false);
-            if (shift) kbd.Key(42, false);
-        }
-    }
-
-    private static (string Code, bool Shift) KeyFor(char c) => c switch
-    {
-        >= 'a' and <= 'z' => ($"Key{char.ToUpperInvariant(c)}", false),
-        >= '0' and <= '9' => ($"Digit{c}", false),
-        ' ' => ("Space", false),
-        '\n' => ("Enter", false),
-        '-' => ("Minus", false),
-        '/' => ("Slash", false),
-        '>' => ("Period", true),
-        '$' => ("Digit4", true),
-        '(' => ("Digit9", true),
-        ')' => ("Digit0", true),
-        '*' => ("Digit8", true),
-        _ => throw new ArgumentException($"no key for '{c}'"),
-    };
+    private void Type(string text) => KeyboardTyping.Type(_g.Machine.Keyboard!, text);
 }
