@@ -26,7 +26,13 @@ public sealed class DisplayLabTests(DisplayLabFixture lab) : IClassFixture<Displ
         await page.GetByRole(AriaRole.Tab, new() { Name = "Display" }).ClickAsync();
         await Expect(page.Locator(".lab-terminal")).ToBeHiddenAsync();
         await Expect(page.Locator(Canvas)).ToBeVisibleAsync();
+        // The keyboard goes to whichever view is shown.
+        await Expect(page.Locator(Canvas)).ToBeFocusedAsync();
         await Expect(page.Locator(Canvas)).ToHaveAttributeAsync("width", "1024");
+        // The screen fits the page: scaled down, never wider than the lab.
+        var box = (await page.Locator(Canvas).BoundingBoxAsync())!;
+        var labBox = (await page.Locator(".lab-machine").BoundingBoxAsync())!;
+        Assert.True(box.X + box.Width <= labBox.X + labBox.Width + 1, $"canvas right edge {box.X + box.Width} past the lab's {labBox.X + labBox.Width}");
         await page.WaitForFunctionAsync(
             "() => { const c = document.querySelector('.lab-display canvas'); const p = c.getContext('2d').getImageData(540, 700, 1, 1).data; return p[0] === 0xAA && p[1] === 0x55 && p[2] === 0x33; }",
             null, new() { Timeout = 30_000 });
@@ -37,6 +43,7 @@ public sealed class DisplayLabTests(DisplayLabFixture lab) : IClassFixture<Displ
         await page.ScreenshotAsync("student", "lab-display");
         await page.GetByRole(AriaRole.Tab, new() { Name = "Terminal" }).ClickAsync();
         await Expect(page.Locator(".lab-terminal")).ToBeVisibleAsync();
+        await Expect(page.Locator(".lab-terminal textarea")).ToBeFocusedAsync();
     }
 
     [Fact]
