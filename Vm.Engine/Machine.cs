@@ -2,6 +2,7 @@ using Vm.Engine.Boot;
 using Vm.Engine.Cpu;
 using Vm.Engine.Cpu.State;
 using Vm.Engine.Devices;
+using Vm.Engine.Devices.Display;
 using Vm.Engine.Devices.Pci;
 using Vm.Engine.Devices.Virtio;
 using Vm.Engine.Disk;
@@ -36,6 +37,8 @@ public sealed record MachineConfig
     /// and the TLB inside a Wasmtime memory and install the wasm backend); null: native memory.
     /// </summary>
     internal Func<uint, IoBus, (PhysicalMemory Memory, X86Cpu Cpu)>? CreateMemoryAndCpu { get; init; }
+    /// <summary>A linear framebuffer (the guest's /dev/fb0 through vesafb) in this mode, or none.</summary>
+    public DisplayMode? Display { get; init; }
 }
 
 public enum MachineExit { Running, PoweredOff, Reset, TimedOut, Cancelled }
@@ -58,6 +61,11 @@ public sealed partial class Machine : IDisposable
     public VirtioRng Rng { get; }
     /// <summary>The virtio-blk device when <see cref="MachineConfig.Disk"/> was given.</summary>
     public VirtioBlock? Block { get; }
+    /// <summary>The framebuffer when <see cref="MachineConfig.Display"/> was given.</summary>
+    public Framebuffer? Framebuffer { get; }
+    /// <summary>With a display: the virtio-input keyboard and tablet (pointer) the guest sees as /dev/input/event*.</summary>
+    public VirtioInput? Keyboard { get; }
+    public VirtioInput? Tablet { get; }
     private readonly IClocked[] _timers;
     private readonly IPolledDevice[] _polled;
     private readonly CmosRtc _rtc;
@@ -73,16 +81,18 @@ public sealed partial class Machine : IDisposable
     public Machine(MachineConfig config)
     {
         _returnWhenIdle = config.ReturnWhenIdle;
+        uint physicalBytes = DisplayLayout.PhysicalBytes(config.MemoryBytes, config.Display);
         if (config.CreateMemoryAndCpu is { } create)
         {
-            (Memory, Cpu) = create(config.MemoryBytes, Io);
+            (Memory, Cpu) = create(physicalBytes, Io);
         }
         else
         {
-            Memory = new PhysicalMemory(config.MemoryBytes);
+            Memory = new PhysicalMemory(physicalBytes);
             Cpu = new X86Cpu(Memory, Io);
         }
         Cpu.Pic = Pic;
+        if (config.Display != null) Framebuffer = new Framebuffer(Memory, config.MemoryBytes, config.Display);
         // A CPU from the factory may come with its backend installed (wasm needs its host).
         if (config.Jit != Jit.JitMode.Off) Cpu.SetJitMode(config.Jit);
         Clock = new VirtualClock(config.Clock, () => Cpu.InstructionCount);
@@ -110,13 +120,21 @@ public sealed partial class Machine : IDisposable
             Block = new VirtioBlock(ram, Pic.GetLine(11), 11, 0xC200, config.Disk);
             Pci.Attach(3, Block);
         }
+        if (config.Display != null)
+        {
+            Keyboard = VirtioInput.Keyboard(ram, Pic.GetLine(14), 14, 0xD000);
+            Pci.Attach(6, Keyboard);
+            Tablet = VirtioInput.Tablet(ram, Pic.GetLine(15), 15, 0xD200);
+            Pci.Attach(7, Tablet);
+        }
         Io.Register(Pci);
         _polled = Block != null ? [VirtioConsole, Rng, Block] : [VirtioConsole, Rng];
+        if (Keyboard != null && Tablet != null) _polled = [.. _polled, Keyboard, Tablet];
         foreach (var d in _polled) d.Wake = () => _wake.Set();
     }
 
     public LinuxBoot.Info LoadLinux(byte[] kernel, byte[]? initrd, string cmdline) =>
-        LinuxBoot.Load(Memory, Cpu, kernel, initrd, cmdline);
+        LinuxBoot.Load(Memory, Cpu, kernel, initrd, cmdline, Framebuffer);
 
     /// <summary>Host side: input for the serial console.</summary>
     public void SendInput(ReadOnlySpan<byte> data)

@@ -12,5 +12,6 @@ case "${1:-}" in
     client) shift; exec ./client/run.sh "$@" ;;
     load) shift; exec ./load/run.sh "$@" ;;
     jit-wasm) shift; exec ./jit/wasm.sh "$@" ;;
-    *) echo "usage: bench/run.sh CASE   (cases: engine, jit, jit-wasm, disk, autograde, client, load)" >&2; exit 2 ;;
+    display) shift; exec ./display/run.sh "$@" ;;
+    *) echo "usage: bench/run.sh CASE   (cases: engine, jit, jit-wasm, disk, autograde, client, load, display)" >&2; exit 2 ;;
 esac

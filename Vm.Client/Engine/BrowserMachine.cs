@@ -35,7 +35,9 @@ public sealed class BrowserMachine : IDisposable
     /// <param name="kernelElf">The same kernel decompressed (gzipped vmlinux), when the portal has it: see <see cref="KernelElfLoader"/>.</param>
     /// <param name="disk">The virtio-blk disk (/dev/vda), e.g. the student's home disk over IndexedDB.</param>
     /// <param name="jit">Where the wasm JIT runs its modules; null: the interpreter alone.</param>
-    public BrowserMachine(byte[] kernel, byte[] initrd, string commandLine, int memoryMiB, byte[]? kernelElf = null, Vm.Engine.Disk.IBlockSource? disk = null, IWasmCodeHost? jit = null)
+    /// <param name="display">The framebuffer's mode when the lab image has a display (docs/display.md).</param>
+    public BrowserMachine(byte[] kernel, byte[] initrd, string commandLine, int memoryMiB, byte[]? kernelElf = null, Vm.Engine.Disk.IBlockSource? disk = null, IWasmCodeHost? jit = null,
+        Vm.Engine.Devices.Display.DisplayMode? display = null)
     {
         _machine = new Machine(new MachineConfig
         {
@@ -47,6 +49,7 @@ public sealed class BrowserMachine : IDisposable
             SerialOut = b => _console.WriteByte(b),
             Disk = disk,
             ConsolePortNames = [SubmitPortName, TerminalSizePortName],
+            Display = display,
         });
         if (_machine.Block is { } block)
             block.IoFailed += e => DiskFailed?.Invoke(e);
@@ -67,6 +70,11 @@ public sealed class BrowserMachine : IDisposable
             KernelElfLoader.Load(_machine, kernelElf);
         Stage = BootStage.Kernel;
     }
+
+    /// <summary>The display's framebuffer, keyboard and tablet (null without a display).</summary>
+    public Vm.Engine.Devices.Display.Framebuffer? Framebuffer => _machine.Framebuffer;
+    public Vm.Engine.Devices.Virtio.VirtioInput? Keyboard => _machine.Keyboard;
+    public Vm.Engine.Devices.Virtio.VirtioInput? Tablet => _machine.Tablet;
 
     public BootStage Stage { get; private set; }
     /// <summary>The wasm JIT, when on (its counters tell how much runs compiled).</summary>

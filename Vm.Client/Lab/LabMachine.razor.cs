@@ -53,7 +53,11 @@ public sealed partial class LabMachine
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (!firstRender) return;
+        if (!firstRender)
+        {
+            if (_focusView) FocusShownView();
+            return;
+        }
         try
         {
             _js = (IJSInProcessObjectReference)await Js.InvokeAsync<IJSObjectReference>("import", "./js/lab.js");
@@ -121,7 +125,8 @@ public sealed partial class LabMachine
         var d = _description!;
         _machine?.Dispose();
         var commandLine = _homeDisk is null ? d.KernelCommandLine : $"{d.KernelCommandLine} webvm.home=/dev/vda";
-        _machine = new BrowserMachine(_kernel!, _initrd!, commandLine, d.MemoryMiB, _kernelElf, _homeDisk, _jit);
+        _machine = new BrowserMachine(_kernel!, _initrd!, commandLine, d.MemoryMiB, _kernelElf, _homeDisk, _jit,
+            Vm.Engine.Devices.Display.DisplayMode.FromKernelCommandLine(d.KernelCommandLine));
         _machine.DiskFailed += OnDiskFailed;
         _machine.SetTerminalSize(Cols, Rows);
         _diskError = null;
@@ -277,6 +282,24 @@ public sealed partial class LabMachine
 
     public int Cols { get; private set; }
     public int Rows { get; private set; }
+
+    // The display (Vm.Client/Display): a second view of the machine when its lab image has one.
+    private Display.LabDisplay? _display;
+    private bool _showDisplay, _focusView;
+
+    /// <summary>Shows the terminal or the display; the keyboard goes to whichever is shown (after it renders).</summary>
+    private void ShowView(bool display)
+    {
+        _showDisplay = display;
+        _focusView = true;
+    }
+
+    private void FocusShownView()
+    {
+        _focusView = false;
+        if (_showDisplay) _display?.Focus();
+        else _js?.InvokeVoid("focusTerminal", _terminal);
+    }
 
     private void TogglePause()
     {

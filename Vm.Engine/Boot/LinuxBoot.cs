@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using Vm.Engine.Cpu;
 using Vm.Engine.Cpu.State;
+using Vm.Engine.Devices.Display;
 using Vm.Engine.Memory;
 
 namespace Vm.Engine.Boot;
@@ -23,8 +24,11 @@ public static class LinuxBoot
 
     public sealed record Info(ushort Protocol, uint KernelSize, uint InitrdAddr, uint InitrdSize);
 
-    public static Info Load(PhysicalMemory mem, X86Cpu cpu, byte[] kernel, byte[]? initrd, string cmdline)
+    /// <param name="framebuffer">A linear framebuffer to announce in screen_info; it sits above the
+    /// usable RAM, which then ends at its base (the e820 map leaves it out).</param>
+    public static Info Load(PhysicalMemory mem, X86Cpu cpu, byte[] kernel, byte[]? initrd, string cmdline, Framebuffer? framebuffer = null)
     {
+        uint ramTop = framebuffer?.Base ?? mem.Size;
         if (kernel.Length < 0x1000)
             throw new BootImageException($"Kernel image is too small ({kernel.Length} bytes) to be a bzImage.");
         if (kernel[0x1FE] != 0x55 || kernel[0x1FF] != 0xAA)
@@ -47,8 +51,8 @@ public static class LinuxBoot
         uint cmdlineMax = version >= 0x0206 ? BinaryPrimitives.ReadUInt32LittleEndian(kernel.AsSpan(0x238)) : 255;
         uint prefAddress = version >= 0x020A ? (uint)BinaryPrimitives.ReadUInt64LittleEndian(kernel.AsSpan(0x258)) : KernelAddr;
         uint kernelEnd = Math.Max(KernelAddr + pmSize, Math.Max(KernelAddr, prefAddress) + initSize);
-        if (kernelEnd + (1u << 20) > mem.Size)
-            throw new BootImageException($"{mem.Size >> 20} MiB of RAM is too small for this kernel (needs about {(kernelEnd >> 20) + 2} MiB).");
+        if (kernelEnd + (1u << 20) > ramTop)
+            throw new BootImageException($"{ramTop >> 20} MiB of RAM is too small for this kernel (needs about {(kernelEnd >> 20) + 2} MiB).");
         byte[] cmd = Encoding.ASCII.GetBytes(cmdline);
         if (cmd.Length > cmdlineMax)
             throw new BootImageException($"Command line is {cmd.Length} bytes; the kernel accepts at most {cmdlineMax}.");
@@ -67,9 +71,10 @@ public static class LinuxBoot
         BinaryPrimitives.WriteUInt32LittleEndian(zp[0x228..], CmdLine);
         mem.Span(CmdLine, cmd.Length + 1).Clear();
         mem.Load(CmdLine, cmd);
-        uint extKb = (mem.Size >> 10) - 1024;
+        uint extKb = (ramTop >> 10) - 1024;
         BinaryPrimitives.WriteUInt16LittleEndian(zp[0x002..], (ushort)Math.Min(extKb, 0xFFFF));
         BinaryPrimitives.WriteUInt32LittleEndian(zp[0x1E0..], extKb);
+        if (framebuffer != null) ScreenInfo.Write(zp, framebuffer.Mode, framebuffer.Base);
 
         uint initrdAddr = 0, initrdSize = 0;
         if (initrd != null)
@@ -77,12 +82,12 @@ public static class LinuxBoot
             ValidateInitrd(initrd);
             initrdSize = (uint)initrd.Length;
             // Highest place below the RAM top, initrd_addr_max and the kernel's direct map (896 MiB).
-            ulong top = Math.Min(Math.Min((ulong)mem.Size, (ulong)initrdMax + 1), 0x37C00000UL);
+            ulong top = Math.Min(Math.Min((ulong)ramTop, (ulong)initrdMax + 1), 0x37C00000UL);
             if (initrdSize > top)
                 throw new BootImageException($"Initrd of {initrdSize} bytes does not fit in RAM.");
             initrdAddr = (uint)((top - initrdSize) & ~0xFFFUL);
             if (initrdAddr < kernelEnd)
-                throw new BootImageException($"{mem.Size >> 20} MiB of RAM is too small for the kernel plus a {initrdSize >> 20} MiB initrd.");
+                throw new BootImageException($"{ramTop >> 20} MiB of RAM is too small for the kernel plus a {initrdSize >> 20} MiB initrd.");
             mem.Load(initrdAddr, initrd);
             BinaryPrimitives.WriteUInt32LittleEndian(zp[0x218..], initrdAddr);
             BinaryPrimitives.WriteUInt32LittleEndian(zp[0x21C..], initrdSize);
@@ -94,7 +99,7 @@ public static class LinuxBoot
             (0, 0x9FC00, 1),
             (0x9FC00, 0x400, 2),
             (0xF0000, 0x10000, 2),
-            (0x100000, mem.Size - 0x100000u, 1),
+            (0x100000, ramTop - 0x100000u, 1),
         };
         zp[0x1E8] = (byte)e820.Length;
         for (int k = 0; k < e820.Length; k++)

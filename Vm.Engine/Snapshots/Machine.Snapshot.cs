@@ -28,7 +28,10 @@ public sealed partial class Machine
         ISnapshotState[] core = [Cpu, Clock, Memory, Pic, Pit, Serial, _rtc, _i8042, _miscPorts, Pci, VirtioConsole, Rng];
         // The disk joins only when attached: a snapshot with a disk and a machine without one (or
         // the reverse) differ by the "virtio-blk0" section, which the format refuses clearly.
-        return Block != null ? [.. core, Block, new MachineFlags(this)] : [.. core, new MachineFlags(this)];
+        if (Block != null) core = [.. core, Block];
+        // With a display, its input devices (the framebuffer itself is RAM, in the "ram" section).
+        if (Keyboard != null && Tablet != null) core = [.. core, Keyboard, Tablet];
+        return [.. core, new MachineFlags(this)];
     }
 
     /// <summary>Saves the whole machine (CPU, RAM, devices, clock) plus <paramref name="metadata"/>.</summary>

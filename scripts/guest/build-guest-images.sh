@@ -17,7 +17,7 @@ VERIFY=0
 CACHE="${WEBVM_CACHE:-$HOME/.cache/webvm}/guest"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # Bump when the initramfs changes; the cache key also covers scripts/guest/commands/ and the init.
-VERSION="4-$(cd "$HERE" && cat guest-init.sh $(find commands -type f 2>/dev/null | LC_ALL=C sort) 2>/dev/null | sha256sum | cut -c1-12)"
+VERSION="5-$(cd "$HERE" && cat guest-init.sh $(find commands -type f 2>/dev/null | LC_ALL=C sort) 2>/dev/null | sha256sum | cut -c1-12)"
 mkdir -p "$CACHE/debs"
 log() { echo "[guest] $*" >&2; }
 
@@ -124,7 +124,8 @@ add_module() {
   ORDER+=("$name")
 }
 # virtio first (always loaded), then what a disk root needs (loaded only with root=).
-for m in virtio_pci virtio_console virtio_rng virtio_blk; do add_module "$m"; done
+# virtio_input + evdev: the display's keyboard and tablet (/dev/input/event*, docs/display.md).
+for m in virtio_pci virtio_console virtio_rng virtio_blk virtio_input evdev; do add_module "$m"; done
 printf '%s\n' "${ORDER[@]}" > "$R/lib/modules/virtio.order"
 ORDER=()
 for m in crc32c_generic ext4; do add_module "$m"; done

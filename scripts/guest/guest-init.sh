@@ -102,5 +102,11 @@ if [ -e /dev/virtio-ports/org.webvm.tty-size ]; then
       < /dev/virtio-ports/org.webvm.tty-size ) &
 fi
 
+# With a display (vesafb's /dev/fb0, docs/display.md) a second shell runs on its text console, tty1,
+# where the display's keyboard types.
+if [ -e /dev/fb0 ] && [ -e /dev/tty1 ]; then
+  # A session leader opening tty1 makes it its controlling terminal (so Ctrl+C reaches the shell).
+  (while :; do setsid sh -c 'exec sh -l </dev/tty1 >/dev/tty1 2>&1'; sleep 1; done) &
+fi
 echo "WEBVM-SHELL-READY"
 exec setsid cttyhack sh -l

@@ -56,13 +56,22 @@ public sealed class Virtqueue(GuestRam ram, ushort size)
     /// <summary>The device's copy of used.idx.</summary>
     public ushort UsedIdx;
 
-    public bool Ready => Pfn != 0;
-    private ulong Desc => (ulong)Pfn * LegacyAlign;
-    private ulong Avail => Desc + 16UL * Size;
-    private ulong Used => (Avail + 4UL + 2UL * Size + 2 + LegacyAlign - 1) & ~(ulong)(LegacyAlign - 1);
+    /// <summary>
+    /// The modern transport (virtio 1.0 §4.1.4.3) places each part where the driver says
+    /// (queue_desc/queue_driver/queue_device) and turns the queue on with queue_enable.
+    /// </summary>
+    public ulong DescAddress, DriverAddress, DeviceAddress;
+    public bool Enabled;
+
+    public bool Ready => Pfn != 0 || Enabled;
+    private ulong Desc => Enabled ? DescAddress : (ulong)Pfn * LegacyAlign;
+    private ulong Avail => Enabled ? DriverAddress : Desc + 16UL * Size;
+    private ulong Used => Enabled ? DeviceAddress : (Avail + 4UL + 2UL * Size + 2 + LegacyAlign - 1) & ~(ulong)(LegacyAlign - 1);
 
     public void Reset()
     {
+        Enabled = false;
+        DescAddress = DriverAddress = DeviceAddress = 0;
         Pfn = 0;
         LastAvail = 0;
         UsedIdx = 0;
