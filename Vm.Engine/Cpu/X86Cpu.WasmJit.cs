@@ -63,27 +63,23 @@ public sealed unsafe partial class X86Cpu
     }
 
     /// <summary>
-    /// Runs a block's slots from slot <paramref name="k"/> (at <paramref name="eip"/>) to its end as
-    /// the run loop does, for compiled code that stopped inside the block; returns the instructions
-    /// retired, counted as the run loop counts them. Faults propagate with _instrStart set.
+    /// Runs a block's instructions (decoded unfused, with their handlers) from <paramref name="k"/>
+    /// (at <paramref name="eip"/>) to its end as the run loop does, for compiled code that stopped
+    /// inside the block; returns the instructions retired. Faults propagate with _instrStart set.
     /// </summary>
-    internal int RunSlotsFrom(Slot[] code, int fused, int k, uint eip)
+    internal int RunInstructionsFrom(Decoding.Instr[] instrs, nint[] handlers, int k, uint eip)
     {
-        int last = code.Length - 1;
+        int last = instrs.Length - 1;
         int first = k;
         for (; k <= last; k++)
         {
-            ref Slot s = ref code[k];
+            ref Decoding.Instr i = ref instrs[k];
             _instrStart = eip;
-            eip += s.I.Len;
-            if (k == last) S.Eip = eip;
-            ((delegate*<X86Cpu, in Decoding.Instr, void>)s.Fn)(this, in s.I);
-            if (StopBlock)
-            {
-                if (k != last) S.Eip = eip;
-                return k - first + 1 + (k == last ? fused : 0);
-            }
+            eip += i.Len;
+            S.Eip = eip;
+            ((delegate*<X86Cpu, in Decoding.Instr, void>)handlers[k])(this, in i);
+            if (StopBlock) return k - first + 1;
         }
-        return last - first + 1 + fused;
+        return last - first + 1;
     }
 }

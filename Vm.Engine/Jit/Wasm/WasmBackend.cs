@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Vm.Engine.Cpu;
+using Vm.Engine.Cpu.Decoding;
 using Vm.Engine.Cpu.State;
 using Vm.Engine.Jit.Frontend;
 using Vm.Engine.Memory;
@@ -93,11 +94,11 @@ public sealed unsafe class WasmBackend : IJitBackend
         // not in the module yet are interpreted (Enter's fallback).
         int missing = code.Entries.Count(e => !code.Blocks.ContainsKey(e));
         if (code.Module == null || missing >= Math.Max(1, code.Built)) Build(page, code);
-        Slot[] slots = block.Slots;
-        int fused = block.InstructionCount - slots.Length;
-        var offsets = new int[slots.Length];
-        for (int k = 0, o = 0; k < slots.Length; k++) { offsets[k] = o; o += slots[k].I.Len; }
-        return new CompiledBlock(cpu => Enter(page, offset, slots, fused, offsets));
+        Instr[] instrs = block.Instrs;
+        nint[] handlers = block.Handlers;
+        var offsets = new int[instrs.Length];
+        for (int k = 0, o = 0; k < instrs.Length; k++) { offsets[k] = o; o += instrs[k].Len; }
+        return new CompiledBlock(cpu => Enter(page, offset, instrs, handlers, offsets));
     }
 
     private void Build(uint page, PageCode code)
@@ -139,7 +140,7 @@ public sealed unsafe class WasmBackend : IJitBackend
         }
     }
 
-    private int Enter(uint page, uint offset, Slot[] slots, int fused, int[] offsets)
+    private int Enter(uint page, uint offset, Instr[] instrs, nint[] handlers, int[] offsets)
     {
         ref CpuState s = ref _cpu.S;
         uint start = s.Eip;
@@ -147,7 +148,7 @@ public sealed unsafe class WasmBackend : IJitBackend
         {
             // Not in the page's module (yet), or the module was discarded: the interpreter runs the block.
             Stats.InterpretedEntries++;
-            int done = _cpu.RunSlotsFrom(slots, fused, 0, start);
+            int done = _cpu.RunInstructionsFrom(instrs, handlers, 0, start);
             // A hot block left out by the batching that keeps running: rebuild its page now.
             if (code != null && ++code.MissedRuns >= RebuildAfterMisses && code.Entries.Contains(offset)
                 && _pages.GetValueOrDefault(page) == code) Build(page, code);
@@ -181,7 +182,7 @@ public sealed unsafe class WasmBackend : IJitBackend
             // Stopped inside the entered block (a TLB miss, an instruction left to the
             // interpreter): its handlers finish it, so every entry makes progress.
             int k = Array.IndexOf(offsets, (int)(s.Eip - start));
-            if (s.Eip - start < 4096 && k >= 0) retired += _cpu.RunSlotsFrom(slots, fused, k, s.Eip);
+            if (s.Eip - start < 4096 && k >= 0) retired += _cpu.RunInstructionsFrom(instrs, handlers, k, s.Eip);
         }
         return retired;
     }
