@@ -16,8 +16,8 @@ VERIFY=0
 
 CACHE="${WEBVM_CACHE:-$HOME/.cache/webvm}/guest"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# Bump when the initramfs changes; the cache key also covers scripts/guest/commands/ and the init.
-VERSION="5-$(cd "$HERE" && cat guest-init.sh $(find commands -type f 2>/dev/null | LC_ALL=C sort) 2>/dev/null | sha256sum | cut -c1-12)"
+# The cache key covers this script (its module list), the init and scripts/guest/commands/.
+VERSION="5-$(cd "$HERE" && cat build-guest-images.sh guest-init.sh $(find commands -type f 2>/dev/null | LC_ALL=C sort) 2>/dev/null | sha256sum | cut -c1-12)"
 mkdir -p "$CACHE/debs"
 log() { echo "[guest] $*" >&2; }
 
