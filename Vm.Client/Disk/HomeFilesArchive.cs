@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using Vm.Client.Disk.Ext2;
 using Vm.Engine.Disk;
 
@@ -28,27 +27,24 @@ public static class HomeFilesArchive
         if (files == 0) return null;
 
         using var output = new MemoryStream();
-        using (var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+        var tar = new TarArchiveWriter(output);
+        foreach (var e in entries)
         {
-            foreach (var e in entries)
+            switch (e.Kind)
             {
-                var entry = new PaxTarEntry(e.Kind switch
-                {
-                    Ext2EntryKind.Directory => TarEntryType.Directory,
-                    Ext2EntryKind.Symlink => TarEntryType.SymbolicLink,
-                    _ => TarEntryType.RegularFile,
-                }, e.Kind == Ext2EntryKind.Directory ? e.Path + "/" : e.Path)
-                {
-                    Mode = (UnixFileMode)e.Mode,
-                    ModificationTime = e.Modified,
-                };
-                if (e.Kind == Ext2EntryKind.Symlink)
-                    entry.LinkName = System.Text.Encoding.UTF8.GetString(await fs.ReadAsync(e, cancel));
-                else if (e.Kind == Ext2EntryKind.File)
-                    entry.DataStream = new MemoryStream(await fs.ReadAsync(e, cancel));
-                await tar.WriteEntryAsync(entry, cancel);
+                case Ext2EntryKind.Directory:
+                    tar.Write(e.Path + "/", TarArchiveWriter.EntryType.Directory, e.Mode, e.Modified);
+                    break;
+                case Ext2EntryKind.Symlink:
+                    var target = System.Text.Encoding.UTF8.GetString(await fs.ReadAsync(e, cancel));
+                    tar.Write(e.Path, TarArchiveWriter.EntryType.Symlink, e.Mode, e.Modified, linkName: target);
+                    break;
+                default:
+                    tar.Write(e.Path, TarArchiveWriter.EntryType.File, e.Mode, e.Modified, await fs.ReadAsync(e, cancel));
+                    break;
             }
         }
+        tar.Finish();
         return (output.ToArray(), files);
     }
 }
