@@ -112,6 +112,26 @@ public sealed unsafe partial class X86Cpu
         return instrs;
     }
 
+    /// <summary>
+    /// The instructions of the block the interpreter would decode at physical address
+    /// <paramref name="phys"/> (same ends: a control transfer, 48 instructions, the page end or an
+    /// instruction crossing it); null when none fits in the page. The JIT's regions follow
+    /// branches inside one page with it, so their block boundaries, and so the instruction counts
+    /// at which a run can stop, are the interpreter's.
+    /// </summary>
+    internal Instr[]? DecodeBlockAt(uint phys, bool code32)
+    {
+        var src = new PageSource { Page = _ram + (phys & 0xFFFFF000), Start = (int)(phys & 0xFFF) };
+        var list = new List<Instr>();
+        while (src.Start < 4096 && Decoder.TryDecode(src, code32, out var ins))
+        {
+            list.Add(ins);
+            src.Start += ins.Len;
+            if (EndsBlock(in ins) || list.Count >= 48) break;
+        }
+        return list.Count == 0 ? null : list.ToArray();
+    }
+
     /// <summary>A block's page was written: its compiled code goes with it.</summary>
     private void DropCompiled(Block b)
     {

@@ -126,6 +126,8 @@ public sealed class JitBlock
     public required int InstructionCount;
     public uint Phys;
     public bool Code32;
+    /// <summary>The block's first instruction in bytes from the compiled unit's entry: 0, but for a region's later blocks (<see cref="JitRegion"/>).</summary>
+    public int StartOffset;
 
     /// <summary>The decoded instruction behind slot <paramref name="slot"/>.</summary>
     public Instr InstrAt(int slot) => Instrs[slot];

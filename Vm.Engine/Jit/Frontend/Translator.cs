@@ -15,11 +15,15 @@ public static unsafe class Translator
     /// fused compare-and-branch pairs in a form only their handler knows, and the IR wants the
     /// two instructions (the compare's operands then decide the branch).
     /// </param>
-    internal static JitBlock Translate(Block block, Instr[] instrs)
+    internal static JitBlock Translate(Block block, Instr[] instrs) =>
+        Translate(instrs, block.Phys, (block.Key >> 32) != 0, 0);
+
+    /// <param name="baseOffset">The block's start in bytes from the compiled unit's entry (a region's later blocks).</param>
+    internal static JitBlock Translate(Instr[] instrs, uint phys, bool code32, int baseOffset)
     {
         var ops = new JitInstr[instrs.Length];
         var handlers = new nint[instrs.Length];
-        int offset = 0;
+        int offset = baseOffset;
         for (int k = 0; k < instrs.Length; k++)
         {
             ref readonly Instr i = ref instrs[k];
@@ -38,8 +42,9 @@ public static unsafe class Translator
             Instrs = instrs,
             Handlers = handlers,
             InstructionCount = instrs.Length,
-            Phys = block.Phys,
-            Code32 = (block.Key >> 32) != 0,
+            Phys = phys,
+            Code32 = code32,
+            StartOffset = baseOffset,
         };
         FlagLiveness.Run(jb);
         return jb;
