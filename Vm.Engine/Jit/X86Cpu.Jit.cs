@@ -35,6 +35,9 @@ public sealed unsafe partial class X86Cpu
     /// <summary>Runs of a block before it is compiled (1: at once). 1000 measured better than 50 on the boot: compiling a DynamicMethod costs about as much as a thousand interpreted runs of a short block.</summary>
     public int JitThreshold { get; set; } = 1000;
 
+    /// <summary>At most this many blocks per compiled region (1: one block per method); see <see cref="JitRegion"/>.</summary>
+    public int JitRegionLimit { get; set; } = JitRegion.MaxBlocks;
+
     /// <summary>At most this many compiled blocks are kept; the oldest compiled goes first.</summary>
     public int JitCacheLimit { get; set; } = 16384;
 

@@ -13,7 +13,7 @@ namespace Vm.Engine.Jit.Frontend;
 /// </summary>
 public sealed class JitRegion
 {
-    /// <summary>At most this many blocks per region: compile time grows with it, and most loops are short.</summary>
+    /// <summary>The default bound on blocks per region (<c>X86Cpu.JitRegionLimit</c>): compile time grows with it, and most loops are short.</summary>
     public const int MaxBlocks = 12;
 
     /// <summary>The entry block first, then the others in the order found.</summary>
@@ -34,18 +34,18 @@ public sealed class JitRegion
     /// <paramref name="entry"/> breadth first while they stay in its page.
     /// </summary>
     /// <param name="decodeAt">The interpreter's block at a physical address, or null.</param>
-    public static JitRegion Build(JitBlock entry, Func<uint, Instr[]?> decodeAt)
+    public static JitRegion Build(JitBlock entry, Func<uint, Instr[]?> decodeAt, int maxBlocks = MaxBlocks)
     {
         var blocks = new List<JitBlock> { entry };
         var queue = new Queue<JitBlock>();
         queue.Enqueue(entry);
         int pageOffset = (int)(entry.Phys & 0xFFF);
-        while (queue.Count > 0 && blocks.Count < MaxBlocks)
+        while (queue.Count > 0 && blocks.Count < maxBlocks)
         {
             JitBlock b = queue.Dequeue();
             foreach (int target in Successors(b))
             {
-                if (blocks.Count >= MaxBlocks) break;
+                if (blocks.Count >= maxBlocks) break;
                 int inPage = pageOffset + target;
                 if (inPage < 0 || inPage >= 4096 || blocks.Exists(x => x.StartOffset == target)) continue;
                 uint phys = (entry.Phys & 0xFFFFF000) | (uint)inPage;

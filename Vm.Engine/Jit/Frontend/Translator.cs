@@ -130,6 +130,14 @@ public static unsafe class Translator
             case 0x1B7:
                 return mem ? new JitInstr { Op = JitOp.Load16Zx, Dst = (byte)i.RegField, Addr = addr }
                            : new JitInstr { Op = JitOp.MovzxReg16, Dst = (byte)i.RegField, Src = (byte)i.Rm };
+            case 0x8A:
+                return mem ? new JitInstr { Op = JitOp.Load8, Dst = (byte)i.RegField, Addr = addr } : call;
+            case 0x88:
+                return mem ? new JitInstr { Op = JitOp.Store8, Src = (byte)i.RegField, Addr = addr } : call;
+            case 0x38: // CMP r/m8, r8
+                return new JitInstr { Op = JitOp.Cmp8, Dst = mem ? JitAddr.NoReg : (byte)i.Rm, Src = (byte)i.RegField, Addr = addr };
+            case 0x80 when i.RegField == 7: // CMP r/m8, imm8
+                return new JitInstr { Op = JitOp.Cmp8, Dst = mem ? JitAddr.NoReg : (byte)i.Rm, Src = JitAddr.NoReg, Imm = i.Imm & 0xFF, Addr = addr };
             default:
                 return call;
         }

@@ -29,7 +29,7 @@ public sealed unsafe class IlBackend : IJitBackend
 
     public CompiledBlock? Compile(JitBlock block)
     {
-        JitRegion region = JitRegion.Build(block, phys => _cpu.DecodeBlockAt(phys, block.Code32));
+        JitRegion region = JitRegion.Build(block, phys => _cpu.DecodeBlockAt(phys, block.Code32), _cpu.JitRegionLimit);
         // The instructions that stay handler calls are passed by reference: copies in pinned
         // arrays whose addresses are constants in the code, kept alive with it.
         var arrays = new Instr[region.Blocks.Count][];

@@ -242,6 +242,25 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
                 il.Emit(OpCodes.And);
                 il.Emit(OpCodes.Stind_I4);
                 break;
+            case JitOp.Load8:
+                EmitLinear(op.Addr);
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldloc, _lin);
+                il.Emit(OpCodes.Call, F.Read8);
+                il.Emit(OpCodes.Stloc, _v);
+                StoreReg8(op.Dst, _v);
+                break;
+            case JitOp.Store8:
+                EmitLinear(op.Addr);
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldloc, _lin);
+                LoadReg8(op.Src);
+                il.Emit(OpCodes.Conv_U1);
+                il.Emit(OpCodes.Call, F.Write8);
+                break;
+            case JitOp.Cmp8:
+                EmitCmp8(in op);
+                break;
             case JitOp.MovzxReg16:
                 RegRef(op.Dst);
                 LoadReg(op.Src);
@@ -333,6 +352,31 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
             il.Emit(OpCodes.Ldc_I4, r * 4);
             il.Emit(OpCodes.Add);
         }
+    }
+
+    /// <summary>Pushes 8-bit register r (0-3: low bytes of EAX..EBX, 4-7: their second bytes), zero-extended.</summary>
+    private void LoadReg8(int r)
+    {
+        LoadReg(r & 3);
+        if (r >= 4) { il.Emit(OpCodes.Ldc_I4_8); il.Emit(OpCodes.Shr_Un); }
+        il.Emit(OpCodes.Ldc_I4, 0xFF);
+        il.Emit(OpCodes.And);
+    }
+
+    /// <summary>8-bit register r = the low byte of local v; the register's other bytes kept.</summary>
+    private void StoreReg8(int r, LocalBuilder v)
+    {
+        int shift = r >= 4 ? 8 : 0;
+        RegRef(r & 3);
+        LoadReg(r & 3);
+        il.Emit(OpCodes.Ldc_I4, ~(0xFF << shift));
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Ldloc, v);
+        il.Emit(OpCodes.Ldc_I4, 0xFF);
+        il.Emit(OpCodes.And);
+        if (shift != 0) { il.Emit(OpCodes.Ldc_I4_8); il.Emit(OpCodes.Shl); }
+        il.Emit(OpCodes.Or);
+        il.Emit(OpCodes.Stind_I4);
     }
 
     private void LoadReg(int r)
@@ -606,6 +650,38 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         };
         // As the interpreter's SetLazy: Logic keeps no operands.
         SetLazy(kind, logic ? null : _a, logic ? null : _b, _r);
+    }
+
+    /// <summary>CMP on bytes: the lazy flags as the interpreter's 8-bit compares set them (size 0, operands and result masked).</summary>
+    private void EmitCmp8(in JitInstr op)
+    {
+        if (op.Dst == JitAddr.NoReg)
+        {
+            EmitLinear(op.Addr);
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldloc, _lin);
+            il.Emit(OpCodes.Call, F.Read8);
+        }
+        else LoadReg8(op.Dst);
+        il.Emit(OpCodes.Stloc, _a);
+        if (op.Src == JitAddr.NoReg) il.Emit(OpCodes.Ldc_I4, op.Imm & 0xFF); else LoadReg8(op.Src);
+        il.Emit(OpCodes.Stloc, _b);
+        il.Emit(OpCodes.Ldloc, _a);
+        il.Emit(OpCodes.Ldloc, _b);
+        il.Emit(OpCodes.Sub);
+        il.Emit(OpCodes.Ldc_I4, 0xFF);
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Stloc, _r);
+        if (!op.FlagsLive) return;
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldc_I4, (int)X86Cpu.LazyOp.Sub);
+        il.Emit(OpCodes.Stfld, F.LazyOp);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldc_I4_0);
+        il.Emit(OpCodes.Stfld, F.LazySz);
+        StoreField(F.LazyDst, _a);
+        StoreField(F.LazySrc, _b);
+        StoreField(F.LazyRes, _r);
     }
 
     /// <summary>mem op= reg/imm, in the interpreter's order: read, flags, write.</summary>
