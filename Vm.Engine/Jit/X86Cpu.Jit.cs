@@ -124,6 +124,11 @@ public sealed unsafe partial class X86Cpu
     /// </summary>
     internal Instr[]? DecodeBlockAt(uint phys, bool code32)
     {
+        // Only blocks that have run about as often as a hot one: a region of cold paths costs
+        // compile time (a boot with every reachable block took 40% more CPU) and saves nothing.
+        ulong key = phys | (code32 ? 1UL << 32 : 0);
+        if (!_blocks.TryGetValue(key, out Block? known) || !known.Valid) return null;
+        if (known.Compiled == null && known.Hits < JitThreshold / 2) return null;
         var src = new PageSource { Page = _ram + (phys & 0xFFFFF000), Start = (int)(phys & 0xFFF) };
         var list = new List<Instr>();
         while (src.Start < 4096 && Decoder.TryDecode(src, code32, out var ins))
