@@ -214,7 +214,7 @@ public sealed unsafe partial class X86Cpu
     /// Whether a block ends after the instruction: the opcode table's control transfers and
     /// state changes, except INC/DEC/PUSH r/m (FF /0 /1 /6), which share opcode FF with them.
     /// </summary>
-    private static bool EndsBlock(in Instr i)
+    internal static bool EndsBlock(in Instr i)
     {
         if (i.Op == Decoder.Undefined) return true;
         if ((OpcodeTable.Flags[i.Op] & Op.EndsBlock) == 0) return false;

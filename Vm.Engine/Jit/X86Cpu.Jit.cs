@@ -35,6 +35,9 @@ public sealed unsafe partial class X86Cpu
     /// <summary>Runs of a block before it is compiled (1: at once). 1000 measured better than 50 on the boot: compiling a DynamicMethod costs about as much as a thousand interpreted runs of a short block.</summary>
     public int JitThreshold { get; set; } = 1000;
 
+    /// <summary>At most this many blocks per compiled region (1: one block per method); see <see cref="JitRegion"/>.</summary>
+    public int JitRegionLimit { get; set; } = JitRegion.MaxBlocks;
+
     /// <summary>At most this many compiled blocks are kept; the oldest compiled goes first.</summary>
     public int JitCacheLimit { get; set; } = 16384;
 
@@ -110,6 +113,31 @@ public sealed unsafe partial class X86Cpu
             src.Start += instrs[k].Len;
         }
         return instrs;
+    }
+
+    /// <summary>
+    /// The instructions of the block the interpreter would decode at physical address
+    /// <paramref name="phys"/> (same ends: a control transfer, 48 instructions, the page end or an
+    /// instruction crossing it); null when none fits in the page. The JIT's regions follow
+    /// branches inside one page with it, so their block boundaries, and so the instruction counts
+    /// at which a run can stop, are the interpreter's.
+    /// </summary>
+    internal Instr[]? DecodeBlockAt(uint phys, bool code32)
+    {
+        // Only blocks that have run about as often as a hot one: a region of cold paths costs
+        // compile time (a boot with every reachable block took 40% more CPU) and saves nothing.
+        ulong key = phys | (code32 ? 1UL << 32 : 0);
+        if (!_blocks.TryGetValue(key, out Block? known) || !known.Valid) return null;
+        if (known.Compiled == null && known.Hits < JitThreshold / 2) return null;
+        var src = new PageSource { Page = _ram + (phys & 0xFFFFF000), Start = (int)(phys & 0xFFF) };
+        var list = new List<Instr>();
+        while (src.Start < 4096 && Decoder.TryDecode(src, code32, out var ins))
+        {
+            list.Add(ins);
+            src.Start += ins.Len;
+            if (EndsBlock(in ins) || list.Count >= 48) break;
+        }
+        return list.Count == 0 ? null : list.ToArray();
     }
 
     /// <summary>A block's page was written: its compiled code goes with it.</summary>

@@ -91,6 +91,10 @@ internal static class Cli
         {
             machine.Cpu.JitThreshold = threshold;
         }
+        if (int.TryParse(Environment.GetEnvironmentVariable("WEBVM_JIT_REGION"), out int regionBlocks) && regionBlocks > 0)
+        {
+            machine.Cpu.JitRegionLimit = regionBlocks;
+        }
         if (Environment.GetEnvironmentVariable("WEBVM_JIT_PROFILE") == "1") machine.Cpu.JitProfile = new Vm.Engine.Jit.JitProfile();
         if (hvc)
         {

@@ -63,6 +63,15 @@ public enum JitOp : byte
     MovzxReg8,
     /// <summary>R[Dst] = R[Src] &amp; 0xFFFF.</summary>
     MovzxReg16,
+    /// <summary>8-bit register Dst (0-3: AL..BL, 4-7: AH..BH) = mem8[Addr] (may fault).</summary>
+    Load8,
+    /// <summary>mem8[Addr] = 8-bit register Src (may fault; a store to a code page stops the block).</summary>
+    Store8,
+    /// <summary>
+    /// Flags of CMP left, right on bytes: left is 8-bit register Dst, or mem8[Addr] when Dst is
+    /// <see cref="JitAddr.NoReg"/> (may fault); right is 8-bit register Src, or Imm when Src is NoReg.
+    /// </summary>
+    Cmp8,
 }
 
 /// <summary>A 32-bit shift by a constant (rotates stay handler calls).</summary>
@@ -100,14 +109,15 @@ public struct JitInstr
     public int FlagProducer;
 
     public readonly bool WritesFlags => Op is JitOp.AluRegReg or JitOp.AluRegImm or JitOp.AluRegMem or JitOp.AluMemReg or JitOp.AluMemImm
-        or JitOp.ShiftImm or JitOp.Inc or JitOp.Dec or JitOp.CallHandler;
+        or JitOp.ShiftImm or JitOp.Inc or JitOp.Dec or JitOp.CallHandler or JitOp.Cmp8;
     public readonly bool ReadsFlags => Op is JitOp.Jcc or JitOp.Inc or JitOp.Dec or JitOp.CallHandler;
     /// <summary>Whether the op can leave the block early (a fault, or a handler or code write that stops the block).</summary>
     public readonly bool MayExit => Op is JitOp.CallHandler or JitOp.Load32 or JitOp.Store32 or JitOp.Store32Imm or JitOp.AluRegMem
         or JitOp.Push32 or JitOp.PushImm or JitOp.Pop32 or JitOp.CallRel or JitOp.Ret
-        or JitOp.AluMemReg or JitOp.AluMemImm or JitOp.Load8Zx or JitOp.Load16Zx;
+        or JitOp.AluMemReg or JitOp.AluMemImm or JitOp.Load8Zx or JitOp.Load16Zx or JitOp.Load8 or JitOp.Store8
+        || (Op == JitOp.Cmp8 && Dst == JitAddr.NoReg);
     /// <summary>Whether the op writes guest memory (a write to a code page stops the block after it).</summary>
-    public readonly bool Stores => Op is JitOp.Store32 or JitOp.Store32Imm or JitOp.Push32 or JitOp.PushImm or JitOp.CallRel
+    public readonly bool Stores => Op is JitOp.Store32 or JitOp.Store32Imm or JitOp.Push32 or JitOp.PushImm or JitOp.CallRel or JitOp.Store8
         || (Op is JitOp.AluMemReg or JitOp.AluMemImm && Alu is not (JitAlu.Cmp or JitAlu.Test));
 }
 
@@ -126,6 +136,8 @@ public sealed class JitBlock
     public required int InstructionCount;
     public uint Phys;
     public bool Code32;
+    /// <summary>The block's first instruction in bytes from the compiled unit's entry: 0, but for a region's later blocks (<see cref="JitRegion"/>).</summary>
+    public int StartOffset;
 
     /// <summary>The decoded instruction behind slot <paramref name="slot"/>.</summary>
     public Instr InstrAt(int slot) => Instrs[slot];

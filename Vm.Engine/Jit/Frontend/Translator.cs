@@ -15,11 +15,15 @@ public static unsafe class Translator
     /// fused compare-and-branch pairs in a form only their handler knows, and the IR wants the
     /// two instructions (the compare's operands then decide the branch).
     /// </param>
-    internal static JitBlock Translate(Block block, Instr[] instrs)
+    internal static JitBlock Translate(Block block, Instr[] instrs) =>
+        Translate(instrs, block.Phys, (block.Key >> 32) != 0, 0);
+
+    /// <param name="baseOffset">The block's start in bytes from the compiled unit's entry (a region's later blocks).</param>
+    internal static JitBlock Translate(Instr[] instrs, uint phys, bool code32, int baseOffset)
     {
         var ops = new JitInstr[instrs.Length];
         var handlers = new nint[instrs.Length];
-        int offset = 0;
+        int offset = baseOffset;
         for (int k = 0; k < instrs.Length; k++)
         {
             ref readonly Instr i = ref instrs[k];
@@ -38,8 +42,9 @@ public static unsafe class Translator
             Instrs = instrs,
             Handlers = handlers,
             InstructionCount = instrs.Length,
-            Phys = block.Phys,
-            Code32 = (block.Key >> 32) != 0,
+            Phys = phys,
+            Code32 = code32,
+            StartOffset = baseOffset,
         };
         FlagLiveness.Run(jb);
         return jb;
@@ -125,6 +130,14 @@ public static unsafe class Translator
             case 0x1B7:
                 return mem ? new JitInstr { Op = JitOp.Load16Zx, Dst = (byte)i.RegField, Addr = addr }
                            : new JitInstr { Op = JitOp.MovzxReg16, Dst = (byte)i.RegField, Src = (byte)i.Rm };
+            case 0x8A:
+                return mem ? new JitInstr { Op = JitOp.Load8, Dst = (byte)i.RegField, Addr = addr } : call;
+            case 0x88:
+                return mem ? new JitInstr { Op = JitOp.Store8, Src = (byte)i.RegField, Addr = addr } : call;
+            case 0x38: // CMP r/m8, r8
+                return new JitInstr { Op = JitOp.Cmp8, Dst = mem ? JitAddr.NoReg : (byte)i.Rm, Src = (byte)i.RegField, Addr = addr };
+            case 0x80 when i.RegField == 7: // CMP r/m8, imm8
+                return new JitInstr { Op = JitOp.Cmp8, Dst = mem ? JitAddr.NoReg : (byte)i.Rm, Src = JitAddr.NoReg, Imm = i.Imm & 0xFF, Addr = addr };
             default:
                 return call;
         }

@@ -45,6 +45,8 @@ internal static class GuestStateFields
     /// <summary>byte Read8(uint lin), ushort Read16(uint lin): the interpreter's accessors (TLB fast path inside).</summary>
     public static readonly MethodInfo Read8 = Method(typeof(X86Cpu), "Read8");
     public static readonly MethodInfo Read16 = Method(typeof(X86Cpu), "Read16");
+    /// <summary>void Write8(uint lin, byte v): the interpreter's byte store (a code page stops the block).</summary>
+    public static readonly MethodInfo Write8 = Method(typeof(X86Cpu), "Write8");
 
     /// <summary>uint Read32Slow(uint lin): a TLB miss or a page-crossing read.</summary>
     public static readonly MethodInfo Read32Slow = Method(typeof(X86Cpu), "Read32Slow");

@@ -1,4 +1,6 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Reflection.Emit;
 using Vm.Engine.Cpu;
 using Vm.Engine.Cpu.Decoding;
@@ -27,17 +29,22 @@ public sealed unsafe class IlBackend : IJitBackend
 
     public CompiledBlock? Compile(JitBlock block)
     {
-        // The instructions that stay handler calls are passed by reference: copies in a pinned
-        // array whose address is a constant in the code, kept alive with it.
-        var instrs = GC.AllocateArray<Instr>(block.Ops.Length, pinned: true);
-        for (int k = 0; k < instrs.Length; k++) instrs[k] = block.InstrAt(k);
-        // A closed delegate (first argument bound to the instruction array, unused by the code)
+        JitRegion region = JitRegion.Build(block, phys => _cpu.DecodeBlockAt(phys, block.Code32), _cpu.JitRegionLimit);
+        // The instructions that stay handler calls are passed by reference: copies in pinned
+        // arrays whose addresses are constants in the code, kept alive with it.
+        var arrays = new Instr[region.Blocks.Count][];
+        for (int b = 0; b < arrays.Length; b++)
+        {
+            JitBlock jb = region.Blocks[b];
+            arrays[b] = GC.AllocateArray<Instr>(jb.Ops.Length, pinned: true);
+            for (int k = 0; k < jb.Ops.Length; k++) arrays[b][k] = jb.InstrAt(k);
+        }
+        // A closed delegate (first argument bound to the instruction arrays, unused by the code)
         // calls straight in; an open static one goes through a shuffle thunk on every call.
         var method = new DynamicMethod($"jit_{block.Phys:x8}", typeof(int), [typeof(object), typeof(X86Cpu)], typeof(X86Cpu), skipVisibility: true);
-        fixed (Instr* first = instrs)
-        {
-            new IlBlockEmitter(method.GetILGenerator(), block, _ram, first, _cpu.JitProfile).Emit();
-        }
-        return new CompiledBlock((JitEntry)method.CreateDelegate(typeof(JitEntry), instrs), instrs);
+        var pointers = new Instr*[arrays.Length];
+        for (int b = 0; b < arrays.Length; b++) pointers[b] = (Instr*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(arrays[b]));
+        new IlBlockEmitter(method.GetILGenerator(), region, _ram, pointers, _cpu.JitProfile).Emit();
+        return new CompiledBlock((JitEntry)method.CreateDelegate(typeof(JitEntry), arrays), arrays);
     }
 }

@@ -8,14 +8,21 @@ using F = Vm.Engine.Jit.Il.GuestStateFields;
 namespace Vm.Engine.Jit.Il;
 
 /// <summary>
-/// Emits one block's CIL. Guest registers live in S (no caching in locals: a fault can leave
+/// Emits one region's CIL (<see cref="JitRegion"/>: a hot block and the blocks it branches to
+/// in its page, each with its own label; branches between them stay inside the method). Guest registers live in S (no caching in locals: a fault can leave
 /// at any memory access, and S is then already exact). EIP is relative to the block's entry
 /// EIP (local e0), as the interpreter computes it; _instrStart is written only before ops
 /// that can fault; S.Eip before the last op, or at an early exit.
 /// </summary>
-internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte* ram, Instr* instrs, JitProfile? profile)
+internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, byte* ram, Instr*[] regionInstrs, JitProfile? profile)
 {
-    private LocalBuilder _e0 = null!, _sp = null!, _lin = null!, _ent = null!, _v = null!, _a = null!, _b = null!, _r = null!, _cf = null!;
+    private LocalBuilder _e0 = null!, _sp = null!, _lin = null!, _ent = null!, _v = null!, _a = null!, _b = null!, _r = null!, _cf = null!, _gen = null!, _count = null!;
+    /// <summary>The block being emitted, and its pinned instruction copies.</summary>
+    private JitBlock block = null!;
+    private Instr* instrs;
+    private Label[] _starts = [];
+    /// <summary>Per instruction count: code that returns it (an exit after a whole block).</summary>
+    private readonly Dictionary<int, Label> _exits = new();
 
     public void Emit()
     {
@@ -28,80 +35,133 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
         _b = il.DeclareLocal(typeof(uint));
         _r = il.DeclareLocal(typeof(uint));
         _cf = il.DeclareLocal(typeof(bool));
+        _gen = il.DeclareLocal(typeof(uint));
+        _count = il.DeclareLocal(typeof(ulong));
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldflda, F.S);
         il.Emit(OpCodes.Ldfld, F.Eip);
         il.Emit(OpCodes.Stloc, _e0);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldfld, F.TlbGeneration);
+        il.Emit(OpCodes.Stloc, _gen);
+        _starts = new Label[region.Blocks.Count];
+        for (int b = 0; b < _starts.Length; b++) _starts[b] = il.DefineLabel();
+        for (int b = 0; b < _starts.Length; b++)
+        {
+            block = region.Blocks[b];
+            instrs = regionInstrs[b];
+            il.MarkLabel(_starts[b]);
+            EmitBlock();
+        }
+        foreach (var (count, label) in _exits)
+        {
+            il.MarkLabel(label);
+            il.Emit(OpCodes.Ldc_I4, count);
+            il.Emit(OpCodes.Ret);
+        }
+    }
+
+    private void EmitBlock()
+    {
         JitInstr[] ops = block.Ops;
         int last = ops.Length - 1;
-        bool selfLoop = ops[last].Op is JitOp.Jcc or JitOp.Jmp && ops[last].End + ops[last].Imm == 0;
-        var top = il.DefineLabel();
-        if (selfLoop)
-        {
-            _gen = il.DeclareLocal(typeof(uint));
-            il.Emit(OpCodes.Ldarg_1);
-            il.Emit(OpCodes.Ldfld, F.TlbGeneration);
-            il.Emit(OpCodes.Stloc, _gen);
-        }
-        il.MarkLabel(top);
         for (int k = 0; k <= last; k++)
         {
             ref readonly JitInstr op = ref ops[k];
             if (op.MayExit) StoreInstrStart(op.Offset);
             if (k == last) StoreEip(op.End);
             if (profile != null) EmitCount(in op);
-            EmitOp(in op, k, k == last);
-            if (op.Stores && k != last) EmitStopCheck(in op, k);
+            if (k == last)
+            {
+                EmitBlockEnd(in op, k);
+                return;
+            }
+            EmitOp(in op, k, false);
+            if (op.Stores) EmitStopCheck(in op, k);
         }
-        if (selfLoop) EmitLoopBack(top);
-        il.Emit(OpCodes.Ldc_I4, block.InstructionCount);
-        il.Emit(OpCodes.Ret);
     }
 
-    private LocalBuilder? _gen;
+    /// <summary>The last op, then on to its successor: inside the region when it is there, else back to the run loop.</summary>
+    private void EmitBlockEnd(in JitInstr op, int k)
+    {
+        switch (op.Op)
+        {
+            case JitOp.Jcc:
+            {
+                var notTaken = il.DefineLabel();
+                EmitCondition(in op);
+                il.Emit(OpCodes.Brfalse, notTaken);
+                StoreEip(op.End + op.Imm);
+                EmitEdge(op.End + op.Imm);
+                il.MarkLabel(notTaken);
+                EmitEdge(op.End);
+                return;
+            }
+            case JitOp.Jmp:
+                StoreEip(op.End + op.Imm);
+                EmitEdge(op.End + op.Imm);
+                return;
+            case JitOp.CallRel:
+                EmitOp(in op, k, true);
+                EmitEdge(op.End + op.Imm);
+                return;
+            default:
+                EmitOp(in op, k, true);
+                if (JitRegion.FallsThrough(block)) EmitEdge(op.End);
+                else il.Emit(OpCodes.Br, ExitAfterBlock());
+                return;
+        }
+    }
+
+    private Label ExitAfterBlock()
+    {
+        int n = block.InstructionCount;
+        if (!_exits.TryGetValue(n, out var label)) _exits[n] = label = il.DefineLabel();
+        return label;
+    }
 
     /// <summary>
-    /// A block that branches to its own start runs again without leaving, while the run loop
-    /// would have gone on too: the budget left, no interrupt check asked for, no halt or stop,
-    /// the TLB unchanged (the link would have been dropped). The iterations done here are
-    /// counted here; the final one is returned as usual.
+    /// The block is done and S.Eip is at <paramref name="target"/> (bytes from the entry). A
+    /// target in the region runs next when the run loop would have gone on to it: no stop, no
+    /// interrupt check asked for, no interrupt shadow, halt or stop reason, the TLB unchanged
+    /// (the link would have been dropped), budget left. The finished block is counted here (so
+    /// a fault in the next leaves the count the interpreter's); else the run loop counts it.
     /// </summary>
-    private void EmitLoopBack(Label top)
+    private void EmitEdge(int target)
     {
-        var leave = il.DefineLabel();
-        il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldflda, F.S);
-        il.Emit(OpCodes.Ldfld, F.Eip);
-        il.Emit(OpCodes.Ldloc, _e0);
-        il.Emit(OpCodes.Bne_Un, leave);
-        foreach (var flag in new[] { F.CheckIrq, F.InterruptShadow, F.Halted })
+        Label exit = ExitAfterBlock();
+        int index = region.IndexAt(target);
+        if (index < 0)
+        {
+            il.Emit(OpCodes.Br, exit);
+            return;
+        }
+        foreach (var flag in new[] { F.StopBlock, F.CheckIrq, F.InterruptShadow, F.Halted })
         {
             il.Emit(OpCodes.Ldarg_1);
             il.Emit(OpCodes.Ldfld, flag);
-            il.Emit(OpCodes.Brtrue, leave);
+            il.Emit(OpCodes.Brtrue, exit);
         }
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldfld, F.StopReason);
-        il.Emit(OpCodes.Brtrue, leave);
+        il.Emit(OpCodes.Brtrue, exit);
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldfld, F.TlbGeneration);
-        il.Emit(OpCodes.Ldloc, _gen!);
-        il.Emit(OpCodes.Bne_Un, leave);
-        // InstructionCount += n; leave when the budget is used (as the loop would).
+        il.Emit(OpCodes.Ldloc, _gen);
+        il.Emit(OpCodes.Bne_Un, exit);
+        // InstructionCount += n, unless that uses the budget (the run loop then stops).
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldfld, F.InstructionCount);
         il.Emit(OpCodes.Ldc_I4, block.InstructionCount);
         il.Emit(OpCodes.Conv_I8);
         il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stloc, _count);
+        il.Emit(OpCodes.Ldloc, _count);
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldfld, F.RunEnd);
-        il.Emit(OpCodes.Bge_Un, leave);
+        il.Emit(OpCodes.Bge_Un, exit);
         il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldfld, F.InstructionCount);
-        il.Emit(OpCodes.Ldc_I4, block.InstructionCount);
-        il.Emit(OpCodes.Conv_I8);
-        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Ldloc, _count);
         il.Emit(OpCodes.Stfld, F.InstructionCount);
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldflda, F.JitCounters);
@@ -111,8 +171,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
         il.Emit(OpCodes.Conv_I8);
         il.Emit(OpCodes.Add);
         il.Emit(OpCodes.Stfld, F.CompiledInstructions);
-        il.Emit(OpCodes.Br, top);
-        il.MarkLabel(leave);
+        il.Emit(OpCodes.Br, _starts[index]);
     }
 
     private void EmitOp(in JitInstr op, int k, bool isLast)
@@ -182,6 +241,25 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
                 il.Emit(OpCodes.Ldc_I4, 0xFF);
                 il.Emit(OpCodes.And);
                 il.Emit(OpCodes.Stind_I4);
+                break;
+            case JitOp.Load8:
+                EmitLinear(op.Addr);
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldloc, _lin);
+                il.Emit(OpCodes.Call, F.Read8);
+                il.Emit(OpCodes.Stloc, _v);
+                StoreReg8(op.Dst, _v);
+                break;
+            case JitOp.Store8:
+                EmitLinear(op.Addr);
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldloc, _lin);
+                LoadReg8(op.Src);
+                il.Emit(OpCodes.Conv_U1);
+                il.Emit(OpCodes.Call, F.Write8);
+                break;
+            case JitOp.Cmp8:
+                EmitCmp8(in op);
                 break;
             case JitOp.MovzxReg16:
                 RegRef(op.Dst);
@@ -274,6 +352,31 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
             il.Emit(OpCodes.Ldc_I4, r * 4);
             il.Emit(OpCodes.Add);
         }
+    }
+
+    /// <summary>Pushes 8-bit register r (0-3: low bytes of EAX..EBX, 4-7: their second bytes), zero-extended.</summary>
+    private void LoadReg8(int r)
+    {
+        LoadReg(r & 3);
+        if (r >= 4) { il.Emit(OpCodes.Ldc_I4_8); il.Emit(OpCodes.Shr_Un); }
+        il.Emit(OpCodes.Ldc_I4, 0xFF);
+        il.Emit(OpCodes.And);
+    }
+
+    /// <summary>8-bit register r = the low byte of local v; the register's other bytes kept.</summary>
+    private void StoreReg8(int r, LocalBuilder v)
+    {
+        int shift = r >= 4 ? 8 : 0;
+        RegRef(r & 3);
+        LoadReg(r & 3);
+        il.Emit(OpCodes.Ldc_I4, ~(0xFF << shift));
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Ldloc, v);
+        il.Emit(OpCodes.Ldc_I4, 0xFF);
+        il.Emit(OpCodes.And);
+        if (shift != 0) { il.Emit(OpCodes.Ldc_I4_8); il.Emit(OpCodes.Shl); }
+        il.Emit(OpCodes.Or);
+        il.Emit(OpCodes.Stind_I4);
     }
 
     private void LoadReg(int r)
@@ -547,6 +650,38 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitBlock block, byte
         };
         // As the interpreter's SetLazy: Logic keeps no operands.
         SetLazy(kind, logic ? null : _a, logic ? null : _b, _r);
+    }
+
+    /// <summary>CMP on bytes: the lazy flags as the interpreter's 8-bit compares set them (size 0, operands and result masked).</summary>
+    private void EmitCmp8(in JitInstr op)
+    {
+        if (op.Dst == JitAddr.NoReg)
+        {
+            EmitLinear(op.Addr);
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldloc, _lin);
+            il.Emit(OpCodes.Call, F.Read8);
+        }
+        else LoadReg8(op.Dst);
+        il.Emit(OpCodes.Stloc, _a);
+        if (op.Src == JitAddr.NoReg) il.Emit(OpCodes.Ldc_I4, op.Imm & 0xFF); else LoadReg8(op.Src);
+        il.Emit(OpCodes.Stloc, _b);
+        il.Emit(OpCodes.Ldloc, _a);
+        il.Emit(OpCodes.Ldloc, _b);
+        il.Emit(OpCodes.Sub);
+        il.Emit(OpCodes.Ldc_I4, 0xFF);
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Stloc, _r);
+        if (!op.FlagsLive) return;
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldc_I4, (int)X86Cpu.LazyOp.Sub);
+        il.Emit(OpCodes.Stfld, F.LazyOp);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldc_I4_0);
+        il.Emit(OpCodes.Stfld, F.LazySz);
+        StoreField(F.LazyDst, _a);
+        StoreField(F.LazySrc, _b);
+        StoreField(F.LazyRes, _r);
     }
 
     /// <summary>mem op= reg/imm, in the interpreter's order: read, flags, write.</summary>

@@ -6,7 +6,7 @@ namespace Vm.Engine.Tests.Jit;
 /// Random guest programs for the interpreter-vs-JIT comparison: a loop (ECX counts down) whose
 /// body mixes the forms the IR lowers natively (MOV, ALU on registers, immediates and memory,
 /// INC/DEC, LEA, loads, stores and read-modify-writes, shifts by a constant, MOVZX, PUSH/POP,
-/// CALL/RET) with forms that stay handler calls (ADC/SBB, rotates, SETcc,
+/// CALL/RET, 8-bit MOV to and from memory, 8-bit CMP) with forms that stay handler calls (ADC/SBB, rotates, SETcc,
 /// XCHG, DIV that may fault) and short forward branches, so flags flow between
 /// native ops, handler calls and blocks. Memory operands stay inside the test's data buffer.
 /// </summary>
@@ -55,6 +55,9 @@ public static class RandomProgram
 
     private static byte Reg(Random rng) => (byte)Writable[rng.Next(Writable.Length)];
 
+    /// <summary>An 8-bit register a body may write: not CL or CH (ECX counts the loop).</summary>
+    private static byte Reg8(Random rng) => (byte)(new[] { 0, 2, 3, 4, 6, 7 })[rng.Next(6)];
+
     private static byte AnyReg(Random rng) => (byte)rng.Next(8);
 
     /// <summary>A disp32 operand inside the data buffer (mostly aligned, sometimes not).</summary>
@@ -76,7 +79,7 @@ public static class RandomProgram
 
     private static byte[] Instruction(Random rng)
     {
-        switch (rng.Next(23))
+        switch (rng.Next(27))
         {
             case 0: return [(byte)(0xB8 + Reg(rng)), .. Imm32(rng)];
             case 1: return [0x89, ModRmReg(AnyReg(rng), Reg(rng))];
@@ -104,6 +107,10 @@ public static class RandomProgram
             case 19: return [0xD1, ModRmReg(rng.Next(4, 8) is var d && d == 6 ? 7 : d, Reg(rng))];      // shl/shr/sar r,1
             case 20: return [0x0F, (byte)(0xB6 + rng.Next(2)), ModRmReg(Reg(rng), AnyReg(rng))];       // movzx r,r8/r16
             case 21: return [0x0F, (byte)(0xB6 + rng.Next(2)), ModRmDisp(Reg(rng)), .. Disp(rng)];     // movzx r,[mem]
+            case 22: return [0x8A, ModRmDisp(Reg8(rng)), .. Disp(rng)];                                   // mov r8,[mem]
+            case 23: return [0x88, ModRmDisp(rng.Next(8)), .. Disp(rng)];                                 // mov [mem],r8
+            case 24: return rng.Next(2) == 0 ? [0x38, ModRmReg(rng.Next(8), rng.Next(8))] : [0x38, ModRmDisp(rng.Next(8)), .. Disp(rng)]; // cmp r/m8,r8
+            case 25: return rng.Next(2) == 0 ? [0x80, ModRmReg(7, rng.Next(8)), (byte)rng.Next(256)] : [0x80, ModRmDisp(7), .. Disp(rng), (byte)rng.Next(256)]; // cmp r/m8,imm8
             default:
                 // div ebx: #DE when EBX is 0 or the quotient overflows; EDX cleared first mostly.
                 return rng.Next(3) == 0 ? [0xF7, 0xF3] : [0x31, 0xD2, 0xF7, 0xF3];
