@@ -45,6 +45,18 @@ public sealed partial class ComposeDeploymentTests
             Assert.NotEmpty(password);
             var session = await second.SignInAsync("teacher@demo.test", password);
 
+            // Someone not signed in who opens a course page through the proxy is sent to the sign-in page
+            // at the address they used (the proxy must pass the Host with its port, and the scheme).
+            var proxyAddress = new Uri($"http://127.0.0.1:{proxyPort}/");
+            using (var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = proxyAddress })
+            {
+                var response = await anonymous.GetAsync("t/demo/courses");
+                Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+                var login = new Uri(proxyAddress, response.Headers.Location!);
+                Assert.Equal(proxyAddress.Authority, login.Authority);
+                Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(login)).StatusCode);
+            }
+
             // The same session through the proxy and directly on the first instance: keys and data are shared.
             foreach (var address in new[] { new Uri($"http://127.0.0.1:{proxyPort}/"), first.Address })
             {
@@ -83,7 +95,7 @@ public sealed partial class ComposeDeploymentTests
     {
         var environment = new Dictionary<string, string>(image);
         foreach (var (key, value) in Map(Map(Map(compose, "services"), service), "environment"))
-            environment[(string)key] = (string)value;
+            environment[(string)key] = Interpolate((string)value);
 
         // The addresses of the compose network, mapped to the local servers; everything else as written.
         Assert.Equal("http://+:8080", environment["ASPNETCORE_URLS"]);
@@ -91,7 +103,11 @@ public sealed partial class ComposeDeploymentTests
         Assert.Equal("/data", environment["Platform__DataDirectory"]);
         environment["Platform__DataDirectory"] = data;
         var written = new NpgsqlConnectionStringBuilder(environment["ConnectionStrings__Platform"]);
-        Assert.Equal(("postgres", "webvm"), (written.Host, written.Database));
+        Assert.Equal(("postgres", "webvm", "webvm", DocumentedVariables["POSTGRES_PASSWORD"]), (written.Host, written.Database, written.Username, written.Password));
+        // The postgres service creates that user and database with that password.
+        var postgres = Map(Map(Map(compose, "services"), "postgres"), "environment");
+        Assert.Equal((written.Username, written.Database, written.Password),
+            (Interpolate((string)postgres["POSTGRES_USER"]), Interpolate((string)postgres["POSTGRES_DB"]), Interpolate((string)postgres["POSTGRES_PASSWORD"])));
         var local = new NpgsqlConnectionStringBuilder(database);
         (written.Host, written.Port, written.Database, written.Username, written.Password) = (local.Host, local.Port, local.Database, local.Username, null);
         environment["ConnectionStrings__Platform"] = written.ConnectionString;
@@ -158,6 +174,25 @@ public sealed partial class ComposeDeploymentTests
         var env = text.Split('\n').Last(line => line.StartsWith("ENV ", StringComparison.Ordinal))[4..];
         return env.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(pair => pair.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
     }
+
+    /// <summary>
+    /// Compose's variable substitution (${NAME}, ${NAME:?error}, ${NAME:-default}) with the one variable
+    /// the deployment's instructions set; any other variable without a default fails the test, as
+    /// `docker compose up` would stop on a required one nobody was told to set.
+    /// </summary>
+    private static string Interpolate(string value) => ComposeVariable().Replace(value, match =>
+    {
+        var name = match.Groups["name"].Value;
+        if (DocumentedVariables.TryGetValue(name, out var set))
+            return set;
+        Assert.True(match.Groups["op"].Value == ":-", $"compose.yaml needs ${{{name}}}, which its instructions do not set");
+        return match.Groups["arg"].Value;
+    });
+
+    private static readonly Dictionary<string, string> DocumentedVariables = new() { ["POSTGRES_PASSWORD"] = "compose-test-password" };
+
+    [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?<op>:\?|:-|\?|-)(?<arg>[^}]*))?\}")]
+    private static partial Regex ComposeVariable();
 
     private static Dictionary<object, object> Map(Dictionary<object, object> parent, string key) => (Dictionary<object, object>)parent[key];
 
