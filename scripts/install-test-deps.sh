@@ -6,7 +6,8 @@
 set -euo pipefail
 
 # e2fsprogs: mke2fs for the disk image builder tests; debootstrap: the Debian root disk the engine boots.
-packages=(chromium gcc-multilib cpio xz-utils e2fsprogs debootstrap postgresql redis-server)
+# nginx: docker/proxy/nginx.conf is run in front of two portal processes by a scale-out test.
+packages=(chromium gcc-multilib cpio xz-utils e2fsprogs debootstrap postgresql redis-server nginx)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -37,18 +37,10 @@ public sealed partial class PortalProcess : IAsyncDisposable
     /// <summary>Starts an instance on PostgreSQL (and Redis when given) and waits until it serves pages.</summary>
     public static async Task<PortalProcess> StartAsync(string connectionString, string dataDirectory, string? redis)
     {
-        var port = FreePort();
-        var address = new Uri($"http://127.0.0.1:{port}/");
-        var folder = BuildOutput();
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(folder, "Platform.Web.dll"), "--urls", address.ToString().TrimEnd('/')])
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var address = new Uri($"http://127.0.0.1:{FreePort()}/");
         var settings = new Dictionary<string, string>
         {
+            ["ASPNETCORE_URLS"] = address.ToString().TrimEnd('/'),
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Platform__Database"] = "postgres",
             ["ConnectionStrings__Platform"] = connectionString,
@@ -60,7 +52,24 @@ public sealed partial class PortalProcess : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
         };
-        foreach (var (key, value) in settings)
+        return await StartWithEnvironmentAsync(settings, address);
+    }
+
+    /// <summary>
+    /// Starts an instance configured by <paramref name="environment"/> alone (as a container gets it)
+    /// and waits until it serves pages at <paramref name="address"/>.
+    /// </summary>
+    public static async Task<PortalProcess> StartWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, Uri address)
+    {
+        var folder = BuildOutput();
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(folder, "Platform.Web.dll")])
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in environment)
             start.Environment[key] = value;
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
@@ -97,7 +106,7 @@ public sealed partial class PortalProcess : IAsyncDisposable
         new(new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>Signs in through the real form; returns the session cookie's "name=value".</summary>
-    public async Task<string> SignInAsync(string email)
+    public async Task<string> SignInAsync(string email, string password = PortalInstance.Password)
     {
         var cookies = new CookieContainer();
         using var client = CreateClient(cookies);
@@ -107,7 +116,7 @@ public sealed partial class PortalProcess : IAsyncDisposable
             ["_handler"] = "login",
             ["__RequestVerificationToken"] = PortalInstance.AntiforgeryToken(form),
             ["Input.Email"] = email,
-            ["Input.Password"] = PortalInstance.Password,
+            ["Input.Password"] = password,
         }));
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         var session = cookies.GetCookies(new Uri(Address, "t/demo/")).Single(c => c.Name == "webvm.session");

@@ -54,6 +54,8 @@ public sealed class DisplayLabTests(DisplayLabFixture lab) : IClassFixture<Displ
         await page.Locator(Canvas).ClickAsync();
         await Expect(page.Locator(Canvas)).ToBeFocusedAsync();
         // Letters, digits, '-', '/' and space: no shifted characters, whatever the browser's layout.
+        await page.Keyboard.TypeAsync("uname -sr");
+        await page.Keyboard.PressAsync("Enter");
         await page.Keyboard.TypeAsync("touch /tmp/typed-on-the-display");
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForTimeoutAsync(1000);
@@ -61,6 +63,13 @@ public sealed class DisplayLabTests(DisplayLabFixture lab) : IClassFixture<Displ
         await page.GetByRole(AriaRole.Tab, new() { Name = "Terminal" }).ClickAsync();
         await page.RunAsync("for i in $(seq 1 50); do [ -e /tmp/typed-on-the-display ] && break; sleep 0.2; done; ls /tmp/typed-on-the-display && echo display-typing-ok");
         await page.ExpectOutputAsync("display-typing-ok");
+
+        // The commands and uname's answer are on the screen now: the picture docs/display.md shows.
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Display" }).ClickAsync();
+        await Expect(page.Locator(Canvas)).ToBeVisibleAsync();
+        await page.WaitForTimeoutAsync(1500);
+        await DocumentationScreenshot.SaveAsync(page, "lab-display");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Terminal" }).ClickAsync();
     }
 
     [Fact]
