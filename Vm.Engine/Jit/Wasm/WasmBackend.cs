@@ -28,6 +28,8 @@ public sealed unsafe class WasmBackend : IJitBackend
         public IWasmEntry? Module;
         public Dictionary<uint, int> Blocks = new();
         public readonly HashSet<uint> Entries = new();
+        /// <summary>Hot entries the last build could not include (the scan's block limit): rebuilding again would not help.</summary>
+        public readonly HashSet<uint> Left = new();
         /// <summary>Hot entries the current module was built for.</summary>
         public int Built;
         /// <summary>Runs of hot blocks of this page that were not in its module, since it was built.</summary>
@@ -80,6 +82,9 @@ public sealed unsafe class WasmBackend : IJitBackend
     public CompiledBlock? Compile(JitBlock block)
     {
         if (!block.Code32 || block.Phys >= _mem.Size) return null;
+        // A block that starts with an instruction left to the interpreter gains nothing from an
+        // entry into wasm; declined, it stays with the interpreter's own loop for good.
+        if (block.Instrs.Length == 0 || !PageScanner.StartsLowered(block.Instrs[0])) return null;
         uint page = block.Phys >> 12;
         uint offset = block.Phys & 0xFFF;
         if (!_pages.TryGetValue(page, out var code))
@@ -92,8 +97,8 @@ public sealed unsafe class WasmBackend : IJitBackend
         // Rebuild a page when its hot entries missing from the module are as many as those it
         // has (or it has none): a page is rebuilt O(log n) times, not once per hot block. Entries
         // not in the module yet are interpreted (Enter's fallback).
-        int missing = code.Entries.Count(e => !code.Blocks.ContainsKey(e));
-        if (code.Module == null || missing >= Math.Max(1, code.Built)) Build(page, code);
+        int missing = code.Entries.Count(e => !code.Blocks.ContainsKey(e) && !code.Left.Contains(e));
+        if (missing > 0 && (code.Module == null || missing >= Math.Max(1, code.Built))) Build(page, code);
         Instr[] instrs = block.Instrs;
         nint[] handlers = block.Handlers;
         var offsets = new int[instrs.Length];
@@ -110,8 +115,15 @@ public sealed unsafe class WasmBackend : IJitBackend
         // A block that starts with an instruction left to the interpreter gains nothing.
         blocks.RemoveAll(b => b.Body.Count == 0 && b.End == BlockEnd.Interpret);
         code.Blocks = new();
-        if (blocks.Count == 0) return;
-        var (bytes, index) = PageLowering.Lower(blocks);
+        code.Left.Clear();
+        var index = new Dictionary<uint, int>();
+        byte[]? bytes = null;
+        if (blocks.Count > 0) (bytes, index) = PageLowering.Lower(blocks);
+        foreach (uint e in code.Entries)
+        {
+            if (!index.ContainsKey(e)) code.Left.Add(e);
+        }
+        if (bytes == null) return;
         code.Module = _host.Load(bytes);
         code.Blocks = index;
         code.Built = code.Entries.Count;
@@ -151,7 +163,7 @@ public sealed unsafe class WasmBackend : IJitBackend
             int done = _cpu.RunInstructionsFrom(instrs, handlers, 0, start);
             // A hot block left out by the batching that keeps running: rebuild its page now.
             if (code != null && ++code.MissedRuns >= RebuildAfterMisses && code.Entries.Contains(offset)
-                && _pages.GetValueOrDefault(page) == code) Build(page, code);
+                && !code.Left.Contains(offset) && _pages.GetValueOrDefault(page) == code) Build(page, code);
             return done;
         }
         code.LastUse = ++_clock;
