@@ -41,6 +41,8 @@ public sealed unsafe class WasmBackend : IJitBackend
     public const uint EntryBudget = 20_000;
     /// <summary>Interpreted runs of a page's hot blocks missing from its module that trigger a rebuild.</summary>
     public const int RebuildAfterMisses = 1000;
+    /// <summary>Wasm entries between two reports of the counters to the host.</summary>
+    public const int ReportEvery = 1 << 18;
 
     private readonly X86Cpu _cpu;
     private readonly PhysicalMemory _mem;
@@ -186,8 +188,8 @@ public sealed unsafe class WasmBackend : IJitBackend
         s.Eflags = st->Eflags;
         _cpu.ImportLazyFlags(st->LazyOp, st->LazyDst, st->LazySrc, st->LazyRes, st->LazyCf != 0);
         int retired = (int)st->Retired;
-        Stats.Entries++;
         Stats.WasmInstructions += retired;
+        if ((++Stats.Entries & (ReportEvery - 1)) == 0) _host.Report(Stats, _cpu.InstructionCount);
         if ((JitExit)st->Exit == JitExit.Interpret)
         {
             Stats.InterpretExits++;
