@@ -4,7 +4,7 @@ namespace Vm.Engine.Tests.JitWasm;
 /// Random guest programs for the differential JIT test: a counted loop (ECX) over a random body
 /// of 32-bit integer instructions (mostly forms the wasm backend lowers, some it leaves to the
 /// interpreter: ADC, SBB, SHL), memory operands at [ESI+d8] in the data area, balanced
-/// PUSH/POP, and short Jcc over the next instruction on every condition code.
+/// PUSH/POP, MOVZX/MOVSX, and short Jcc over the next instruction on every condition code.
 /// </summary>
 public static class RandomPrograms
 {
@@ -59,7 +59,7 @@ public static class RandomPrograms
         int[] kinds = [0, 1, 2, 3, 4, 5, 6, 7];
         int kind = kinds[rng.Next(kinds.Length)];
         byte[] imm = BitConverter.GetBytes(Value(rng));
-        switch (rng.Next(17))
+        switch (rng.Next(21))
         {
             case 0: return [(byte)((kind << 3) | 1), (byte)(0xC0 | (s << 3) | d)];
             case 1: return [0x83, (byte)(0xC0 | (kind << 3) | d), (byte)rng.Next(256)];
@@ -81,6 +81,11 @@ public static class RandomPrograms
             case 13: return [(byte)(0x50 + s), (byte)(0x58 + d)];
             case 14: return [0xC1, (byte)(0xE0 | d), (byte)rng.Next(32)]; // SHL: left to the interpreter
             case 15: return [(byte)((kind << 3) | 5), .. imm];
+            // MOVZX / MOVSX from a byte register (AL..BH), a word register, and memory.
+            case 16: return [0x0F, (byte)(0xB6 + 8 * rng.Next(2)), (byte)(0xC0 | (d << 3) | s)];
+            case 17: return [0x0F, (byte)(0xB7 + 8 * rng.Next(2)), (byte)(0xC0 | (d << 3) | s)];
+            case 18: return [0x0F, (byte)(0xB6 + 8 * rng.Next(2)), (byte)(0x40 | (d << 3) | 6), disp];
+            case 19: return [0x0F, (byte)(0xB7 + 8 * rng.Next(2)), (byte)(0x40 | (d << 3) | 6), disp];
             default: return [0xA9, .. imm];
         }
     }
