@@ -40,7 +40,7 @@ public sealed class BrowserWasmHost : IWasmCodeHost
         ["instructions"] = instructions, ["wasmInstructions"] = s.WasmInstructions, ["entries"] = s.Entries,
         ["interpretExits"] = s.InterpretExits, ["interpretedEntries"] = s.InterpretedEntries,
         ["modulesBuilt"] = s.ModulesBuilt, ["modulesDiscarded"] = s.ModulesDiscarded, ["modulesEvicted"] = s.ModulesEvicted,
-        ["compileSeconds"] = s.CompileTicks / (double)System.Diagnostics.Stopwatch.Frequency,
+        ["shortBlocks"] = s.ShortBlocks, ["compileSeconds"] = s.CompileTicks / (double)System.Diagnostics.Stopwatch.Frequency,
     });
 
     private sealed class Entry(IJSInProcessObjectReference js, int index) : IWasmEntry

@@ -43,6 +43,15 @@ public sealed unsafe class WasmBackend : IJitBackend
     public const int RebuildAfterMisses = 1000;
     /// <summary>Wasm entries between two reports of the counters to the host.</summary>
     public const int ReportEvery = 1 << 18;
+    /// <summary>
+    /// A compiled block is judged after this many entries: when they retired fewer than
+    /// <see cref="MinRetiredPerEntry"/> instructions in wasm each, the entry (the mirror copy in and
+    /// out, C# glue that runs on the browser's interpreter) costs more than it saves, and the block
+    /// is interpreted from then on.
+    /// </summary>
+    public const int JudgeAfter = 256, MinRetiredPerEntry = 12;
+    /// <summary>Whether blocks with short wasm entries fall back to the interpreter (<see cref="JudgeAfter"/>).</summary>
+    public bool ShortEntriesInterpreted { get; init; } = true;
 
     private readonly X86Cpu _cpu;
     private readonly PhysicalMemory _mem;
@@ -105,7 +114,19 @@ public sealed unsafe class WasmBackend : IJitBackend
         nint[] handlers = block.Handlers;
         var offsets = new int[instrs.Length];
         for (int k = 0, o = 0; k < instrs.Length; k++) { offsets[k] = o; o += instrs[k].Len; }
-        return new CompiledBlock(cpu => Enter(page, offset, instrs, handlers, offsets));
+        var entry = new EntryRecord();
+        return new CompiledBlock(cpu => entry.Short
+            ? _cpu.RunInstructionsFrom(instrs, handlers, 0, _cpu.S.Eip)
+            : Enter(page, offset, instrs, handlers, offsets, entry));
+    }
+
+    /// <summary>What one compiled block's entries into wasm retired, to stop entering where it does not pay.</summary>
+    private sealed class EntryRecord
+    {
+        public int Entries;
+        public long Retired;
+        /// <summary>Its entries retire too few instructions in wasm to pay for the entry: the block is interpreted.</summary>
+        public bool Short;
     }
 
     private void Build(uint page, PageCode code)
@@ -154,7 +175,7 @@ public sealed unsafe class WasmBackend : IJitBackend
         }
     }
 
-    private int Enter(uint page, uint offset, Instr[] instrs, nint[] handlers, int[] offsets)
+    private int Enter(uint page, uint offset, Instr[] instrs, nint[] handlers, int[] offsets, EntryRecord record)
     {
         ref CpuState s = ref _cpu.S;
         uint start = s.Eip;
@@ -190,6 +211,12 @@ public sealed unsafe class WasmBackend : IJitBackend
         int retired = (int)st->Retired;
         Stats.WasmInstructions += retired;
         if ((++Stats.Entries & (ReportEvery - 1)) == 0) _host.Report(Stats, _cpu.InstructionCount);
+        record.Retired += retired;
+        if (++record.Entries == JudgeAfter && record.Retired < (long)JudgeAfter * MinRetiredPerEntry && ShortEntriesInterpreted)
+        {
+            record.Short = true;
+            Stats.ShortBlocks++;
+        }
         if ((JitExit)st->Exit == JitExit.Interpret)
         {
             Stats.InterpretExits++;
@@ -207,4 +234,6 @@ public struct WasmStats
 {
     public long ModulesBuilt, ModulesEvicted, ModulesDiscarded, ModuleBytes, CompileTicks;
     public long Entries, WasmInstructions, InterpretExits, InterpretedEntries;
+    /// <summary>Compiled blocks sent back to the interpreter because their wasm entries were short.</summary>
+    public long ShortBlocks;
 }
