@@ -34,6 +34,15 @@ public sealed class BrowserWasmHost : IWasmCodeHost
 
     public IWasmEntry Load(byte[] module) => new Entry(_js, _js.Invoke<int>("load", module));
 
+    /// <summary>Publishes the counters on the page (globalThis.webvmJitStats) for the benchmark and the devtools.</summary>
+    public void Report(in WasmStats s, ulong instructions) => _js.InvokeVoid("counters", new Dictionary<string, double>
+    {
+        ["instructions"] = instructions, ["wasmInstructions"] = s.WasmInstructions, ["entries"] = s.Entries,
+        ["interpretExits"] = s.InterpretExits, ["interpretedEntries"] = s.InterpretedEntries,
+        ["modulesBuilt"] = s.ModulesBuilt, ["modulesDiscarded"] = s.ModulesDiscarded, ["modulesEvicted"] = s.ModulesEvicted,
+        ["shortBlocks"] = s.ShortBlocks, ["compileSeconds"] = s.CompileTicks / (double)System.Diagnostics.Stopwatch.Frequency,
+    });
+
     private sealed class Entry(IJSInProcessObjectReference js, int index) : IWasmEntry
     {
         private bool _released;

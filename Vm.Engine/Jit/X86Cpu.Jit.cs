@@ -99,20 +99,25 @@ public sealed unsafe partial class X86Cpu
 
     /// <summary>
     /// The block's instructions, decoded again from its page (unchanged since: a write would
-    /// have invalidated the block); null when they do not match the block's slots.
+    /// have invalidated the block); null when they do not match the block's slots. Decoded up
+    /// to the slots' byte length, not their count: a fused slot (compare-and-branch, or a
+    /// copy-then-operate pair anywhere in the block) stands for two instructions.
     /// </summary>
     private Instr[]? DecodeForJit(Block b)
     {
-        int n = b.Code.Length + b.Fused;
-        var instrs = new Instr[n];
+        int bytes = 0;
+        foreach (ref readonly Slot s in b.Code.AsSpan()) bytes += s.I.Len;
+        var instrs = new List<Instr>(b.Code.Length + b.Fused + 4);
         var src = new PageSource { Page = _ram + (b.Phys & 0xFFFFF000), Start = (int)(b.Phys & 0xFFF) };
+        int end = src.Start + bytes;
         bool code32 = (b.Key >> 32) != 0;
-        for (int k = 0; k < n; k++)
+        while (src.Start < end)
         {
-            if (!Decoder.TryDecode(src, code32, out instrs[k])) return null;
-            src.Start += instrs[k].Len;
+            if (!Decoder.TryDecode(src, code32, out Instr i)) return null;
+            instrs.Add(i);
+            src.Start += i.Len;
         }
-        return instrs;
+        return src.Start == end ? [.. instrs] : null;
     }
 
     /// <summary>

@@ -85,6 +85,9 @@ async function workloads(page, read, send, into) {
     try { await workloadsOnScreen(page, read, send, results.ours); }
     catch (e) { log(`ours: workloads stopped: ${e.message}`); }
   }
+  // The wasm backend's counters (js/jit.js): the share of instructions retired in wasm is the figure that matters.
+  const jit = await page.evaluate(() => JSON.stringify(globalThis.webvmJitStats?.counters ?? null)).catch(() => "null");
+  if (jit !== "null") log(`ours wasm counters ${jit}`);
   await page.close();
 }
 

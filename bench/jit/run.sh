@@ -77,3 +77,12 @@ for name in $BOOTS $WORKLOADS; do
   figure "il-$name-cpu" "${C[il:$name]:-}" "${C[interpreter:$name]:-}" interpreter
   figure "il-$name-cpu" "${C[il:$name]:-}" "${C[qemu:$name]:-}" qemu
 done
+
+# ---- section: wasm ----
+# The wasm backend runs in the browser: bench/jit/wasm.sh measures the lab in headless Chromium with
+# the wasm JIT against the same lab on the interpreter and against v86, all in one run (its
+# workloads are the engine benchmark's at browser sizes: loop20k, gzip1x, sha256). The lab's boot
+# is the lean command line, so open-to-prompt is reported as wasm-boot-lean. BENCH_WASM=0 skips it.
+if [[ "${BENCH_WASM:-1}" == 1 ]]; then
+  bash bench/jit/wasm.sh | sed -e 's/name=wasm-open-to-prompt /name=wasm-boot-lean /'
+fi

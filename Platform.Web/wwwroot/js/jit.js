@@ -45,6 +45,11 @@ export function load(bytes) {
     }
 }
 
+/** The backend's counters (instructions retired in wasm, exits, compile time), reported every so many entries. */
+export function counters(c) {
+    stats.counters = c;
+}
+
 /** Frees a module's function-table slot (its page was written or evicted). */
 export function release(index) {
     const r = runtime();

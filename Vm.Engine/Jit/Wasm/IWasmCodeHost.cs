@@ -15,6 +15,12 @@ public unsafe interface IWasmCodeHost
 
     /// <summary>Compiles and instantiates a module; the result calls its <c>run</c> export.</summary>
     IWasmEntry Load(byte[] module);
+
+    /// <summary>
+    /// The backend's counters and the CPU's instruction count, reported now and then (every
+    /// <see cref="WasmBackend.ReportEvery"/> entries) so a host can show where the time goes.
+    /// </summary>
+    void Report(in WasmStats stats, ulong instructions) { }
 }
 
 /// <summary>One instantiated module's <c>run(state)</c>.</summary>

@@ -23,6 +23,9 @@ public static class InstructionSupport
             >= 0x40 and <= 0x5F => true,
             >= 0xB8 and <= 0xBF => true,
             0xF7 => i.RegField == 0,
+            0x88 or 0x8A => true, // MOV r/m8, r8 and r8, r/m8
+            0xC6 => i.RegField == 0, // MOV r/m8, imm8
+            0x1B6 or 0x1B7 or 0x1BE or 0x1BF => true, // MOVZX / MOVSX r32, r/m8 or r/m16
             _ => false,
         };
     }

@@ -221,6 +221,26 @@ public sealed class PageLowering
             case >= 0xB8 and <= 0xBF:
                 _c.I32(i.Imm).Set(R0 + (op & 7));
                 break;
+            case 0x88:
+                if (!i.IsMem) { SetByteReg(i.Rm, () => GetByteReg(i.RegField)); break; }
+                Probe(i, eip, k, write: true);
+                _c.Get(Addr);
+                GetByteReg(i.RegField);
+                _c.Mem(WasmOp.I32Store8, 0, 0);
+                break;
+            case 0x8A:
+                if (!i.IsMem) { SetByteReg(i.RegField, () => GetByteReg(i.Rm)); break; }
+                Probe(i, eip, k, write: false);
+                SetByteReg(i.RegField, () => _c.Get(Addr).Mem(WasmOp.I32Load8U, 0, 0));
+                break;
+            case 0xC6:
+                if (!i.IsMem) { SetByteReg(i.Rm, () => _c.I32(i.Imm & 0xFF)); break; }
+                Probe(i, eip, k, write: true);
+                _c.Get(Addr).I32(i.Imm).Mem(WasmOp.I32Store8, 0, 0);
+                break;
+            case 0x1B6: case 0x1B7: case 0x1BE: case 0x1BF:
+                Extend(i, eip, k, word: (op & 1) != 0, signed: op >= 0x1BE);
+                break;
             case >= 0x40 and <= 0x4F:
                 IncDec(op & 7, dec: op >= 0x48);
                 break;
@@ -231,6 +251,45 @@ public sealed class PageLowering
                 Pop(op & 7, eip, k);
                 break;
         }
+    }
+
+    /// <summary>Pushes byte register r (0-3: AL, CL, DL, BL; 4-7: AH, CH, DH, BH), zero-extended.</summary>
+    private void GetByteReg(int r)
+    {
+        if (r < 4) _c.Get(R0 + r);
+        else _c.Get(R0 + r - 4).I32(8).Op(WasmOp.I32ShrU);
+        _c.I32(0xFF).Op(WasmOp.I32And);
+    }
+
+    /// <summary>Writes the low byte of the pushed value into byte register r, the rest of the register kept.</summary>
+    private void SetByteReg(int r, Action value)
+    {
+        int reg = R0 + (r & 3);
+        int shift = r < 4 ? 0 : 8;
+        _c.Get(reg).I32(~(0xFF << shift)).Op(WasmOp.I32And);
+        value();
+        _c.I32(0xFF).Op(WasmOp.I32And);
+        if (shift != 0) _c.I32(shift).Op(WasmOp.I32Shl);
+        _c.Op(WasmOp.I32Or).Set(reg);
+    }
+
+    /// <summary>MOVZX / MOVSX r32, r/m8 or r/m16 (byte registers 4-7 are AH, CH, DH, BH).</summary>
+    private void Extend(in Instr i, uint eip, int k, bool word, bool signed)
+    {
+        if (i.IsMem)
+        {
+            // The 4-byte probe is conservative for 1- and 2-byte reads: one that ends a page's last
+            // bytes exits to the interpreter, which reads it exactly.
+            Probe(i, eip, k, write: false);
+            var load = word ? (signed ? WasmOp.I32Load16S : WasmOp.I32Load16U) : (signed ? WasmOp.I32Load8S : WasmOp.I32Load8U);
+            _c.Get(Addr).Mem(load, 0, 0).Set(R0 + i.RegField);
+            return;
+        }
+        int shift = 32 - (word ? 16 : 8);
+        if (!word && i.Rm >= 4) _c.Get(R0 + i.Rm - 4).I32(8).Op(WasmOp.I32ShrU);
+        else _c.Get(R0 + i.Rm);
+        // Keep the low bits and extend: (x << shift) >> shift, arithmetic for MOVSX.
+        _c.I32(shift).Op(WasmOp.I32Shl).I32(shift).Op(signed ? WasmOp.I32ShrS : WasmOp.I32ShrU).Set(R0 + i.RegField);
     }
 
     /// <summary>Pushes base + index·2^scale + disp (the offset, no segment).</summary>

@@ -17,6 +17,11 @@ public static unsafe class PageScanner
         public int Fetch(int offset) => Start + offset < 4096 ? page[Start + offset] : -1;
     }
 
+    /// <summary>Whether a block starting with <paramref name="i"/> has anything to lower (else the scan drops it).</summary>
+    public static bool StartsLowered(in Instr i) =>
+        InstructionSupport.IsLowered(i) || InstructionSupport.IsJcc(i) || InstructionSupport.IsJmp(i)
+        || InstructionSupport.IsCall(i) || InstructionSupport.IsRet(i);
+
     /// <param name="page">The physical page's bytes.</param>
     /// <param name="entryEips">Entry points as page offsets; the blocks' EIPs are page offsets too.</param>
     public static List<GuestBlock> Scan(byte* page, IEnumerable<uint> entryEips)

@@ -28,6 +28,8 @@ public sealed unsafe class WasmBackend : IJitBackend
         public IWasmEntry? Module;
         public Dictionary<uint, int> Blocks = new();
         public readonly HashSet<uint> Entries = new();
+        /// <summary>Hot entries the last build could not include (the scan's block limit): rebuilding again would not help.</summary>
+        public readonly HashSet<uint> Left = new();
         /// <summary>Hot entries the current module was built for.</summary>
         public int Built;
         /// <summary>Runs of hot blocks of this page that were not in its module, since it was built.</summary>
@@ -39,6 +41,17 @@ public sealed unsafe class WasmBackend : IJitBackend
     public const uint EntryBudget = 20_000;
     /// <summary>Interpreted runs of a page's hot blocks missing from its module that trigger a rebuild.</summary>
     public const int RebuildAfterMisses = 1000;
+    /// <summary>Wasm entries between two reports of the counters to the host.</summary>
+    public const int ReportEvery = 1 << 18;
+    /// <summary>
+    /// A compiled block is judged after this many entries: when they retired fewer than
+    /// <see cref="MinRetiredPerEntry"/> instructions in wasm each, the entry (the mirror copy in and
+    /// out, C# glue that runs on the browser's interpreter) costs more than it saves, and the block
+    /// is interpreted from then on.
+    /// </summary>
+    public const int JudgeAfter = 256, MinRetiredPerEntry = 12;
+    /// <summary>Whether blocks with short wasm entries fall back to the interpreter (<see cref="JudgeAfter"/>).</summary>
+    public bool ShortEntriesInterpreted { get; init; } = true;
 
     private readonly X86Cpu _cpu;
     private readonly PhysicalMemory _mem;
@@ -80,6 +93,9 @@ public sealed unsafe class WasmBackend : IJitBackend
     public CompiledBlock? Compile(JitBlock block)
     {
         if (!block.Code32 || block.Phys >= _mem.Size) return null;
+        // A block that starts with an instruction left to the interpreter gains nothing from an
+        // entry into wasm; declined, it stays with the interpreter's own loop for good.
+        if (block.Instrs.Length == 0 || !PageScanner.StartsLowered(block.Instrs[0])) return null;
         uint page = block.Phys >> 12;
         uint offset = block.Phys & 0xFFF;
         if (!_pages.TryGetValue(page, out var code))
@@ -92,13 +108,25 @@ public sealed unsafe class WasmBackend : IJitBackend
         // Rebuild a page when its hot entries missing from the module are as many as those it
         // has (or it has none): a page is rebuilt O(log n) times, not once per hot block. Entries
         // not in the module yet are interpreted (Enter's fallback).
-        int missing = code.Entries.Count(e => !code.Blocks.ContainsKey(e));
-        if (code.Module == null || missing >= Math.Max(1, code.Built)) Build(page, code);
+        int missing = code.Entries.Count(e => !code.Blocks.ContainsKey(e) && !code.Left.Contains(e));
+        if (missing > 0 && (code.Module == null || missing >= Math.Max(1, code.Built))) Build(page, code);
         Instr[] instrs = block.Instrs;
         nint[] handlers = block.Handlers;
         var offsets = new int[instrs.Length];
         for (int k = 0, o = 0; k < instrs.Length; k++) { offsets[k] = o; o += instrs[k].Len; }
-        return new CompiledBlock(cpu => Enter(page, offset, instrs, handlers, offsets));
+        var entry = new EntryRecord();
+        return new CompiledBlock(cpu => entry.Short
+            ? _cpu.RunInstructionsFrom(instrs, handlers, 0, _cpu.S.Eip)
+            : Enter(page, offset, instrs, handlers, offsets, entry));
+    }
+
+    /// <summary>What one compiled block's entries into wasm retired, to stop entering where it does not pay.</summary>
+    private sealed class EntryRecord
+    {
+        public int Entries;
+        public long Retired;
+        /// <summary>Its entries retire too few instructions in wasm to pay for the entry: the block is interpreted.</summary>
+        public bool Short;
     }
 
     private void Build(uint page, PageCode code)
@@ -110,8 +138,15 @@ public sealed unsafe class WasmBackend : IJitBackend
         // A block that starts with an instruction left to the interpreter gains nothing.
         blocks.RemoveAll(b => b.Body.Count == 0 && b.End == BlockEnd.Interpret);
         code.Blocks = new();
-        if (blocks.Count == 0) return;
-        var (bytes, index) = PageLowering.Lower(blocks);
+        code.Left.Clear();
+        var index = new Dictionary<uint, int>();
+        byte[]? bytes = null;
+        if (blocks.Count > 0) (bytes, index) = PageLowering.Lower(blocks);
+        foreach (uint e in code.Entries)
+        {
+            if (!index.ContainsKey(e)) code.Left.Add(e);
+        }
+        if (bytes == null) return;
         code.Module = _host.Load(bytes);
         code.Blocks = index;
         code.Built = code.Entries.Count;
@@ -140,7 +175,7 @@ public sealed unsafe class WasmBackend : IJitBackend
         }
     }
 
-    private int Enter(uint page, uint offset, Instr[] instrs, nint[] handlers, int[] offsets)
+    private int Enter(uint page, uint offset, Instr[] instrs, nint[] handlers, int[] offsets, EntryRecord record)
     {
         ref CpuState s = ref _cpu.S;
         uint start = s.Eip;
@@ -151,7 +186,7 @@ public sealed unsafe class WasmBackend : IJitBackend
             int done = _cpu.RunInstructionsFrom(instrs, handlers, 0, start);
             // A hot block left out by the batching that keeps running: rebuild its page now.
             if (code != null && ++code.MissedRuns >= RebuildAfterMisses && code.Entries.Contains(offset)
-                && _pages.GetValueOrDefault(page) == code) Build(page, code);
+                && !code.Left.Contains(offset) && _pages.GetValueOrDefault(page) == code) Build(page, code);
             return done;
         }
         code.LastUse = ++_clock;
@@ -174,8 +209,14 @@ public sealed unsafe class WasmBackend : IJitBackend
         s.Eflags = st->Eflags;
         _cpu.ImportLazyFlags(st->LazyOp, st->LazyDst, st->LazySrc, st->LazyRes, st->LazyCf != 0);
         int retired = (int)st->Retired;
-        Stats.Entries++;
         Stats.WasmInstructions += retired;
+        if ((++Stats.Entries & (ReportEvery - 1)) == 0) _host.Report(Stats, _cpu.InstructionCount);
+        record.Retired += retired;
+        if (++record.Entries == JudgeAfter && record.Retired < (long)JudgeAfter * MinRetiredPerEntry && ShortEntriesInterpreted)
+        {
+            record.Short = true;
+            Stats.ShortBlocks++;
+        }
         if ((JitExit)st->Exit == JitExit.Interpret)
         {
             Stats.InterpretExits++;
@@ -193,4 +234,6 @@ public struct WasmStats
 {
     public long ModulesBuilt, ModulesEvicted, ModulesDiscarded, ModuleBytes, CompileTicks;
     public long Entries, WasmInstructions, InterpretExits, InterpretedEntries;
+    /// <summary>Compiled blocks sent back to the interpreter because their wasm entries were short.</summary>
+    public long ShortBlocks;
 }

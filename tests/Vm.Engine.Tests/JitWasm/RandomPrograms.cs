@@ -4,11 +4,12 @@ namespace Vm.Engine.Tests.JitWasm;
 /// Random guest programs for the differential JIT test: a counted loop (ECX) over a random body
 /// of 32-bit integer instructions (mostly forms the wasm backend lowers, some it leaves to the
 /// interpreter: ADC, SBB, SHL), memory operands at [ESI+d8] in the data area, balanced
-/// PUSH/POP, and short Jcc over the next instruction on every condition code.
+/// PUSH/POP, MOVZX/MOVSX, and short Jcc over the next instruction on every condition code.
 /// </summary>
 public static class RandomPrograms
 {
     private static readonly int[] Dest = [0, 2, 3, 5, 7]; // EAX EDX EBX EBP EDI: ECX counts, ESI points at data, ESP is the stack
+    private static readonly int[] ByteDest = [0, 2, 3, 4, 6, 7]; // AL DL BL AH DH BH: not CL/CH (ECX counts)
 
     public static byte[] Generate(Random rng, out uint[] regs)
     {
@@ -55,11 +56,12 @@ public static class RandomPrograms
     {
         int d = Dest[rng.Next(Dest.Length)];
         int s = rng.Next(8);
+        int b = ByteDest[rng.Next(ByteDest.Length)];
         byte disp = (byte)(rng.Next(0, 30) * 4 + rng.Next(2) * rng.Next(4));
         int[] kinds = [0, 1, 2, 3, 4, 5, 6, 7];
         int kind = kinds[rng.Next(kinds.Length)];
         byte[] imm = BitConverter.GetBytes(Value(rng));
-        switch (rng.Next(17))
+        switch (rng.Next(26))
         {
             case 0: return [(byte)((kind << 3) | 1), (byte)(0xC0 | (s << 3) | d)];
             case 1: return [0x83, (byte)(0xC0 | (kind << 3) | d), (byte)rng.Next(256)];
@@ -81,6 +83,17 @@ public static class RandomPrograms
             case 13: return [(byte)(0x50 + s), (byte)(0x58 + d)];
             case 14: return [0xC1, (byte)(0xE0 | d), (byte)rng.Next(32)]; // SHL: left to the interpreter
             case 15: return [(byte)((kind << 3) | 5), .. imm];
+            // MOVZX / MOVSX from a byte register (AL..BH), a word register, and memory.
+            case 16: return [0x0F, (byte)(0xB6 + 8 * rng.Next(2)), (byte)(0xC0 | (d << 3) | s)];
+            case 17: return [0x0F, (byte)(0xB7 + 8 * rng.Next(2)), (byte)(0xC0 | (d << 3) | s)];
+            case 18: return [0x0F, (byte)(0xB6 + 8 * rng.Next(2)), (byte)(0x40 | (d << 3) | 6), disp];
+            case 19: return [0x0F, (byte)(0xB7 + 8 * rng.Next(2)), (byte)(0x40 | (d << 3) | 6), disp];
+            // Byte moves: register to register (AL..BH both ways), to and from memory, an immediate.
+            case 20: return rng.Next(2) == 0 ? [0x88, (byte)(0xC0 | (rng.Next(8) << 3) | b)] : [0x8A, (byte)(0xC0 | (b << 3) | rng.Next(8))];
+            case 21: return [0x88, (byte)(0x40 | (rng.Next(8) << 3) | 6), disp];
+            case 22: return [0x8A, (byte)(0x40 | (b << 3) | 6), disp];
+            case 23: return [0xC6, (byte)(0xC0 | b), (byte)rng.Next(256)];
+            case 24: return [0xC6, 0x46, disp, (byte)rng.Next(256)];
             default: return [0xA9, .. imm];
         }
     }
