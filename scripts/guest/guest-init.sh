@@ -37,6 +37,20 @@ for arg in $(cat /proc/cmdline); do
   esac
 done
 
+# The browser lab's session (org.webvm.session): the init waits here, before anything that differs
+# per student or per visit, for one line from the host: "time=EPOCH [home=/dev/vdX]". The portal
+# snapshots the machine while it waits (docs/client.md, "Resume"), so a lab resumed from that
+# snapshot sets its clock and mounts the student's home exactly as a fresh boot does.
+if [ -e /dev/virtio-ports/org.webvm.session ]; then
+  read -r session < /dev/virtio-ports/org.webvm.session
+  for kv in $session; do
+    case "$kv" in
+      time=[0-9]*) date -u -s "@${kv#time=}" >/dev/null ;;
+      home=/dev/*) home="${kv#home=}" ;;
+    esac
+  done
+fi
+
 if [ -n "$root" ]; then
   load disk
   n=0
