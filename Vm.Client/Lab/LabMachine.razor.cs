@@ -141,7 +141,7 @@ public sealed partial class LabMachine
     private void CannotResume(string why)
     {
         _snapshot = null;
-        _resumeNote = $"The lab's saved machine could not be used ({why.TrimEnd('.')}), so it starts from scratch; this takes longer.";
+        _resumeNote = $"The lab's saved machine could not be used: {why.TrimEnd('.')}. It starts from scratch instead, which takes longer.";
         _resumeOk = false;
         Console.WriteLine($"webvm: cannot resume: {why}");
     }
