@@ -174,8 +174,10 @@ public sealed partial class LabMachine
         {
             try
             {
+                var watch = Stopwatch.StartNew();
                 _machine = new BrowserMachine(_kernel!, _initrd!, d.KernelCommandLine, d.MemoryMiB, _kernelElf, _homeDisk, _jit, display, resumeFrom: _snapshot)
                     { MountHome = _homeDisk is not null };
+                Console.WriteLine($"webvm: restored the resume snapshot in {watch.ElapsedMilliseconds} ms");
                 _resumeNote = "Resumed the lab's saved machine: no boot needed.";
                 _resumeOk = true;
             }

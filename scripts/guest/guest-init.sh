@@ -13,6 +13,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null || mdev -s
 mount -t tmpfs tmpfs /tmp
 load() { while read -r m; do insmod "/lib/modules/$m.ko" || echo "webvm-init: cannot load $m" >&2; done < "/lib/modules/$1.order"; }
+load_disk() { [ -n "$disk_loaded" ] || load disk; disk_loaded=1; }
 load virtio
 # What udev does on a full system: /dev/virtio-ports/NAME -> ../vportXpY for each named port (the
 # guest's submit command opens /dev/virtio-ports/org.webvm.submit). Names arrive from the device
@@ -41,7 +42,9 @@ done
 # per student or per visit, for one line from the host: "time=EPOCH [home=/dev/vdX]". The portal
 # snapshots the machine while it waits (docs/client.md, "Resume"), so a lab resumed from that
 # snapshot sets its clock and mounts the student's home exactly as a fresh boot does.
+# The disk modules load before the wait: the same for everyone, and costly to load in a browser.
 if [ -e /dev/virtio-ports/org.webvm.session ]; then
+  load_disk
   read -r session < /dev/virtio-ports/org.webvm.session
   for kv in $session; do
     case "$kv" in
@@ -52,7 +55,7 @@ if [ -e /dev/virtio-ports/org.webvm.session ]; then
 fi
 
 if [ -n "$root" ]; then
-  load disk
+  load_disk
   n=0
   while [ ! -b "$root" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n+1)); done
   mkdir -p /newroot
@@ -96,7 +99,7 @@ fi
 # byte 1080) is never formatted again, even when mounting it fails. Mounted with sync so a command's
 # writes have reached the host's storage when the command returns (a closed tab loses nothing done).
 if [ -n "$home" ]; then
-  load disk
+  load_disk
   n=0
   while [ ! -b "$home" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n+1)); done
   magic=$(dd if="$home" bs=1 skip=1080 count=2 2>/dev/null | hexdump -e '2/1 "%02x"')

@@ -25,6 +25,8 @@ public sealed class ResumableLabFixture : IAsyncLifetime
     {
         await Portal.InitializeAsync();
         Page = await Portal.NewPageAsync();
+        var log = new StreamWriter(Path.Combine(Artifacts.Folder("logs"), "lab-resume-browser-console.log"), append: false) { AutoFlush = true };
+        Page.Console += (_, message) => { lock (log) log.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {message.Type}: {message.Text}"); };
         await Page.SignInAsync(Student);
         await Page.GetByRole(AriaRole.Link, new() { Name = BootedLabFixture.Assignment }).First.ClickAsync();
         AssignmentPath = new Uri(Page.Url).AbsolutePath.TrimStart('/');
