@@ -108,6 +108,11 @@ if [ -n "$home" ]; then
     mke2fs -q -N 2048 -L home "$home" >/dev/null
   fi
   mount -t ext4 -o sync "$home" /root || echo "webvm-init: cannot mount the home disk $home; files in /root will not be kept" >&2
+  # Even with -o sync, ext4 leaves block and inode bitmaps and free counts to the flusher (30 s by
+  # default): a reload soon after a command would find the file but not its allocation, and the next
+  # file would collide with it. Write dirty metadata back within about a second instead.
+  echo 100 > /proc/sys/vm/dirty_writeback_centisecs
+  echo 100 > /proc/sys/vm/dirty_expire_centisecs
 fi
 cd /root 2>/dev/null
 

@@ -99,7 +99,8 @@ public sealed partial class LabResumeTests(ResumableLabFixture lab) : IClassFixt
     {
         var page = lab.Page;
         var name = $"resumed-{Guid.NewGuid().ToString("N")[..8]}.txt";
-        await page.RunAsync($"echo \"kept $((6*7))\" > /root/{name}; echo wrote-$((1+2))-$?");
+        // The kernel writes the file system's bitmaps back within about a second (guest-init.sh); give it two.
+        await page.RunAsync($"echo \"kept $((6*7))\" > /root/{name}; r=$?; sleep 2; echo wrote-$((1+2))-$r");
         await page.ExpectOutputAsync("wrote-3-0");
 
         await page.ReloadAsync();
