@@ -149,7 +149,7 @@ public sealed partial class LabMachine
     /// <summary>
     /// An image without a root disk gets a home disk: blank, with the student's writes in IndexedDB under
     /// the overlay key the portal derived for this student and assignment. The guest's init formats it
-    /// once and mounts it at /root (webvm.home=), so a reload or a visit next week finds the files.
+    /// once and mounts it at /root (named in the session line, see BrowserMachine.MountHome), so a reload or a visit next week finds the files.
     /// </summary>
     private async Task OpenHomeDiskAsync()
     {

@@ -3,7 +3,7 @@
 # Loads the virtio modules (virtio-pci finds the devices on the PCI bus: console, rng, blk).
 # With root=/dev/vdX on the command line: loads ext4, mounts the disk and switch_roots into it,
 # where a small shell script is PID 1 (Debian minbase has no init system) and keeps a bash login
-# shell on the console. Otherwise: mounts the home disk if webvm.home= names one, prints
+# shell on the console. Otherwise: mounts the home disk if webvm.home= or the session line names one, prints
 # WEBVM-SHELL-READY and runs a BusyBox shell.
 /bin/busybox --install -s
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -19,8 +19,14 @@ load virtio
 # guest's submit command opens /dev/virtio-ports/org.webvm.submit). Names arrive from the device
 # shortly after the driver binds.
 if [ -d /sys/class/virtio-ports ]; then
-  n=0
-  while [ -z "$(cat /sys/class/virtio-ports/*/name 2>/dev/null)" ] && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done
+  # Wait until the names stop changing, not just for the first: the session port must not be missed
+  # (the host waits for the guest to open it, and the init would start the shell without its line).
+  names="" n=0
+  while [ $n -lt 30 ]; do
+    now="$(cat /sys/class/virtio-ports/*/name 2>/dev/null)"
+    [ -n "$now" ] && [ "$now" = "$names" ] && break
+    names="$now"; sleep 0.1; n=$((n+1))
+  done
   mkdir -p /dev/virtio-ports
   for f in /sys/class/virtio-ports/*/name; do
     [ -s "$f" ] && ln -sf "../$(basename "$(dirname "$f")")" "/dev/virtio-ports/$(cat "$f")"

@@ -7,20 +7,14 @@ using Platform.Web.Features.LabImages;
 using Platform.Web.Features.Labs;
 using Platform.Web.Tests.Features.Autograding;
 using Platform.Web.Tests.Infrastructure;
-using Vm.Client.Disk;
-using Vm.Client.Engine;
-using Vm.Client.Lab;
-using Vm.Engine.Devices;
-using Vm.Engine.Devices.Display;
 using Vm.Engine.Disk;
 
 namespace Platform.Web.Tests.Features.Labs;
 
 /// <summary>
-/// The browser's resume snapshot on the portal: made for the browser's machine (on the real guest
-/// kernel and initramfs, built by scripts/guest/build-guest-images.sh) at the init's session wait, so
-/// a machine resumed from it takes its clock and home disk from the session line; named in
-/// machine.json only for the current boot and only to the assignment's school.
+/// The browser's resume snapshot on the portal: named in machine.json only for the current boot (a
+/// stale one never) and only to the assignment's school. Taking and resuming one on the real guest is
+/// tests/Platform.Web.EndToEnd/Labs/LabResumeTests' subject.
 /// </summary>
 [Collection(SerialCollection.Name)]
 public sealed class LabResumeSnapshotTests : IDisposable
@@ -74,42 +68,5 @@ public sealed class LabResumeSnapshotTests : IDisposable
         await portal.OtherSchoolAsync();
         using var other = await portal.SignInAsync("teacher@other.test", OtherSchool.Slug);
         Assert.Equal(HttpStatusCode.NotFound, (await other.Http.GetAsync($"t/other/assignments/{assignmentId}/lab/machine.json")).StatusCode);
-    }
-
-    [Fact]
-    public async Task Take_StopsAtTheSessionWait_AndAResumedMachineTakesItsClockAndHomeFromTheSessionLine()
-    {
-        var (_, spec) = await DemoLabAsync();
-        var resume = portal.Services.GetRequiredService<LabResumeSnapshots>();
-        var snapshot = resume.Take(spec, resume.BootKey(spec), TimeSpan.FromMinutes(6), CancellationToken.None);
-
-        var home = new CopyOnWriteSource(new BlankDisk(LabMachine.HomeDiskBytes), new MemoryOverlayStore());
-        using var machine = new BrowserMachine(File.ReadAllBytes(spec.KernelPath), File.ReadAllBytes(spec.InitrdPath), spec.KernelCommandLine,
-            spec.MemoryMiB, null, home, null, DisplayMode.FromKernelCommandLine(spec.KernelCommandLine), resumeFrom: snapshot, clock: ClockMode.Instructions)
-            { MountHome = true };
-        Assert.True(machine.Resumed);
-        var console = new StringBuilder();
-        bool RunUntil(string text)
-        {
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            while (watch.Elapsed < TimeSpan.FromMinutes(2))
-            {
-                machine.RunSlice();
-                console.Append(Encoding.Latin1.GetString(machine.TakeConsoleOutput()));
-                if (console.ToString().Contains(text, StringComparison.Ordinal)) return true;
-            }
-            return false;
-        }
-        // Nothing ran past the wait on the server: the shell starts only now, on the home disk it formats.
-        Assert.True(RunUntil(BrowserMachine.ShellReadyMarker), console.ToString());
-        Assert.Contains("formatting the new home disk /dev/vda", console.ToString());
-        var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        machine.SendConsoleInput(Encoding.ASCII.GetBytes("echo at=$(date +%s)-end home=$(grep -c ' /root ' /proc/mounts)\n"));
-        Assert.True(RunUntil("-end home="), console.ToString());
-        Assert.True(RunUntil("\n# "), console.ToString());
-        var match = System.Text.RegularExpressions.Regex.Match(console.ToString(), @"at=(\d+)-end home=(\d)");
-        Assert.True(match.Success, console.ToString());
-        Assert.InRange(long.Parse(match.Groups[1].Value), before - 60, before + 120);
-        Assert.Equal("1", match.Groups[2].Value);
     }
 }
