@@ -60,6 +60,7 @@ public static class FeatureExtensions
         builder.WebHost.UseStaticWebAssets();
         services.AddRazorComponents().AddInteractiveWebAssemblyComponents();
         services.AddSingleton<Features.Labs.LabBootFiles>();
+        services.AddSingleton<Features.Labs.LabResumeSnapshots>();
         var signalR = services.AddSignalR(hub =>
         {
             hub.AddFilter<TenantHubFilter>();

@@ -20,6 +20,13 @@ public sealed class BrowserMachine : IDisposable
     public const string SubmitPortName = "org.webvm.submit";
     /// <summary>The terminal's size as "ROWS COLS\n" lines; the guest's init applies them to the console tty (stty), which signals SIGWINCH.</summary>
     public const string TerminalSizePortName = "org.webvm.tty-size";
+    /// <summary>
+    /// One line per session, "time=EPOCH [home=/dev/vdX]": the guest's init waits for it before it mounts the
+    /// home disk and starts the shell, which is where the portal snapshots the machine for resuming.
+    /// </summary>
+    public const string SessionPortName = "org.webvm.session";
+    /// <summary>The home disk's device as the guest sees it (the only virtio-blk disk).</summary>
+    public const string HomeDevice = "/dev/vda";
 
     private readonly Machine _machine;
     private readonly MemoryStream _console = new();
@@ -31,24 +38,29 @@ public sealed class BrowserMachine : IDisposable
     private bool _sizeSent, _sizePortWasOpen;
     private readonly StringBuilder _tail = new();
     private bool _userlandSeen;
+    private readonly Vm.Engine.Devices.Virtio.ConsolePort? _sessionPort;
+    private bool _sessionSent;
 
     /// <param name="kernelElf">The same kernel decompressed (gzipped vmlinux), when the portal has it: see <see cref="KernelElfLoader"/>.</param>
     /// <param name="disk">The virtio-blk disk (/dev/vda), e.g. the student's home disk over IndexedDB.</param>
     /// <param name="jit">Where the wasm JIT runs its modules; null: the interpreter alone.</param>
     /// <param name="display">The framebuffer's mode when the lab image has a display (docs/display.md).</param>
+    /// <param name="resumeFrom">A snapshot of this same machine taken at the session wait (the portal's
+    /// <c>LabResumeSnapshots</c>): restored instead of booting. Throws <see cref="Vm.Engine.Snapshots.SnapshotException"/> when it does not fit.</param>
+    /// <param name="clock">The wall clock in the browser; the portal boots the same machine on instruction time to snapshot it.</param>
     public BrowserMachine(byte[] kernel, byte[] initrd, string commandLine, int memoryMiB, byte[]? kernelElf = null, Vm.Engine.Disk.IBlockSource? disk = null, IWasmCodeHost? jit = null,
-        Vm.Engine.Devices.Display.DisplayMode? display = null)
+        Vm.Engine.Devices.Display.DisplayMode? display = null, byte[]? resumeFrom = null, ClockMode clock = ClockMode.WallClock)
     {
         _machine = new Machine(new MachineConfig
         {
             MemoryBytes = (uint)memoryMiB << 20,
             // Interactive: guest time follows the wall clock, and an idle guest gives the thread back.
-            Clock = ClockMode.WallClock,
+            Clock = clock,
             ReturnWhenIdle = true,
             RtcStart = DateTime.UtcNow,
             SerialOut = b => _console.WriteByte(b),
             Disk = disk,
-            ConsolePortNames = [SubmitPortName, TerminalSizePortName],
+            ConsolePortNames = [SubmitPortName, TerminalSizePortName, SessionPortName],
             Display = display,
         });
         if (_machine.Block is { } block)
@@ -65,11 +77,42 @@ public sealed class BrowserMachine : IDisposable
             Jit = WasmBackend.Install(_machine.Cpu, _machine.Memory, jit);
         _sizePort = _machine.VirtioConsole.Port(TerminalSizePortName);
         if (_sizePort is not null) _sizePort.HostOpen = true;
+        _sessionPort = _machine.VirtioConsole.Port(SessionPortName);
+        if (_sessionPort is not null) _sessionPort.HostOpen = true;
+        if (resumeFrom is not null)
+        {
+            try
+            {
+                _machine.RestoreSnapshot(resumeFrom);
+            }
+            catch
+            {
+                _machine.Dispose();
+                throw;
+            }
+            // The snapshot was taken in /init, waiting for the session line.
+            _userlandSeen = true;
+            Resumed = true;
+            Stage = BootStage.Userland;
+            return;
+        }
         _machine.LoadLinux(kernel, initrd, commandLine);
         if (kernelElf is not null)
             KernelElfLoader.Load(_machine, kernelElf);
         Stage = BootStage.Kernel;
     }
+
+    /// <summary>Started from a snapshot rather than booted.</summary>
+    public bool Resumed { get; }
+
+    /// <summary>Whether the guest attaches the home disk (<see cref="HomeDevice"/>) when its session starts.</summary>
+    public bool MountHome { get; init; }
+
+    /// <summary>The guest's init is waiting for its session line (the point where the portal snapshots the machine).</summary>
+    public bool AwaitingSession => _sessionPort is { GuestOpen: true } && !_sessionSent;
+
+    /// <summary>The underlying engine machine (the portal saves it as a snapshot at <see cref="AwaitingSession"/>).</summary>
+    public Machine Engine => _machine;
 
     /// <summary>The display's framebuffer, keyboard and tablet (null without a display).</summary>
     public Vm.Engine.Devices.Display.Framebuffer? Framebuffer => _machine.Framebuffer;
@@ -93,6 +136,7 @@ public sealed class BrowserMachine : IDisposable
         var exit = _machine.RunSlice(Tuner.Instructions);
         _submitSerial.Poll();
         SendTerminalSizeIfDue();
+        SendSessionIfDue();
         long ran = (long)(_machine.Cpu.InstructionCount - before);
         if (_machine.IdleNs == 0)
             Tuner.Observe(ran, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
@@ -127,6 +171,18 @@ public sealed class BrowserMachine : IDisposable
         _sizePort.Send(Encoding.ASCII.GetBytes($"{size.Rows} {size.Cols}\n"));
         _sizeSent = true;
     }
+
+    /// <summary>When the guest opens the session port: the time now (so a resumed guest's clock is today's) and the home disk.</summary>
+    private void SendSessionIfDue()
+    {
+        if (!SessionEnabled || _sessionSent || _sessionPort is not { GuestOpen: true }) return;
+        var line = $"time={DateTimeOffset.UtcNow.ToUnixTimeSeconds()}{(MountHome ? $" home={HomeDevice}" : "")}\n";
+        _sessionPort.Send(Encoding.ASCII.GetBytes(line));
+        _sessionSent = true;
+    }
+
+    /// <summary>False on the portal while it boots the machine to snapshot it at the session wait.</summary>
+    public bool SessionEnabled { get; init; } = true;
 
     /// <summary>Console bytes the guest wrote since the last call.</summary>
     public byte[] TakeConsoleOutput()

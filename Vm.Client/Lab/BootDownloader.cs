@@ -28,6 +28,50 @@ public sealed class BootDownloader(HttpClient http)
             ?? throw new LabException("The portal sent an empty machine description.");
     }
 
+    /// <summary>
+    /// The lab's resume snapshot, assembled from its chunks: each from the browser's chunk cache or else
+    /// fetched from chunks/{hash} and checked against its hash before it is cached or used. A chunk that
+    /// arrives damaged or missing is a <see cref="LabException"/>: the page boots instead.
+    /// </summary>
+    public async Task<byte[]> DownloadSnapshotAsync(ResumeLink link, Vm.Engine.Disk.IChunkCache? cache, Action<long> progress, CancellationToken cancel)
+    {
+        if (link.Size <= 0 || link.Size > int.MaxValue || link.ChunkSize <= 0 || (link.Size + link.ChunkSize - 1) / link.ChunkSize != link.Chunks.Count)
+            throw new LabException("The saved machine's description does not add up.");
+        var data = new byte[link.Size];
+        long done = 0;
+        using var gate = new SemaphoreSlim(4);
+        async Task One(int i)
+        {
+            if (link.Chunks[i] is not { } hash) { Interlocked.Add(ref done, ChunkLength(i)); return; } // a zero chunk
+            await gate.WaitAsync(cancel);
+            try
+            {
+                var chunk = cache is null ? null : await cache.TryGetAsync(hash, cancel);
+                if (chunk is null)
+                {
+                    using var response = await http.GetAsync($"chunks/{hash}", cancel);
+                    if (!response.IsSuccessStatusCode)
+                        throw new LabException($"A piece of the saved machine is missing ({(int)response.StatusCode}).");
+                    chunk = await response.Content.ReadAsByteArrayAsync(cancel);
+                    if (Convert.ToHexStringLower(SHA256.HashData(chunk)) != hash)
+                        throw new LabException("A piece of the saved machine arrived damaged (its hash does not match).");
+                    if (cache is not null) await cache.PutAsync(hash, chunk, cancel);
+                }
+                if (chunk.Length < ChunkLength(i))
+                    throw new LabException("A piece of the saved machine is too short.");
+                chunk.AsSpan(0, ChunkLength(i)).CopyTo(data.AsSpan((int)((long)i * link.ChunkSize)));
+                progress(Interlocked.Add(ref done, ChunkLength(i)));
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+        int ChunkLength(int i) => (int)Math.Min(link.ChunkSize, link.Size - (long)i * link.ChunkSize);
+        await Task.WhenAll(Enumerable.Range(0, link.Chunks.Count).Select(One));
+        return data;
+    }
+
     /// <summary>Downloads one file, reporting the bytes received so far.</summary>
     public async Task<byte[]> DownloadAsync(BootFileLink file, Action<long> progress, CancellationToken cancel)
     {

@@ -11,6 +11,10 @@ public sealed record LabDescription(
     string? DiskManifestHash,
     bool CanSubmit,
     string OverlayKey,
-    BootFileLink? KernelElf);
+    BootFileLink? KernelElf,
+    ResumeLink? Resume = null);
+
+/// <summary>The lab image's snapshot of this machine at its session wait: chunks by hash (see Platform.Web's LabResumeSnapshots).</summary>
+public sealed record ResumeLink(string ManifestHash, long Size, int ChunkSize, IReadOnlyList<string?> Chunks);
 
 public sealed record BootFileLink(string Url, string Sha256, long Bytes);

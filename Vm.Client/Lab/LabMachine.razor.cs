@@ -34,6 +34,10 @@ public sealed partial class LabMachine
     private bool _paused;
 
     private byte[]? _kernel, _initrd, _kernelElf;
+    /// <summary>The resume snapshot, kept so Reset machine resumes it again; null when there is none or it failed.</summary>
+    private byte[]? _snapshot;
+    private string? _resumeNote;
+    private bool _resumeOk;
     private LabDescription? _description;
     private BrowserMachine? _machine;
     private Vm.Client.Jit.BrowserWasmHost? _jit;
@@ -42,7 +46,7 @@ public sealed partial class LabMachine
     private bool _submitting;
 
     /// <summary>Room for a course's worth of small files; only the blocks written take space in the browser.</summary>
-    private const long HomeDiskBytes = 32L << 20;
+    public const long HomeDiskBytes = 32L << 20;
     private BrowserStorage? _storage;
     private IndexedDbOverlayStore? _overlay;
     private CopyOnWriteSource? _homeDisk;
@@ -66,6 +70,7 @@ public sealed partial class LabMachine
             _jit = await Vm.Client.Jit.BrowserWasmHost.CreateAsync(Js);
             await DownloadAsync();
             await OpenHomeDiskAsync();
+            await DownloadResumeSnapshotAsync();
             StartMachine();
         }
         catch (LabException e)
@@ -105,9 +110,46 @@ public sealed partial class LabMachine
     }
 
     /// <summary>
+    /// The lab image's snapshot of this machine, taken by the portal where the guest waits for its session:
+    /// resuming it skips the boot. Any trouble costs only time: the page says so and boots.
+    /// </summary>
+    private async Task DownloadResumeSnapshotAsync()
+    {
+        if (_description!.Resume is not { } link) return;
+        var watch = Stopwatch.StartNew();
+        long lastPaint = 0;
+        _progressDone = 0;
+        _progressTotal = link.Size;
+        try
+        {
+            var cache = _storage is null ? null : new IndexedDbChunkCache(_storage);
+            _snapshot = await new BootDownloader(Http).DownloadSnapshotAsync(link, cache, bytes =>
+            {
+                _progressDone = bytes;
+                if (watch.ElapsedMilliseconds - lastPaint < 100) return;
+                lastPaint = watch.ElapsedMilliseconds;
+                SetStatus($"Downloading the saved machine: {bytes >> 20} of {link.Size >> 20} MiB");
+            }, _stop.Token);
+            Console.WriteLine($"webvm: resume snapshot in {watch.ElapsedMilliseconds} ms");
+        }
+        catch (Exception e) when (e is LabException or HttpRequestException)
+        {
+            CannotResume(e.Message);
+        }
+    }
+
+    private void CannotResume(string why)
+    {
+        _snapshot = null;
+        _resumeNote = $"The lab's saved machine could not be used: {why.TrimEnd('.')}. It starts from scratch instead, which takes longer.";
+        _resumeOk = false;
+        Console.WriteLine($"webvm: cannot resume: {why}");
+    }
+
+    /// <summary>
     /// An image without a root disk gets a home disk: blank, with the student's writes in IndexedDB under
     /// the overlay key the portal derived for this student and assignment. The guest's init formats it
-    /// once and mounts it at /root (webvm.home=), so a reload or a visit next week finds the files.
+    /// once and mounts it at /root (named in the session line, see BrowserMachine.MountHome), so a reload or a visit next week finds the files.
     /// </summary>
     private async Task OpenHomeDiskAsync()
     {
@@ -124,14 +166,33 @@ public sealed partial class LabMachine
     {
         var d = _description!;
         _machine?.Dispose();
-        var commandLine = _homeDisk is null ? d.KernelCommandLine : $"{d.KernelCommandLine} webvm.home=/dev/vda";
-        _machine = new BrowserMachine(_kernel!, _initrd!, commandLine, d.MemoryMiB, _kernelElf, _homeDisk, _jit,
-            Vm.Engine.Devices.Display.DisplayMode.FromKernelCommandLine(d.KernelCommandLine));
+        // The home disk is named in the session line (BrowserMachine.MountHome), not the command line: the
+        // command line is in the resume snapshot, which must be the same for every student.
+        var display = Vm.Engine.Devices.Display.DisplayMode.FromKernelCommandLine(d.KernelCommandLine);
+        _machine = null;
+        if (_snapshot is not null)
+        {
+            try
+            {
+                var watch = Stopwatch.StartNew();
+                _machine = new BrowserMachine(_kernel!, _initrd!, d.KernelCommandLine, d.MemoryMiB, _kernelElf, _homeDisk, _jit, display, resumeFrom: _snapshot)
+                    { MountHome = _homeDisk is not null };
+                Console.WriteLine($"webvm: restored the resume snapshot in {watch.ElapsedMilliseconds} ms");
+                _resumeNote = "Resumed the lab's saved machine: no boot needed.";
+                _resumeOk = true;
+            }
+            catch (Vm.Engine.Snapshots.SnapshotException e)
+            {
+                CannotResume(e.Message);
+            }
+        }
+        _machine ??= new BrowserMachine(_kernel!, _initrd!, d.KernelCommandLine, d.MemoryMiB, _kernelElf, _homeDisk, _jit, display)
+            { MountHome = _homeDisk is not null };
         _machine.DiskFailed += OnDiskFailed;
         _machine.SetTerminalSize(Cols, Rows);
         _diskError = null;
         _paused = false;
-        _stage = BootStage.Kernel;
+        _stage = _machine.Stage;
         _js!.InvokeVoid("focusTerminal", _terminal);
         _ = RunAsync(++_generation);
     }
@@ -194,6 +255,7 @@ public sealed partial class LabMachine
         return m.Stage switch
         {
             BootStage.Kernel => $"Starting Linux: {elapsed.TotalSeconds:F0} s, {m.Instructions / 1_000_000:N0} M instructions ({speed})",
+            BootStage.Userland when m.Resumed => $"Resuming: {elapsed.TotalSeconds:F1} s",
             BootStage.Userland => $"Starting the shell: {elapsed.TotalSeconds:F0} s ({speed})",
             BootStage.Ready => $"Running · {speed} when busy",
             _ => "",

@@ -5,6 +5,7 @@
 # the lab's terminal / sent to v86's serial port. Both boot the same bzImage and initrd.gz with the
 # same command line and 128 MiB. Prints "BENCH name=... ours=S ref=S refname=v86 ratio=OURS/REF unit=s".
 # Needs: node, /usr/bin/chromium, Debian's seabios (installed here if missing), the guest images.
+# By default ours resumes from the lab image's snapshot (made first by the portal's job); BENCH_RESUME=off boots.
 # BENCH_BOOT_ONLY=1 skips the workloads; BENCH_ONLY=loop20k,... picks some; BENCH_TIMEOUT (s) per wait.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -3,7 +3,7 @@
 # Loads the virtio modules (virtio-pci finds the devices on the PCI bus: console, rng, blk).
 # With root=/dev/vdX on the command line: loads ext4, mounts the disk and switch_roots into it,
 # where a small shell script is PID 1 (Debian minbase has no init system) and keeps a bash login
-# shell on the console. Otherwise: mounts the home disk if webvm.home= names one, prints
+# shell on the console. Otherwise: mounts the home disk if webvm.home= or the session line names one, prints
 # WEBVM-SHELL-READY and runs a BusyBox shell.
 /bin/busybox --install -s
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -13,13 +13,20 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null || mdev -s
 mount -t tmpfs tmpfs /tmp
 load() { while read -r m; do insmod "/lib/modules/$m.ko" || echo "webvm-init: cannot load $m" >&2; done < "/lib/modules/$1.order"; }
+load_disk() { [ -n "$disk_loaded" ] || load disk; disk_loaded=1; }
 load virtio
 # What udev does on a full system: /dev/virtio-ports/NAME -> ../vportXpY for each named port (the
 # guest's submit command opens /dev/virtio-ports/org.webvm.submit). Names arrive from the device
 # shortly after the driver binds.
 if [ -d /sys/class/virtio-ports ]; then
-  n=0
-  while [ -z "$(cat /sys/class/virtio-ports/*/name 2>/dev/null)" ] && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done
+  # Wait until the names stop changing, not just for the first: the session port must not be missed
+  # (the host waits for the guest to open it, and the init would start the shell without its line).
+  names="" n=0
+  while [ $n -lt 30 ]; do
+    now="$(cat /sys/class/virtio-ports/*/name 2>/dev/null)"
+    [ -n "$now" ] && [ "$now" = "$names" ] && break
+    names="$now"; sleep 0.1; n=$((n+1))
+  done
   mkdir -p /dev/virtio-ports
   for f in /sys/class/virtio-ports/*/name; do
     [ -s "$f" ] && ln -sf "../$(basename "$(dirname "$f")")" "/dev/virtio-ports/$(cat "$f")"
@@ -37,8 +44,24 @@ for arg in $(cat /proc/cmdline); do
   esac
 done
 
+# The browser lab's session (org.webvm.session): the init waits here, before anything that differs
+# per student or per visit, for one line from the host: "time=EPOCH [home=/dev/vdX]". The portal
+# snapshots the machine while it waits (docs/client.md, "Resume"), so a lab resumed from that
+# snapshot sets its clock and mounts the student's home exactly as a fresh boot does.
+# The disk modules load before the wait: the same for everyone, and costly to load in a browser.
+if [ -e /dev/virtio-ports/org.webvm.session ]; then
+  load_disk
+  read -r session < /dev/virtio-ports/org.webvm.session
+  for kv in $session; do
+    case "$kv" in
+      time=[0-9]*) date -u -s "@${kv#time=}" >/dev/null ;;
+      home=/dev/*) home="${kv#home=}" ;;
+    esac
+  done
+fi
+
 if [ -n "$root" ]; then
-  load disk
+  load_disk
   n=0
   while [ ! -b "$root" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n+1)); done
   mkdir -p /newroot
@@ -82,7 +105,7 @@ fi
 # byte 1080) is never formatted again, even when mounting it fails. Mounted with sync so a command's
 # writes have reached the host's storage when the command returns (a closed tab loses nothing done).
 if [ -n "$home" ]; then
-  load disk
+  load_disk
   n=0
   while [ ! -b "$home" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n+1)); done
   magic=$(dd if="$home" bs=1 skip=1080 count=2 2>/dev/null | hexdump -e '2/1 "%02x"')
@@ -91,6 +114,11 @@ if [ -n "$home" ]; then
     mke2fs -q -N 2048 -L home "$home" >/dev/null
   fi
   mount -t ext4 -o sync "$home" /root || echo "webvm-init: cannot mount the home disk $home; files in /root will not be kept" >&2
+  # Even with -o sync, ext4 leaves block and inode bitmaps and free counts to the flusher (30 s by
+  # default): a reload soon after a command would find the file but not its allocation, and the next
+  # file would collide with it. Write dirty metadata back within about a second instead.
+  echo 100 > /proc/sys/vm/dirty_writeback_centisecs
+  echo 100 > /proc/sys/vm/dirty_expire_centisecs
 fi
 cd /root 2>/dev/null
 

@@ -25,7 +25,7 @@ public static class LabEndpoints
     /// <summary>The machine of an assignment the user may view; 404 otherwise; 409 with the reason when it cannot boot yet.</summary>
     private static async Task<Results<Ok<LabMachineDescription>, NotFound, Conflict<string>>> GetMachineAsync(
         Guid assignmentId, AssignmentService assignments, LabMachines machines, LabBootFiles files, CurrentUser user,
-        RequestTenant tenant, HttpContext http)
+        RequestTenant tenant, LabResumeSnapshots resume, HttpContext http)
     {
         AssignmentView view;
         try
@@ -45,8 +45,15 @@ public static class LabEndpoints
             Link(files.Describe(spec.KernelPath)), Link(files.Describe(spec.InitrdPath)),
             spec.KernelCommandLine, spec.MemoryMiB, spec.DiskManifestHash, view.CanSubmit,
             OverlayKey(tenant.TenantId!.Value, user.RequireId(), assignmentId),
-            spec.KernelElfPath is { } elf ? Link(files.Describe(elf)) : null));
+            spec.KernelElfPath is { } elf ? Link(files.Describe(elf)) : null,
+            ResumeLink(spec, resume)));
     }
+
+    /// <summary>Only the snapshot of this machine's current boot: a stale one (another key) is never named.</summary>
+    private static LabResumeLink? ResumeLink(LabMachineSpec spec, LabResumeSnapshots resume) =>
+        LabResumeSnapshots.Supports(spec) && resume.Find(resume.BootKey(spec)) is { } s
+            ? new LabResumeLink(s.ManifestHash, s.Manifest.Size, s.Manifest.ChunkSize, s.Manifest.Chunks)
+            : null;
 
     private static string OverlayKey(Guid tenantId, Guid studentId, Guid assignmentId) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(

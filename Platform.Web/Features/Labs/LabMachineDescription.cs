@@ -15,6 +15,13 @@ public sealed record LabMachineDescription(
     string? DiskManifestHash,
     bool CanSubmit,
     string OverlayKey,
-    LabBootFileLink? KernelElf);
+    LabBootFileLink? KernelElf,
+    LabResumeLink? Resume = null);
+
+/// <summary>
+/// The lab image's snapshot for the browser's machine (see <see cref="LabResumeSnapshots"/>): its manifest,
+/// whose chunks the browser fetches from chunks/{hash} (each checked against its hash, cached in IndexedDB).
+/// </summary>
+public sealed record LabResumeLink(string ManifestHash, long Size, int ChunkSize, IReadOnlyList<string?> Chunks);
 
 public sealed record LabBootFileLink(string Url, string Sha256, long Bytes);
