@@ -31,24 +31,7 @@ qemu() { qemu-system-i386 -cpu pentium3 -accel tcg -m 256M -nographic -no-reboot
 export -f ours qemu
 export KERNEL INITRD CLI_DLL
 
-declare -A R C
-run() { # engine mode cmdline -> appends wall seconds to R[engine:name], CPU seconds to C[engine:name]
-  local eng=$1 mode=$2 cmdline=$3
-  local out attempt
-  # A session can fail on a loaded machine (QEMU's kernel once panicked with "IO-APIC + timer
-  # doesn't work!"): try again, and give up on this sample (not the whole run) after three.
-  for attempt in 1 2 3; do
-    if out=$(python3 bench/engine/driver.py "$mode" -- bash -c "$eng \"\$0\"" "$cmdline"); then break; fi
-    echo "[bench] $eng $mode failed (attempt $attempt): $out" >&2
-    [[ $attempt == 3 ]] && return 0
-  done
-  while read -r name secs cpu; do
-    [[ "$name" == boot ]] && name=$4
-    R[$eng:$name]+="$secs "
-    C[$eng:$name]+="$cpu "
-    echo "[bench] $eng $name $secs s (cpu $cpu s)" >&2
-  done <<<"$out"
-}
+source bench/engine/sessions.sh
 
 for i in $(seq 1 "$RUNS"); do
   for eng in qemu ours; do
@@ -58,16 +41,9 @@ for i in $(seq 1 "$RUNS"); do
   done
 done
 
-median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{ if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
-figure() { # name ours-values ref-values
-  local o r ratio
-  o=$(median "$2"); r=$(median "$3")
-  ratio=$(awk -v o="$o" -v r="$r" 'BEGIN{ if (r>0) printf "%.2f", o/r; else print "nan" }')
-  echo "BENCH name=$1 ours=$o ref=$r refname=qemu ratio=$ratio unit=s"
-}
 for name in boot-default boot-lean loop200k gzip5x sha256; do
-  figure "$name" "${R[ours:$name]:-}" "${R[qemu:$name]:-}"
+  figure "$name" "${R[ours:$name]:-}" "${R[qemu:$name]:-}" qemu
 done
 for name in boot-default boot-lean loop200k gzip5x sha256; do
-  figure "$name-cpu" "${C[ours:$name]:-}" "${C[qemu:$name]:-}"
+  figure "$name-cpu" "${C[ours:$name]:-}" "${C[qemu:$name]:-}" qemu
 done

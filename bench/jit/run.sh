@@ -36,21 +36,7 @@ qemu() { qemu-system-i386 -cpu pentium3 -accel tcg -m 256M -nographic -no-reboot
 export -f interpreter il qemu
 export KERNEL INITRD CLI_DLL
 
-declare -A R C
-run() { # engine mode cmdline [boot-name] -> wall seconds in R[engine:name], CPU seconds in C[engine:name]
-  local eng=$1 mode=$2 cmdline=$3 out attempt name secs cpu
-  for attempt in 1 2 3; do
-    if out=$(python3 bench/engine/driver.py "$mode" -- bash -c "$eng \"\$0\"" "$cmdline"); then break; fi
-    echo "[bench] $eng $mode failed (attempt $attempt): $out" >&2
-    [[ $attempt == 3 ]] && return 0
-  done
-  while read -r name secs cpu; do
-    [[ "$name" == boot ]] && name=$4
-    R[$eng:$name]+="$secs "
-    C[$eng:$name]+="$cpu "
-    echo "[bench] run $i/$RUNS: $eng $name $secs s (cpu $cpu s)" >&2
-  done <<<"$out"
-}
+source bench/engine/sessions.sh
 
 for i in $(seq 1 "$RUNS"); do
   for eng in qemu interpreter il; do
@@ -60,13 +46,6 @@ for i in $(seq 1 "$RUNS"); do
   done
 done
 
-median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{ if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
-figure() { # name ours-values ref-values refname
-  local o r ratio
-  o=$(median "$2"); r=$(median "$3")
-  ratio=$(awk -v o="$o" -v r="$r" 'BEGIN{ if (r>0) printf "%.2f", o/r; else print "nan" }')
-  echo "BENCH name=$1 ours=$o ref=$r refname=$4 ratio=$ratio unit=s"
-}
 
 # ---- section: il ----
 for name in $BOOTS $WORKLOADS; do

@@ -9,6 +9,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 client="$here/../client/run.sh"
 tmp=$(mktemp -d /tmp/webvm-bench-jit-wasm.XXXXXX)
+# The JIT is measured on the boot itself, not on a lab resumed from its snapshot.
+export BENCH_RESUME=off
 trap 'rm -rf "$tmp"' EXIT
 
 echo "[bench] lab on the interpreter (JIT off)" >&2
