@@ -12,26 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 what="${1:-engine}"
 [[ "$what" == "engine" ]] || { echo "usage: bench/run.sh engine" >&2; exit 2; }
-RUNS="${BENCH_RUNS:-3}"
-for tool in python3 qemu-system-i386; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool not found (apt-get install python3 qemu-system-x86)" >&2; exit 3; }
-done
-IMAGES=$(scripts/guest/build-guest-images.sh)
-KERNEL=$(awk '/^kernel:/{print $2}' <<<"$IMAGES")
-INITRD=$(awk '/^initrd:/{print $2}' <<<"$IMAGES")
-DEFAULT="console=ttyS0"
-LEAN="console=ttyS0 quiet cryptomgr.notests noisapnp"
-
-echo "[bench] building Vm.Cli (Release)" >&2
-dotnet build tools/Vm.Cli -c Release -v q -nologo >/dev/null
-CLI_DLL=tools/Vm.Cli/bin/Release/net10.0/Vm.Cli.dll
+source bench/engine/sessions.sh
 
 ours() { dotnet "$CLI_DLL" --kernel "$KERNEL" --initrd "$INITRD" --memory 256M --append "$1"; }
-qemu() { qemu-system-i386 -cpu pentium3 -accel tcg -m 256M -nographic -no-reboot -kernel "$KERNEL" -initrd "$INITRD" -append "$1"; }
-export -f ours qemu
-export KERNEL INITRD CLI_DLL
-
-source bench/engine/sessions.sh
+export -f ours
 
 for i in $(seq 1 "$RUNS"); do
   for eng in qemu ours; do

@@ -1,6 +1,26 @@
-# Shared by bench/engine/run.sh and bench/jit/run.sh (sourced): one guest session per engine
-# through driver.py, and the medians and BENCH lines made of them.
-# The caller defines the engine functions (exported) and RUNS; `i` is the caller's run number.
+# Shared by bench/engine/run.sh and bench/jit/run.sh (sourced from the repository root): the
+# tools, guest images, command lines and Vm.Cli build both need; one guest session per engine
+# through driver.py; the medians and BENCH lines made of them. The caller defines the engine
+# functions (exported) before calling run; `i` is the caller's run number.
+
+RUNS="${BENCH_RUNS:-3}"
+for tool in python3 qemu-system-i386; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool not found (apt-get install python3 qemu-system-x86)" >&2; exit 3; }
+done
+IMAGES=$(scripts/guest/build-guest-images.sh)
+KERNEL=$(awk '/^kernel:/{print $2}' <<<"$IMAGES")
+INITRD=$(awk '/^initrd:/{print $2}' <<<"$IMAGES")
+DEFAULT="console=ttyS0"
+LEAN="console=ttyS0 quiet cryptomgr.notests noisapnp"
+
+echo "[bench] building Vm.Cli (Release)" >&2
+dotnet build tools/Vm.Cli -c Release -v q -nologo >/dev/null
+CLI_DLL=tools/Vm.Cli/bin/Release/net10.0/Vm.Cli.dll
+
+# The peer every figure is also measured against.
+qemu() { qemu-system-i386 -cpu pentium3 -accel tcg -m 256M -nographic -no-reboot -kernel "$KERNEL" -initrd "$INITRD" -append "$1"; }
+export -f qemu
+export KERNEL INITRD CLI_DLL
 
 declare -A R C
 run() { # engine mode cmdline [boot-name] -> wall seconds in R[engine:name], CPU seconds in C[engine:name]

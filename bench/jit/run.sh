@@ -12,31 +12,15 @@
 # BENCH_BOOT_DEFAULT=0 skips the boot with the default command line.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RUNS="${BENCH_RUNS:-3}"
-for tool in python3 qemu-system-i386; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool not found (apt-get install python3 qemu-system-x86)" >&2; exit 3; }
-done
-IMAGES=$(scripts/guest/build-guest-images.sh)
-KERNEL=$(awk '/^kernel:/{print $2}' <<<"$IMAGES")
-INITRD=$(awk '/^initrd:/{print $2}' <<<"$IMAGES")
-DEFAULT="console=ttyS0"
-LEAN="console=ttyS0 quiet cryptomgr.notests noisapnp"
+source bench/engine/sessions.sh
 WORKLOADS="loop200k gzip5x sha256"
 BOOTS="boot-lean"
 [[ "${BENCH_BOOT_DEFAULT:-1}" == 1 ]] && BOOTS="boot-default boot-lean"
 
-echo "[bench] building Vm.Cli (Release)" >&2
-dotnet build tools/Vm.Cli -c Release -v q -nologo >/dev/null
-CLI_DLL=tools/Vm.Cli/bin/Release/net10.0/Vm.Cli.dll
-
-# The engines: the interpreter, each CoreCLR backend, and the peer.
+# The engines: the interpreter and each CoreCLR backend (qemu, the peer, comes from sessions.sh).
 interpreter() { dotnet "$CLI_DLL" --jit off --kernel "$KERNEL" --initrd "$INITRD" --memory 256M --append "$1"; }
 il() { dotnet "$CLI_DLL" --jit il --kernel "$KERNEL" --initrd "$INITRD" --memory 256M --append "$1"; }
-qemu() { qemu-system-i386 -cpu pentium3 -accel tcg -m 256M -nographic -no-reboot -kernel "$KERNEL" -initrd "$INITRD" -append "$1"; }
-export -f interpreter il qemu
-export KERNEL INITRD CLI_DLL
-
-source bench/engine/sessions.sh
+export -f interpreter il
 
 for i in $(seq 1 "$RUNS"); do
   for eng in qemu interpreter il; do
