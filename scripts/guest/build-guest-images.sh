@@ -17,7 +17,7 @@ VERIFY=0
 CACHE="${WEBVM_CACHE:-$HOME/.cache/webvm}/guest"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # The cache key covers this script (its module list), the init and scripts/guest/commands/.
-VERSION="5-$(cd "$HERE" && cat build-guest-images.sh guest-init.sh $(find commands -type f 2>/dev/null | LC_ALL=C sort) 2>/dev/null | sha256sum | cut -c1-12)"
+VERSION="6-$(cd "$HERE" && cat build-guest-images.sh guest-init.sh $(find commands -type f 2>/dev/null | LC_ALL=C sort) 2>/dev/null | sha256sum | cut -c1-12)"
 mkdir -p "$CACHE/debs"
 log() { echo "[guest] $*" >&2; }
 
@@ -130,7 +130,12 @@ printf '%s\n' "${ORDER[@]}" > "$R/lib/modules/virtio.order"
 ORDER=()
 for m in crc32c_generic ext4; do add_module "$m"; done
 printf '%s\n' "${ORDER[@]}" > "$R/lib/modules/disk.order"
-log "modules: $(cat "$R/lib/modules/virtio.order" "$R/lib/modules/disk.order" | tr '\n' ' ')"
+# virtio_gpu and DRM (~0.9 MB): the KMS display (/dev/dri/card0, docs/display.md), loaded only when
+# the machine has a virtio-gpu device.
+ORDER=()
+add_module virtio_gpu
+printf '%s\n' "${ORDER[@]}" > "$R/lib/modules/gpu.order"
+log "modules: $(cat "$R/lib/modules/virtio.order" "$R/lib/modules/disk.order" "$R/lib/modules/gpu.order" | tr '\n' ' ')"
 # Commands other parts of the project give the guest (e.g. submit), into /bin with their modes.
 if [[ -d "$HERE/commands" ]]; then cp -a "$HERE/commands/." "$R/bin/"; fi
 echo 'PS1="# "' > "$R/etc/profile"

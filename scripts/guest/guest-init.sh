@@ -15,6 +15,9 @@ mount -t tmpfs tmpfs /tmp
 load() { while read -r m; do insmod "/lib/modules/$m.ko" || echo "webvm-init: cannot load $m" >&2; done < "/lib/modules/$1.order"; }
 load_disk() { [ -n "$disk_loaded" ] || load disk; disk_loaded=1; }
 load virtio
+# virtio-gpu (PCI device 1af4:1050): its DRM modules load only on machines that have one (a grep
+# costs nothing; loading DRM would cost every boot). The driver's fbdev emulation gives /dev/fb0.
+if grep -qs 0x1050 /sys/bus/pci/devices/*/device; then load gpu; fi
 # What udev does on a full system: /dev/virtio-ports/NAME -> ../vportXpY for each named port (the
 # guest's submit command opens /dev/virtio-ports/org.webvm.submit). Names arrive from the device
 # shortly after the driver binds.
