@@ -5,6 +5,7 @@ using Vm.Engine.Devices;
 using Vm.Engine.Devices.Display;
 using Vm.Engine.Devices.Pci;
 using Vm.Engine.Devices.Virtio;
+using Vm.Engine.Devices.Virtio.Gpu;
 using Vm.Engine.Disk;
 using Vm.Engine.Memory;
 
@@ -37,7 +38,10 @@ public sealed record MachineConfig
     /// and the TLB inside a Wasmtime memory and install the wasm backend); null: native memory.
     /// </summary>
     internal Func<uint, IoBus, (PhysicalMemory Memory, X86Cpu Cpu)>? CreateMemoryAndCpu { get; init; }
-    /// <summary>A linear framebuffer (the guest's /dev/fb0 through vesafb) in this mode, or none.</summary>
+    /// <summary>
+    /// A screen in this mode, or none: a linear framebuffer (vesafb's /dev/fb0) or, when the mode's
+    /// <see cref="DisplayMode.Device"/> says so, a virtio-gpu (KMS, /dev/dri/card0).
+    /// </summary>
     public DisplayMode? Display { get; init; }
 }
 
@@ -61,8 +65,12 @@ public sealed partial class Machine : IDisposable
     public VirtioRng Rng { get; }
     /// <summary>The virtio-blk device when <see cref="MachineConfig.Disk"/> was given.</summary>
     public VirtioBlock? Block { get; }
-    /// <summary>The framebuffer when <see cref="MachineConfig.Display"/> was given.</summary>
+    /// <summary>The framebuffer when <see cref="MachineConfig.Display"/> was given for vesafb.</summary>
     public Framebuffer? Framebuffer { get; }
+    /// <summary>The virtio-gpu when <see cref="MachineConfig.Display"/> asked for it.</summary>
+    public VirtioGpu? Gpu { get; }
+    /// <summary>What the screen shows, whichever device drives it (null without a display).</summary>
+    public IDisplaySurface? Screen => (IDisplaySurface?)Framebuffer ?? Gpu?.Screen;
     /// <summary>With a display: the virtio-input keyboard and tablet (pointer) the guest sees as /dev/input/event*.</summary>
     public VirtioInput? Keyboard { get; }
     public VirtioInput? Tablet { get; }
@@ -92,7 +100,7 @@ public sealed partial class Machine : IDisposable
             Cpu = new X86Cpu(Memory, Io);
         }
         Cpu.Pic = Pic;
-        if (config.Display != null) Framebuffer = new Framebuffer(Memory, config.MemoryBytes, config.Display);
+        if (config.Display is { Device: DisplayDevice.Vesafb }) Framebuffer = new Framebuffer(Memory, config.MemoryBytes, config.Display);
         // A CPU from the factory may come with its backend installed (wasm needs its host).
         if (config.Jit != Jit.JitMode.Off) Cpu.SetJitMode(config.Jit);
         Clock = new VirtualClock(config.Clock, () => Cpu.InstructionCount);
@@ -126,6 +134,11 @@ public sealed partial class Machine : IDisposable
             Pci.Attach(6, Keyboard);
             Tablet = VirtioInput.Tablet(ram, Pic.GetLine(15), 15, 0xD200);
             Pci.Attach(7, Tablet);
+        }
+        if (config.Display is { Device: DisplayDevice.VirtioGpu })
+        {
+            Gpu = new VirtioGpu(ram, Pic.GetLine(5), 5, 0xD400, config.Display);
+            Pci.Attach(5, Gpu);
         }
         Io.Register(Pci);
         _polled = Block != null ? [VirtioConsole, Rng, Block] : [VirtioConsole, Rng];

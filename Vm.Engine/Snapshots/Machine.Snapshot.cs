@@ -31,6 +31,8 @@ public sealed partial class Machine
         if (Block != null) core = [.. core, Block];
         // With a display, its input devices (the framebuffer itself is RAM, in the "ram" section).
         if (Keyboard != null && Tablet != null) core = [.. core, Keyboard, Tablet];
+        // virtio-gpu's resources and scanout live in the host, so it has its own section (only when present).
+        if (Gpu != null) core = [.. core, Gpu];
         return [.. core, new MachineFlags(this)];
     }
 

@@ -10,7 +10,7 @@ public static class DisplayLayout
     public static uint PhysicalBytes(uint ramBytes, DisplayMode? display)
     {
         if (display == null) return ramBytes;
-        ulong total = (ulong)ramBytes + display.RegionBytes;
+        ulong total = (ulong)ramBytes + display.ReservedPhysicalBytes;
         if (total > MaxPhysicalBytes)
             throw new DisplayModeException(
                 $"{ramBytes >> 20} MiB of RAM plus a {display} framebuffer ({display.RegionBytes >> 10} KiB) exceed the {MaxPhysicalBytes >> 20} MiB of physical address space; use less RAM or a smaller mode.");

@@ -1,5 +1,14 @@
 namespace Vm.Engine.Devices.Display;
 
+/// <summary>Which device gives the guest its screen.</summary>
+public enum DisplayDevice
+{
+    /// <summary>A VESA linear framebuffer from boot_params.screen_info: vesafb's /dev/fb0, no KMS.</summary>
+    Vesafb,
+    /// <summary>virtio-gpu (2D): the virtio_gpu DRM driver's /dev/dri/card0, with /dev/fb0 from DRM's fbdev emulation.</summary>
+    VirtioGpu,
+}
+
 /// <summary>A display mode the host cannot offer (size or depth out of range).</summary>
 public sealed class DisplayModeException(string message) : Exception(message);
 
@@ -15,8 +24,10 @@ public sealed record DisplayMode
 
     public int Width { get; }
     public int Height { get; }
+    /// <summary>The device that shows it (vesafb unless the image asks for virtio-gpu).</summary>
+    public DisplayDevice Device { get; init; }
 
-    public DisplayMode(int width, int height)
+    public DisplayMode(int width, int height, DisplayDevice device = DisplayDevice.Vesafb)
     {
         // fbcon draws 8-pixel-wide glyph cells; odd widths also break the canvas's row copies.
         if (width < MinWidth || width > MaxWidth || height < MinHeight || height > MaxHeight || width % 8 != 0)
@@ -26,6 +37,7 @@ public sealed record DisplayMode
         }
         Width = width;
         Height = height;
+        Device = device;
     }
 
     /// <summary>Bytes per row (no padding).</summary>
@@ -51,16 +63,38 @@ public sealed record DisplayMode
     /// <summary>The kernel command-line parameter that gives a lab image its display (the kernel ignores it: dotted, no such module).</summary>
     public const string CommandLineParameter = "webvm.display";
 
-    /// <summary>The mode a lab image's command line asks for with webvm.display=WIDTHxHEIGHT, or null when it has no display.</summary>
+    /// <summary>Picks the device: webvm.gpu=virtio for virtio-gpu, webvm.gpu=vesa (the default) for vesafb.</summary>
+    public const string DeviceParameter = "webvm.gpu";
+
+    /// <summary>
+    /// The mode a lab image's command line asks for with webvm.display=WIDTHxHEIGHT (and the device
+    /// with webvm.gpu=virtio|vesa), or null when it has no display.
+    /// </summary>
     public static DisplayMode? FromKernelCommandLine(string commandLine)
     {
+        DisplayMode? mode = null;
+        string? device = null;
         foreach (var arg in commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             if (arg.StartsWith(CommandLineParameter + "=", StringComparison.Ordinal))
-                return Parse(arg[(CommandLineParameter.Length + 1)..]);
+                mode = Parse(arg[(CommandLineParameter.Length + 1)..]);
+            else if (arg.StartsWith(DeviceParameter + "=", StringComparison.Ordinal))
+                device = arg[(DeviceParameter.Length + 1)..];
         }
-        return null;
+        if (device is null) return mode;
+        var kind = device switch
+        {
+            "virtio" => DisplayDevice.VirtioGpu,
+            "vesa" => DisplayDevice.Vesafb,
+            _ => throw new DisplayModeException($"{DeviceParameter}={device} is not a display device: use {DeviceParameter}=virtio (virtio-gpu, KMS) or {DeviceParameter}=vesa (the VESA framebuffer)."),
+        };
+        if (mode is null)
+            throw new DisplayModeException($"{DeviceParameter}={device} needs a screen size: add {CommandLineParameter}=WIDTHxHEIGHT (e.g. {CommandLineParameter}=1024x768).");
+        return mode with { Device = kind };
     }
 
     public override string ToString() => $"{Width}x{Height}x{BitsPerPixel}";
+
+    /// <summary>The guest-physical bytes the mode reserves above RAM: the framebuffer's region for vesafb, none for virtio-gpu (its pictures live in the host).</summary>
+    public uint ReservedPhysicalBytes => Device == DisplayDevice.Vesafb ? RegionBytes : 0;
 }

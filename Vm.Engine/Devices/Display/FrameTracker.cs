@@ -14,11 +14,12 @@ public readonly record struct DirtyBand(int Y, int Height);
 public sealed class FrameTracker
 {
     public const int BandRows = 16;
-    private readonly Framebuffer _fb;
+    private readonly IDisplaySurface _fb;
     private readonly byte[] _shadow;
     private bool _first = true;
+    private long? _seenChanges;
 
-    public FrameTracker(Framebuffer fb)
+    public FrameTracker(IDisplaySurface fb)
     {
         _fb = fb;
         _shadow = new byte[fb.Mode.FrameBytes];
@@ -32,6 +33,10 @@ public sealed class FrameTracker
     public IReadOnlyList<DirtyBand> Update()
     {
         var mode = _fb.Mode;
+        // A surface that counts its changes (virtio-gpu's scanout moves only on a flush) spares the compare.
+        long? changes = _fb.ChangeCount;
+        if (!_first && changes is not null && changes == _seenChanges) return [];
+        _seenChanges = changes;
         var pixels = _fb.Pixels;
         var bands = new List<DirtyBand>();
         for (int y = 0; y < mode.Height; y += BandRows)

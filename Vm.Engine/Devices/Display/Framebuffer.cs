@@ -8,7 +8,7 @@ namespace Vm.Engine.Devices.Display;
 /// section carries the picture), left out of the e820 map so Linux treats it as device memory and
 /// vesafb maps it. The host only reads it.
 /// </summary>
-public sealed class Framebuffer
+public sealed class Framebuffer : IDisplaySurface
 {
     private readonly PhysicalMemory _memory;
 
@@ -26,6 +26,9 @@ public sealed class Framebuffer
 
     /// <summary>The visible picture, XRGB8888 rows of <see cref="DisplayMode.Stride"/> bytes. Valid while the machine lives.</summary>
     public ReadOnlySpan<byte> Pixels => _memory.Span(Base, Mode.FrameBytes);
+
+    /// <summary>Unknown: the guest changes the picture with plain stores, so a viewer compares every frame.</summary>
+    public long? ChangeCount => null;
 
     /// <summary>The pixel at (x, y) as 0xRRGGBB.</summary>
     public uint PixelAt(int x, int y)
