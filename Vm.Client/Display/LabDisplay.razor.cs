@@ -6,15 +6,15 @@ using Vm.Engine.Devices.Virtio;
 namespace Vm.Client.Display;
 
 /// <summary>
-/// Paints the framebuffer on a canvas about 20 times a second while shown, sending only the bands
+/// Paints the screen (framebuffer or virtio-gpu scanout) on a canvas about 20 times a second while shown, sending only the bands
 /// of rows that changed (<see cref="FrameTracker"/>), and turns the canvas's key and pointer events
 /// into evdev events for the machine. Everything runs on the browser's one thread, between the
 /// engine's slices, so the framebuffer is read while the guest is not running.
 /// </summary>
 public sealed partial class LabDisplay
 {
-    /// <summary>The framebuffer of the machine now running (a reset brings a new one).</summary>
-    [Parameter] public Framebuffer? Framebuffer { get; set; }
+    /// <summary>The screen of the machine now running: vesafb's framebuffer or virtio-gpu's scanout (a reset brings a new one).</summary>
+    [Parameter] public IDisplaySurface? Screen { get; set; }
     [Parameter] public VirtioInput? Keyboard { get; set; }
     [Parameter] public VirtioInput? Tablet { get; set; }
     [Parameter] public bool Visible { get; set; }
@@ -29,7 +29,7 @@ public sealed partial class LabDisplay
     private DotNetObjectReference<LabDisplay>? _self;
     private int _display;
     private FrameTracker? _tracker;
-    private Framebuffer? _trackedFramebuffer;
+    private IDisplaySurface? _trackedScreen;
     private readonly HashSet<ushort> _keysDown = [];
     private int _buttons;
     private readonly CancellationTokenSource _stop = new();
@@ -66,10 +66,10 @@ public sealed partial class LabDisplay
 
     private void Paint()
     {
-        if (_js is null || Framebuffer is not { } fb) return;
-        if (!ReferenceEquals(fb, _trackedFramebuffer))
+        if (_js is null || Screen is not { } fb) return;
+        if (!ReferenceEquals(fb, _trackedScreen))
         {
-            _trackedFramebuffer = fb;
+            _trackedScreen = fb;
             _tracker = new FrameTracker(fb);
             _js.InvokeVoid("resizeDisplay", _display, fb.Mode.Width, fb.Mode.Height);
         }

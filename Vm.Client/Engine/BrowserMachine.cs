@@ -116,6 +116,8 @@ public sealed class BrowserMachine : IDisposable
 
     /// <summary>The display's framebuffer, keyboard and tablet (null without a display).</summary>
     public Vm.Engine.Devices.Display.Framebuffer? Framebuffer => _machine.Framebuffer;
+    /// <summary>What the display shows: the framebuffer, or virtio-gpu's scanout (webvm.gpu=virtio).</summary>
+    public Vm.Engine.Devices.Display.IDisplaySurface? Screen => _machine.Screen;
     public Vm.Engine.Devices.Virtio.VirtioInput? Keyboard => _machine.Keyboard;
     public Vm.Engine.Devices.Virtio.VirtioInput? Tablet => _machine.Tablet;
 

@@ -9,7 +9,8 @@ namespace Platform.Web.EndToEnd.Display;
 /// <summary>
 /// A teacher registers a lab image with a display (webvm.display=1024x768 on its kernel command
 /// line) and gives it to "Files and folders"; the student opens that lab, which boots once in
-/// headless Chromium for the class. A second image asks for a mode the engine cannot offer.
+/// headless Chromium for the class. A second image asks for a mode the engine cannot offer; a third
+/// (webvm.gpu=virtio) gives "Shell scripts with arguments" a virtio-gpu (KMS) display.
 /// </summary>
 public sealed class DisplayLabFixture : IAsyncLifetime
 {
@@ -17,6 +18,9 @@ public sealed class DisplayLabFixture : IAsyncLifetime
     public const string BadDisplayImage = "busybox-bad-display";
     public const string BadAssignment = "Pipes and filters";
     public const string CommandLine = "console=tty0 console=ttyS0 quiet cryptomgr.notests noisapnp webvm.display=1024x768";
+    public const string GpuImage = "busybox-gpu";
+    public const string GpuAssignment = "Shell scripts with arguments";
+    public const string GpuCommandLine = CommandLine + " webvm.gpu=virtio";
 
     public PortalFixture Portal { get; } = new();
     public IPage Page { get; private set; } = null!;
@@ -31,6 +35,8 @@ public sealed class DisplayLabFixture : IAsyncLifetime
         await RegisterImageAsync(teacher, BadDisplayImage, "console=ttyS0 quiet webvm.display=5000x10");
         await UseImageAsync(teacher, BootedLabFixture.Assignment, DisplayImage);
         await UseImageAsync(teacher, BadAssignment, BadDisplayImage);
+        await RegisterImageAsync(teacher, GpuImage, GpuCommandLine);
+        await UseImageAsync(teacher, GpuAssignment, GpuImage);
         await teacher.Context.CloseAsync();
 
         Page = await Portal.NewPageAsync();
