@@ -125,6 +125,7 @@ public sealed class DisplayLabTests(DisplayLabFixture lab) : IClassFixture<Displ
         await page.Locator(Canvas).ClickAsync(new() { Position = new() { X = 10, Y = 10 } });
         await page.Keyboard.TypeAsync("uname -sr");
         await page.Keyboard.PressAsync("Enter");
+        await page.WaitForTimeoutAsync(1500);
         await page.Keyboard.TypeAsync("ls /dev/dri /sys/class/graphics");
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForTimeoutAsync(2000);
