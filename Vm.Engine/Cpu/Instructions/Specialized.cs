@@ -94,19 +94,19 @@ public sealed unsafe partial class X86Cpu
     private struct ABase : IAddr
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static uint Ea(X86Cpu c, in Instr i) => c.S.R[i.Base] + (uint)i.Disp;
+        public static uint Ea(X86Cpu c, in Instr i) => c.R32(i.Base) + (uint)i.Disp;
     }
 
     private struct ABaseIndex : IAddr
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static uint Ea(X86Cpu c, in Instr i) => c.S.R[i.Base] + (c.S.R[i.Index] << i.Scale) + (uint)i.Disp;
+        public static uint Ea(X86Cpu c, in Instr i) => c.R32(i.Base) + (c.R32(i.Index) << i.Scale) + (uint)i.Disp;
     }
 
     private struct AIndex : IAddr
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static uint Ea(X86Cpu c, in Instr i) => (c.S.R[i.Index] << i.Scale) + (uint)i.Disp;
+        public static uint Ea(X86Cpu c, in Instr i) => (c.R32(i.Index) << i.Scale) + (uint)i.Disp;
     }
 
     private struct ADisp : IAddr
@@ -215,12 +215,40 @@ public sealed unsafe partial class X86Cpu
 
     private static void HAluRegMem<T, TA>(X86Cpu c, in Instr i) where T : struct, IAlu32 where TA : struct, IAddr
     {
+        uint p = FastPhys<TA>(c, in i, c._tlbRead, 4);
+        if (p != NoFast)
+        {
+            uint rf = T.Do(c, c.R32(i.RegField), c.Ram32(p));
+            if (T.Writes) c.R32(i.RegField) = rf;
+            return;
+        }
+        AluRegMemSlow<T, TA>(c, in i);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AluRegMemSlow<T, TA>(X86Cpu c, in Instr i) where T : struct, IAlu32 where TA : struct, IAddr
+    {
         uint v = c.Read32(LinOf<TA>(c, in i));
         uint r = T.Do(c, c.S.R[i.RegField], v);
         if (T.Writes) c.S.R[i.RegField] = r;
     }
 
     private static void HAluMemReg<T, TA>(X86Cpu c, in Instr i) where T : struct, IAlu32 where TA : struct, IAddr
+    {
+        // A read-modify-write needs the write entry (which implies readable); CMP/TEST only read.
+        uint p = FastPhys<TA>(c, in i, T.Writes ? c._tlbWrite : c._tlbRead, 4);
+        if (p != NoFast)
+        {
+            ref uint m = ref c.Ram32(p);
+            uint rf = T.Do(c, m, c.R32(i.RegField));
+            if (T.Writes) m = rf;
+            return;
+        }
+        AluMemRegSlow<T, TA>(c, in i);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AluMemRegSlow<T, TA>(X86Cpu c, in Instr i) where T : struct, IAlu32 where TA : struct, IAddr
     {
         uint lin = LinOf<TA>(c, in i);
         uint r = T.Do(c, c.Read32(lin), c.S.R[i.RegField]);
@@ -241,18 +269,64 @@ public sealed unsafe partial class X86Cpu
 
     private static void HAluMemImm<T, TA>(X86Cpu c, in Instr i) where T : struct, IAlu32 where TA : struct, IAddr
     {
+        uint p = FastPhys<TA>(c, in i, T.Writes ? c._tlbWrite : c._tlbRead, 4);
+        if (p != NoFast)
+        {
+            ref uint m = ref c.Ram32(p);
+            uint rf = T.Do(c, m, (uint)i.Imm);
+            if (T.Writes) m = rf;
+            return;
+        }
+        AluMemImmSlow<T, TA>(c, in i);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AluMemImmSlow<T, TA>(X86Cpu c, in Instr i) where T : struct, IAlu32 where TA : struct, IAddr
+    {
         uint lin = LinOf<TA>(c, in i);
         uint r = T.Do(c, c.Read32(lin), (uint)i.Imm);
         if (T.Writes) c.Write32(lin, r);
     }
 
-    private static void HMovLoad<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr => c.S.R[i.RegField] = c.Read32(LinOf<TA>(c, in i));
+    private static void HMovLoad<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr
+    {
+        uint p = FastPhys<TA>(c, in i, c._tlbRead, 4);
+        if (p != NoFast) { c.R32(i.RegField) = c.Ram32(p); return; }
+        MovLoadSlow<TA>(c, in i);
+    }
 
-    private static void HMovStore<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr => c.Write32(LinOf<TA>(c, in i), c.S.R[i.RegField]);
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void MovLoadSlow<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr => c.S.R[i.RegField] = c.Read32(LinOf<TA>(c, in i));
 
-    private static void HMovStoreImm<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr => c.Write32(LinOf<TA>(c, in i), (uint)i.Imm);
+    private static void HMovStore<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr
+    {
+        uint p = FastPhys<TA>(c, in i, c._tlbWrite, 4);
+        if (p != NoFast) { c.Ram32(p) = c.R32(i.RegField); return; }
+        MovStoreSlow<TA>(c, in i);
+    }
 
-    private static void HMovzx8Load<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr => c.S.R[i.RegField] = c.Read8(LinOf<TA>(c, in i));
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void MovStoreSlow<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr => c.Write32(LinOf<TA>(c, in i), c.S.R[i.RegField]);
+
+    private static void HMovStoreImm<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr
+    {
+        uint p = FastPhys<TA>(c, in i, c._tlbWrite, 4);
+        if (p != NoFast) { c.Ram32(p) = (uint)i.Imm; return; }
+        MovStoreImmSlow<TA>(c, in i);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void MovStoreImmSlow<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr => c.Write32(LinOf<TA>(c, in i), (uint)i.Imm);
+
+    private static void HMovzx8Load<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr
+    {
+        uint p = FastPhys<TA>(c, in i, c._tlbRead, 1);
+        if (p != NoFast) { c.R32(i.RegField) = c._ram[p]; return; }
+        Movzx8LoadSlow<TA>(c, in i);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Movzx8LoadSlow<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr => c.S.R[i.RegField] = c.Read8(LinOf<TA>(c, in i));
 
     private static void HMovzx16Load<TA>(X86Cpu c, in Instr i) where TA : struct, IAddr => c.S.R[i.RegField] = c.Read16(LinOf<TA>(c, in i));
 
@@ -288,9 +362,38 @@ public sealed unsafe partial class X86Cpu
         c.S.R[r] = res;
     }
 
-    private static void HPush32(X86Cpu c, in Instr i) => c.Push32(c.S.R[i.Op & 7]);
+    private static void HPush32(X86Cpu c, in Instr i)
+    {
+        uint esp = c.R32(Reg.Esp) - 4;
+        uint p = c.FastStackPhys(esp, c._tlbWrite);
+        if (p != NoFast)
+        {
+            c.Ram32(p) = c.R32(i.Op & 7); // PUSH ESP pushes the value before the push
+            c.R32(Reg.Esp) = esp;
+            return;
+        }
+        Push32Slow(c, in i);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Push32Slow(X86Cpu c, in Instr i) => c.Push32(c.S.R[i.Op & 7]);
 
     private static void HPop32(X86Cpu c, in Instr i)
+    {
+        uint esp = c.R32(Reg.Esp);
+        uint p = c.FastStackPhys(esp, c._tlbRead);
+        if (p != NoFast)
+        {
+            uint v = c.Ram32(p);
+            c.R32(Reg.Esp) = esp + 4;
+            c.R32(i.Op & 7) = v; // POP ESP: the popped value wins
+            return;
+        }
+        Pop32Slow(c, in i);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Pop32Slow(X86Cpu c, in Instr i)
     {
         uint v = c.Pop32();
         c.S.R[i.Op & 7] = v;
@@ -352,12 +455,42 @@ public sealed unsafe partial class X86Cpu
     // ---- calls and returns (32-bit) ----
     private static void HCallRel(X86Cpu c, in Instr i)
     {
+        uint esp = c.R32(Reg.Esp) - 4;
+        uint p = c.FastStackPhys(esp, c._tlbWrite);
+        if (p != NoFast)
+        {
+            uint r = c.S.Eip;
+            c.Ram32(p) = r;
+            c.R32(Reg.Esp) = esp;
+            c.S.Eip = r + (uint)i.Imm;
+            return;
+        }
+        CallRelSlow(c, in i);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CallRelSlow(X86Cpu c, in Instr i)
+    {
         uint ret = c.S.Eip;
         c.Push32(ret);
         c.S.Eip = ret + (uint)i.Imm;
     }
 
-    private static void HRet(X86Cpu c, in Instr i) => c.S.Eip = c.Pop32();
+    private static void HRet(X86Cpu c, in Instr i)
+    {
+        uint esp = c.R32(Reg.Esp);
+        uint p = c.FastStackPhys(esp, c._tlbRead);
+        if (p != NoFast)
+        {
+            c.S.Eip = c.Ram32(p);
+            c.R32(Reg.Esp) = esp + 4;
+            return;
+        }
+        RetSlow(c, in i);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RetSlow(X86Cpu c, in Instr i) => c.S.Eip = c.Pop32();
 
     private static void HPushImm(X86Cpu c, in Instr i) => c.Push32((uint)i.Imm);
 
