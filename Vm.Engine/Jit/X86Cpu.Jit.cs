@@ -1,4 +1,5 @@
 using Vm.Engine.Cpu.Decoding;
+using Vm.Engine.Cpu.State;
 using Vm.Engine.Jit;
 using Vm.Engine.Jit.Frontend;
 
@@ -13,6 +14,8 @@ public struct JitStats
     /// <summary>Entries into compiled blocks, and the instructions they retired.</summary>
     public long CompiledRuns;
     public ulong CompiledInstructions;
+    /// <summary>Entries compiled code made into other compiled code without the run loop (<c>X86Cpu.JitChain</c>).</summary>
+    public long Chained;
 }
 
 /// <summary>
@@ -143,6 +146,33 @@ public sealed unsafe partial class X86Cpu
             if (EndsBlock(in ins) || list.Count >= 48) break;
         }
         return list.Count == 0 ? null : list.ToArray();
+    }
+
+    /// <summary>
+    /// Called by compiled code when a block of <paramref name="retired"/> instructions is done
+    /// and S.Eip is outside its region: the entry of the next block's compiled code when the run
+    /// loop would have gone on to it (the same checks) and it is compiled and found in the
+    /// linear-address cache, with the finished block counted; else null, nothing counted, and the
+    /// code returns to the run loop. Each exit site then calls its successor itself: a branch per
+    /// site, which the host CPU predicts far better than the run loop's one shared call. The code
+    /// calls it with the tail prefix, so a chain of any length keeps one native frame (the
+    /// budget check here bounds it like the run loop's).
+    /// </summary>
+    internal JitEntry? JitChain(int retired)
+    {
+        if (StopBlock || CheckIrq || _interruptShadow || Halted || StopReason != null) return null;
+        ulong count = InstructionCount + (ulong)retired;
+        if (count >= _jitRunEnd) return null;
+        uint lin = S.Seg[Reg.Cs].Base + S.Eip;
+        uint mode = (uint)S.Cpl | (S.Seg[Reg.Cs].Big ? 4u : 0);
+        ref LinEntry le = ref _linCache[(int)((lin ^ (lin >> 13)) & (FastCacheSize - 1))];
+        Block? b = le.Block;
+        if (le.Lin != lin || le.Mode != mode || le.Gen != TlbGeneration || b == null || !b.Valid || b.Compiled is not { } code) return null;
+        InstructionCount = count;
+        JitCounters.CompiledRuns++;
+        JitCounters.CompiledInstructions += (ulong)retired;
+        JitCounters.Chained++;
+        return code.Entry;
     }
 
     /// <summary>A block's page was written: its compiled code goes with it.</summary>

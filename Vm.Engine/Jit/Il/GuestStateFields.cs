@@ -1,6 +1,7 @@
 using System.Reflection;
 using Vm.Engine.Cpu;
 using Vm.Engine.Cpu.State;
+using Vm.Engine.Jit;
 
 namespace Vm.Engine.Jit.Il;
 
@@ -53,6 +54,9 @@ internal static class GuestStateFields
     /// <summary>void WriteSplit(uint lin, uint v, int n): a TLB miss, a code page, or a page-crossing write.</summary>
     public static readonly MethodInfo WriteSplit = Method(typeof(X86Cpu), "WriteSplit");
     public static readonly MethodInfo GetCF = Method(typeof(X86Cpu), "GetCF");
+    /// <summary>JitEntry? JitChain(int retired): the next block's compiled code, when compiled code may go on to it.</summary>
+    public static readonly MethodInfo JitChain = Method(typeof(X86Cpu), "JitChain");
+    public static readonly MethodInfo JitEntryInvoke = typeof(JitEntry).GetMethod("Invoke")!;
     public static readonly MethodInfo Cond = Method(typeof(X86Cpu), "Cond");
 
     private static FieldInfo Field(Type t, string name) =>

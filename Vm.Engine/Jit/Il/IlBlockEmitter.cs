@@ -16,7 +16,7 @@ namespace Vm.Engine.Jit.Il;
 /// </summary>
 internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, byte* ram, Instr*[] regionInstrs, JitProfile? profile)
 {
-    private LocalBuilder _e0 = null!, _sp = null!, _lin = null!, _ent = null!, _v = null!, _a = null!, _b = null!, _r = null!, _cf = null!, _gen = null!, _count = null!;
+    private LocalBuilder _e0 = null!, _sp = null!, _lin = null!, _ent = null!, _v = null!, _a = null!, _b = null!, _r = null!, _cf = null!, _gen = null!, _count = null!, _next = null!;
     /// <summary>The block being emitted, and its pinned instruction copies.</summary>
     private JitBlock block = null!;
     private Instr* instrs;
@@ -37,6 +37,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         _cf = il.DeclareLocal(typeof(bool));
         _gen = il.DeclareLocal(typeof(uint));
         _count = il.DeclareLocal(typeof(ulong));
+        _next = il.DeclareLocal(typeof(JitEntry));
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldflda, F.S);
         il.Emit(OpCodes.Ldfld, F.Eip);
@@ -108,9 +109,32 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
             default:
                 EmitOp(in op, k, true);
                 if (JitRegion.FallsThrough(block)) EmitEdge(op.End);
-                else il.Emit(OpCodes.Br, ExitAfterBlock());
+                else EmitChain();
                 return;
         }
+    }
+
+    /// <summary>
+    /// The block is done and its successor is outside the region: on to that block's compiled
+    /// code when the run loop would have gone there (<c>X86Cpu.JitChain</c> checks and counts),
+    /// as a tail call from this site; else back to the run loop.
+    /// </summary>
+    private void EmitChain()
+    {
+        var back = il.DefineLabel();
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldc_I4, block.InstructionCount);
+        il.Emit(OpCodes.Call, F.JitChain);
+        il.Emit(OpCodes.Stloc, _next);
+        il.Emit(OpCodes.Ldloc, _next);
+        il.Emit(OpCodes.Brfalse, back);
+        il.Emit(OpCodes.Ldloc, _next);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Tailcall);
+        il.Emit(OpCodes.Callvirt, F.JitEntryInvoke);
+        il.Emit(OpCodes.Ret);
+        il.MarkLabel(back);
+        il.Emit(OpCodes.Br, ExitAfterBlock());
     }
 
     private Label ExitAfterBlock()
@@ -133,7 +157,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         int index = region.IndexAt(target);
         if (index < 0)
         {
-            il.Emit(OpCodes.Br, exit);
+            EmitChain();
             return;
         }
         foreach (var flag in new[] { F.StopBlock, F.CheckIrq, F.InterruptShadow, F.Halted })

@@ -33,4 +33,40 @@ public sealed class JitLoopTests
         // The loop ran in compiled code: far fewer entries than iterations.
         Assert.True(jit.Cpu.JitCounters.CompiledRuns < Math.Min(iterations, 25_000), $"entries {jit.Cpu.JitCounters.CompiledRuns}");
     }
+
+    [Theory]
+    [InlineData(7u)]
+    [InlineData(1_000_000u)] // the budget ends the run inside a chain
+    public void ReturnsChainToCompiledSuccessors_WithoutTheRunLoop(uint iterations)
+    {
+        // RET leaves its region (its target is not a direct branch): the exit goes on to the
+        // block after the CALL through X86Cpu.JitChain instead of returning to the run loop.
+        byte[] code =
+        [
+            0xE8, 0x06, 0x00, 0x00, 0x00, // L: call F
+            0x49,                         // dec ecx
+            0x75, 0xF8,                   // jnz L
+            0xEB, 0x05,                   // jmp out
+            0x90,                         // (padding)
+            0x83, 0xC0, 0x03,             // F: add eax,3
+            0xC3,                         // ret
+            0x31, 0xC3,                   // out: xor ebx,eax
+        ];
+        uint[] regs = [0, iterations, 0, 0, EngineRunner.DataAddr + 0x1F0, 0, 0, 0];
+        using var interp = new EngineRunner();
+        var want = interp.Run(code, regs, 0, new byte[EngineRunner.MemSize], viaBlocks: true);
+        using var jit = new EngineRunner();
+        jit.Cpu.SetJitMode(JitMode.Il);
+        jit.Cpu.JitThreshold = 1;
+        var got = jit.Run(code, regs, 0, new byte[EngineRunner.MemSize], viaBlocks: true);
+        Assert.Equal(want.Vector, got.Vector);
+        Assert.Equal(want.Regs, got.Regs);
+        Assert.Equal(want.Eflags & 0x8D5, got.Eflags & 0x8D5);
+        Assert.Equal(want.Mem, got.Mem);
+        Assert.Equal(interp.Cpu.InstructionCount, jit.Cpu.InstructionCount);
+        Assert.Equal(interp.Cpu.S.Eip, jit.Cpu.S.Eip);
+        var j = jit.Cpu.JitCounters;
+        Assert.True(j.Chained >= Math.Min(iterations, 1000) - 2, $"chained entries {j.Chained}");
+        Assert.True(j.CompiledRuns - j.Chained < 20, $"entries from the run loop {j.CompiledRuns - j.Chained}");
+    }
 }
