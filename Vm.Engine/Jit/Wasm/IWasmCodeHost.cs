@@ -20,7 +20,7 @@ public unsafe interface IWasmCodeHost
     /// The backend's counters and the CPU's instruction count, reported now and then (every
     /// <see cref="WasmBackend.ReportEvery"/> entries) so a host can show where the time goes.
     /// </summary>
-    void Report(in WasmStats stats, ulong instructions) { }
+    void Report(in WasmStats stats, ulong instructions, IReadOnlyList<(string Cause, long Count)> topExits) { }
 }
 
 /// <summary>One instantiated module's <c>run(state)</c>.</summary>

@@ -29,10 +29,12 @@ public unsafe struct JitStateMirror
     public uint Entry;
     /// <summary>The linear address the page runs at: generated code holds page offsets, so one module serves every mapping of its physical page.</summary>
     public uint LinearPage;
+    /// <summary>For an Interpret exit, what stopped the code (<see cref="ExitCause"/>): the profile of what to lower next.</summary>
+    public uint ExitCause;
 
     public const int OffR = 0, OffEip = 32, OffEflags = 36, OffLazyOp = 40, OffLazyDst = 44, OffLazySrc = 48,
         OffLazyRes = 52, OffLazyCf = 56, OffRam = 60, OffTlbRead = 64, OffTlbWrite = 68, OffSegBase = 72,
-        OffBudget = 96, OffRetired = 100, OffExit = 104, OffEntry = 108, OffLinearPage = 112, Size = 128;
+        OffBudget = 96, OffRetired = 100, OffExit = 104, OffEntry = 108, OffLinearPage = 112, OffExitCause = 116, Size = 128;
 }
 
 /// <summary>Why generated code returned to the dispatcher.</summary>
@@ -44,4 +46,25 @@ public enum JitExit : uint
     Interpret = 2,
     /// <summary>The instruction budget ran out at a block start.</summary>
     Budget = 3,
+}
+
+/// <summary>
+/// What an Interpret exit stopped at: the opcode (0x000-0x1FF, two-byte opcodes 0x1xx) of an
+/// instruction not lowered, or one of the causes past the opcodes.
+/// </summary>
+public static class ExitCause
+{
+    /// <summary>A memory access the TLB fast path does not take (a miss, a page crossing, MMIO, a store to code).</summary>
+    public const uint TlbMiss = 0x200;
+    /// <summary>The block ran to the page's end, its length limit, or bytes that do not decode.</summary>
+    public const uint BlockLimit = 0x201;
+    public const int Count = 0x202;
+
+    public static string Name(int cause) => cause switch
+    {
+        (int)TlbMiss => "tlb-miss",
+        (int)BlockLimit => "block-limit",
+        < 0x100 => $"op-{cause:X2}",
+        _ => $"op-0F{cause & 0xFF:X2}",
+    };
 }

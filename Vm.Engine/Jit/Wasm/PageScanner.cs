@@ -20,7 +20,7 @@ public static unsafe class PageScanner
     /// <summary>Whether a block starting with <paramref name="i"/> has anything to lower (else the scan drops it).</summary>
     public static bool StartsLowered(in Instr i) =>
         InstructionSupport.IsLowered(i) || InstructionSupport.IsJcc(i) || InstructionSupport.IsJmp(i)
-        || InstructionSupport.IsCall(i) || InstructionSupport.IsRet(i);
+        || InstructionSupport.IsCall(i) || InstructionSupport.IsRet(i) || InstructionSupport.IsIndirect(i);
 
     /// <param name="page">The physical page's bytes.</param>
     /// <param name="entryEips">Entry points as page offsets; the blocks' EIPs are page offsets too.</param>
@@ -70,9 +70,18 @@ public static unsafe class PageScanner
                     if (call && b.Taken < 4096) work.Enqueue(b.Taken);
                     break;
                 }
+                if (InstructionSupport.IsIndirect(i))
+                {
+                    b.End = BlockEnd.Indirect;
+                    b.TransferEip = eip;
+                    b.Transfer = i;
+                    b.FallThrough = next;
+                    break;
+                }
                 if (!InstructionSupport.IsLowered(i))
                 {
                     b.End = BlockEnd.Interpret;
+                    b.StopCause = (uint)i.Op;
                     b.FallThrough = eip;
                     break;
                 }
