@@ -42,7 +42,7 @@ public sealed class BrowserWasmHost : IWasmCodeHost
             ["instructions"] = instructions, ["wasmInstructions"] = s.WasmInstructions, ["entries"] = s.Entries,
             ["interpretExits"] = s.InterpretExits, ["interpretedEntries"] = s.InterpretedEntries,
             ["modulesBuilt"] = s.ModulesBuilt, ["modulesDiscarded"] = s.ModulesDiscarded, ["modulesEvicted"] = s.ModulesEvicted,
-            ["shortBlocks"] = s.ShortBlocks, ["compileSeconds"] = s.CompileTicks / (double)System.Diagnostics.Stopwatch.Frequency,
+            ["shortBlocks"] = s.ShortBlocks, ["chainedEntries"] = s.ChainedEntries, ["compileSeconds"] = s.CompileTicks / (double)System.Diagnostics.Stopwatch.Frequency,
         };
         // What stops the code most (instructions not lowered, TLB misses): "exit:op-C1" etc.
         foreach (var (cause, count) in topExits) counters["exit:" + cause] = count;

@@ -11,9 +11,14 @@ public static class InstructionSupport
 {
     public static bool IsLowered(in Instr i)
     {
+        int op = i.Op;
+        // 16-bit moves (the kernel's 16-bit fields) and PAUSE (REP NOP, in spin loops): lowered.
+        if ((i.Pfx & (Pfx.A16 | Pfx.Rep | Pfx.Repne | Pfx.Lock)) == 0 && (i.Pfx & Pfx.O16) != 0)
+            return op is 0x89 or 0x8B or 0x90 || (op == 0xC7 && i.RegField == 0)
+                || (op is 0xC1 or 0xD1 or 0xD3 && i.RegField is not (2 or 3));
+        if (op == 0x90 && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Repne | Pfx.Lock)) == 0) return true;
         // Operand/address-size, REP and LOCK prefixes change semantics the lowering does not model.
         if ((i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Rep | Pfx.Repne | Pfx.Lock)) != 0) return false;
-        int op = i.Op;
         if (op < 0x40 && AluKind(op) is not null) return true;
         return op switch
         {

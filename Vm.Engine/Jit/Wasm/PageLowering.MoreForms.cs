@@ -19,6 +19,12 @@ public sealed partial class PageLowering
     {
         int op = i.Op;
         var c = _c;
+        if (i.O16)
+        {
+            if (op is 0xC1 or 0xD1 or 0xD3) Shift16(i, eip, k);
+            else if (op != 0x90) Move16(i, eip, k); // 66 90: a two-byte NOP
+            return true;
+        }
         switch (op)
         {
             case 0xC1: case 0xD1: case 0xD3:
@@ -450,5 +456,105 @@ public sealed partial class PageLowering
         if (!destIsE) SetByteReg(i.RegField, () => c.Get(T));
         else if (reg) SetByteReg(rm, () => c.Get(T));
         else c.Get(Addr).Get(T).Mem(WasmOp.I32Store8, 0, 0);
+    }
+
+    /// <summary>MOV r/m16, r16 (89), r16, r/m16 (8B) and r/m16, imm16 (C7 /0): a register keeps its upper half.</summary>
+    private void Move16(in Instr i, uint eip, int k)
+    {
+        var c = _c;
+        int regField = i.RegField, rm = i.Rm;
+        void SetLow(int reg, Action value)
+        {
+            c.Get(R0 + reg).I32(unchecked((int)0xFFFF0000)).Op(WasmOp.I32And);
+            value();
+            c.I32(0xFFFF).Op(WasmOp.I32And).Op(WasmOp.I32Or).Set(R0 + reg);
+        }
+        switch (i.Op)
+        {
+            case 0x89:
+                if (!i.IsMem) { SetLow(rm, () => c.Get(R0 + regField)); return; }
+                Probe(i, eip, k, write: true);
+                c.Get(Addr).Get(R0 + regField).Mem(WasmOp.I32Store16, 0, 0);
+                return;
+            case 0x8B:
+                if (!i.IsMem) { SetLow(regField, () => c.Get(R0 + rm)); return; }
+                Probe(i, eip, k, write: false);
+                SetLow(regField, () => c.Get(Addr).Mem(WasmOp.I32Load16U, 0, 0));
+                return;
+            default: // 0xC7
+                int imm = i.Imm & 0xFFFF;
+                if (!i.IsMem) { SetLow(rm, () => c.I32(imm)); return; }
+                Probe(i, eip, k, write: true);
+                c.Get(Addr).I32(imm).Mem(WasmOp.I32Store16, 0, 0);
+                return;
+        }
+    }
+
+    /// <summary>
+    /// Group 2 on 16 bits (ROL, ROR, SHL, SHR, SAR; <c>rolw $8</c> is the kernel's byte swap of
+    /// 16-bit fields), flags as <c>X86Cpu.Shift</c> computes them for size 16: counts are masked
+    /// to 5 bits (so up to 31, past the operand's width), rotates by count mod 16 but still set CF/OF.
+    /// </summary>
+    private void Shift16(in Instr i, uint eip, int k)
+    {
+        var c = _c;
+        int kind = i.RegField;
+        int? count = i.Op switch { 0xC1 => i.Imm & 31, 0xD1 => 1, _ => null };
+        if (i.IsMem) Probe(i, eip, k, write: true);
+        if (count == 0) return;
+        if (count is int n) c.I32(n).Set(N);
+        else c.Get(R0 + 1).I32(31).Op(WasmOp.I32And).Tee(N).If();
+        if (i.IsMem) c.Get(Addr).Mem(WasmOp.I32Load16U, 0, 0).Set(A);
+        else c.Get(R0 + i.Rm).I32(0xFFFF).Op(WasmOp.I32And).Set(A);
+        switch (kind)
+        {
+            case 0: // ROL by count mod 16: CF = bit 0, OF = bit 15 ^ CF
+                c.Get(A).Get(N).I32(15).Op(WasmOp.I32And).Tee(T).Op(WasmOp.I32Shl)
+                    .Get(A).I32(16).Get(T).Op(WasmOp.I32Sub).Op(WasmOp.I32ShrU).Op(WasmOp.I32Or).I32(0xFFFF).Op(WasmOp.I32And).Tee(B)
+                    .I32(1).Op(WasmOp.I32And).Set(T);
+                RotateFlags(() => c.Get(B).I32(15).Op(WasmOp.I32ShrU).Get(T).Op(WasmOp.I32Xor));
+                break;
+            case 1: // ROR: CF = bit 15, OF = bits 15 and 14 differ
+                c.Get(A).Get(N).I32(15).Op(WasmOp.I32And).Tee(T).Op(WasmOp.I32ShrU)
+                    .Get(A).I32(16).Get(T).Op(WasmOp.I32Sub).Op(WasmOp.I32Shl).Op(WasmOp.I32Or).I32(0xFFFF).Op(WasmOp.I32And).Tee(B)
+                    .I32(15).Op(WasmOp.I32ShrU).Set(T);
+                RotateFlags(() => c.Get(B).Get(B).I32(1).Op(WasmOp.I32Shl).Op(WasmOp.I32Xor).I32(15).Op(WasmOp.I32ShrU).I32(1).Op(WasmOp.I32And));
+                break;
+            case 5: // SHR
+                c.Get(A).Get(N).Op(WasmOp.I32ShrU).Set(B);
+                c.Get(A).Get(N).I32(1).Op(WasmOp.I32Sub).Op(WasmOp.I32ShrU).I32(1).Op(WasmOp.I32And).Set(T);
+                Shift16Flags(() => c.Get(N).I32(1).Op(WasmOp.I32Eq).Get(A).I32(15).Op(WasmOp.I32ShrU).Op(WasmOp.I32And));
+                break;
+            case 7: // SAR: the count saturates at 15
+                c.Get(A).I32(16).Op(WasmOp.I32Shl).I32(16).Op(WasmOp.I32ShrS).Set(A);
+                c.Get(A).Get(N).I32(15).Get(N).I32(15).Op(WasmOp.I32LtU).Op(WasmOp.Select).Op(WasmOp.I32ShrS).I32(0xFFFF).Op(WasmOp.I32And).Set(B);
+                c.Get(A).Get(N).I32(1).Op(WasmOp.I32Sub).I32(15).Get(N).I32(16).Op(WasmOp.I32LtU).Op(WasmOp.Select).Op(WasmOp.I32ShrS).I32(1).Op(WasmOp.I32And).Set(T);
+                Shift16Flags(() => c.I32(0));
+                break;
+            default: // SHL/SAL: CF is the last bit out (none past 16)
+                c.Get(A).Get(N).Op(WasmOp.I32Shl).I32(0xFFFF).Op(WasmOp.I32And).Set(B);
+                c.Get(A).I32(16).Get(N).Op(WasmOp.I32Sub).Op(WasmOp.I32ShrU).I32(1).Op(WasmOp.I32And)
+                    .I32(0).Get(N).I32(16).Op(WasmOp.I32LeU).Op(WasmOp.Select).Set(T);
+                Shift16Flags(() => c.Get(B).I32(15).Op(WasmOp.I32ShrU).Get(T).Op(WasmOp.I32Xor));
+                break;
+        }
+        if (i.IsMem) c.Get(Addr).Get(B).Mem(WasmOp.I32Store16, 0, 0);
+        else c.Get(R0 + i.Rm).I32(unchecked((int)0xFFFF0000)).Op(WasmOp.I32And).Get(B).Op(WasmOp.I32Or).Set(R0 + i.Rm);
+        if (count == null) c.End();
+        _knownOp = null;
+    }
+
+    /// <summary>As <see cref="ShiftFlags"/> for a 16-bit result in B.</summary>
+    private void Shift16Flags(Action overflowBit)
+    {
+        var c = _c;
+        c.Get(Flags).I32(~ArithFlags).Op(WasmOp.I32And)
+            .Get(B).Op(WasmOp.I32Eqz).I32(6).Op(WasmOp.I32Shl).Op(WasmOp.I32Or)
+            .Get(B).I32(15).Op(WasmOp.I32ShrU).I32(7).Op(WasmOp.I32Shl).Op(WasmOp.I32Or);
+        Parity(B);
+        c.Op(WasmOp.I32Or).Get(T).Op(WasmOp.I32Or);
+        overflowBit();
+        c.I32(11).Op(WasmOp.I32Shl).Op(WasmOp.I32Or).Set(Flags);
+        c.I32((int)OpNone).Set(LOp);
     }
 }

@@ -81,7 +81,7 @@ public static unsafe class PageScanner
                 if (!InstructionSupport.IsLowered(i))
                 {
                     b.End = BlockEnd.Interpret;
-                    b.StopCause = (uint)i.Op;
+                    b.StopCause = (uint)i.Op + (i.O16 ? ExitCause.Operand16 : 0);
                     b.FallThrough = eip;
                     break;
                 }

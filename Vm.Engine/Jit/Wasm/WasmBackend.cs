@@ -35,6 +35,8 @@ public sealed unsafe class WasmBackend : IJitBackend
         /// <summary>Runs of hot blocks of this page that were not in its module, since it was built.</summary>
         public int MissedRuns;
         public long LastUse;
+        /// <summary>The module's block index + 1 at each page offset where one starts (0: none): how a branch out of one module finds the next without the run loop.</summary>
+        public byte[] BlockAt = [];
     }
 
     /// <summary>Instructions one entry may run before it returns to the run loop (bounds timer latency).</summary>
@@ -60,6 +62,8 @@ public sealed unsafe class WasmBackend : IJitBackend
     private readonly uint _stateAddr;
     private readonly nint _base;
     private readonly Dictionary<uint, PageCode> _pages = new();
+    /// <summary>The same pages by physical page number, for the chaining loop in <see cref="Enter"/> (no hashing on the browser's interpreted C#).</summary>
+    private readonly PageCode?[] _byPage;
     private long _clock;
 
     public string Name => "wasm";
@@ -75,10 +79,10 @@ public sealed unsafe class WasmBackend : IJitBackend
         _host = host;
         _state = (JitStateMirror*)host.AllocateShared(JitStateMirror.Size);
         _base = host.MemoryBase;
+        _byPage = new PageCode?[(mem.Size + 4095) >> 12];
         _stateAddr = WasmAddress(_state);
         // Constant for the machine's life: set once, not per entry.
         _state->Ram = WasmAddress(_mem.Ram);
-        _state->Budget = EntryBudget;
         var written = mem.CodeWritten;
         mem.CodeWritten = phys =>
         {
@@ -110,6 +114,7 @@ public sealed unsafe class WasmBackend : IJitBackend
             if (_pages.Count >= MaxPages) EvictOldest();
             code = new PageCode();
             _pages[page] = code;
+            _byPage[page] = code;
         }
         code.Entries.Add(offset);
         // Rebuild a page when its hot entries missing from the module are as many as those it
@@ -160,6 +165,9 @@ public sealed unsafe class WasmBackend : IJitBackend
         if (bytes == null) return;
         code.Module = _host.Load(bytes);
         code.Blocks = index;
+        var at = new byte[4096];
+        foreach (var (offset, idx) in index) at[offset] = (byte)(idx + 1);
+        code.BlockAt = at;
         code.Built = code.Entries.Count;
         code.MissedRuns = 0;
         // The page now holds compiled code: its stores must take the slow path (and discard it).
@@ -173,6 +181,7 @@ public sealed unsafe class WasmBackend : IJitBackend
     {
         var victim = _pages.MinBy(kv => kv.Value.LastUse);
         _pages.Remove(victim.Key);
+        _byPage[victim.Key] = null;
         victim.Value.Module?.Dispose();
         victim.Value.Module = null;
         Stats.ModulesEvicted++;
@@ -182,6 +191,7 @@ public sealed unsafe class WasmBackend : IJitBackend
     {
         if (_pages.Remove(page, out var code))
         {
+            _byPage[page] = null;
             code.Module?.Dispose();
             code.Module = null;
             Stats.ModulesDiscarded++;
@@ -227,15 +237,39 @@ public sealed unsafe class WasmBackend : IJitBackend
         ref Segments6 seg = ref s.Seg;
         st->SegBase[0] = seg[0].Base; st->SegBase[1] = seg[1].Base; st->SegBase[2] = seg[2].Base;
         st->SegBase[3] = seg[3].Base; st->SegBase[4] = seg[4].Base; st->SegBase[5] = seg[5].Base;
-        st->Retired = 0;
         st->Entry = (uint)block;
         st->LinearPage = start & 0xFFFFF000;
+        st->Budget = EntryBudget;
         module.Run(_stateAddr);
+        int retired = (int)st->Retired;
+        bool chained = false;
+        // A branch out of the module: when its target starts a block of another page's module
+        // (or this one's), enter that one at once. The state stays in the mirror between the two,
+        // so a chained entry costs a TLB and table lookup instead of the run loop and the copies.
+        uint csBase = seg[Reg.Cs].Base;
+        while ((JitExit)st->Exit == JitExit.Branch && retired < EntryBudget - 256 && (csBase & 0xFFF) == 0)
+        {
+            uint eip = st->Eip;
+            uint tlb = _cpu.TlbReadTable[(eip + csBase) >> 12];
+            if ((tlb & 0xFFF) != 0 || (tlb >> 12) >= (uint)_byPage.Length) break;
+            PageCode? next = _byPage[tlb >> 12];
+            IWasmEntry? nextModule = next?.Module;
+            if (nextModule == null) break;
+            int at = next!.BlockAt[eip & 0xFFF];
+            if (at == 0) break;
+            next.LastUse = ++_clock;
+            st->Entry = (uint)(at - 1);
+            st->LinearPage = eip & 0xFFFFF000;
+            st->Budget = EntryBudget - (uint)retired;
+            nextModule.Run(_stateAddr);
+            retired += (int)st->Retired;
+            chained = true;
+            Stats.ChainedEntries++;
+        }
         s.R = *(Regs8*)st->R;
         s.Eip = st->Eip;
         s.Eflags = st->Eflags;
         _cpu.ImportLazyFlags(st->LazyOp, st->LazyDst, st->LazySrc, st->LazyRes, st->LazyCf != 0);
-        int retired = (int)st->Retired;
         Stats.WasmInstructions += retired;
         if ((++Stats.Entries & (ReportEvery - 1)) == 0) _host.Report(Stats, _cpu.InstructionCount, TopExitCauses(12).ToList());
         record.Retired += retired;
@@ -251,7 +285,7 @@ public sealed unsafe class WasmBackend : IJitBackend
             // Stopped inside the entered block (a TLB miss, an instruction left to the
             // interpreter): its handlers finish it, so every entry makes progress.
             uint at = s.Eip - start;
-            if (at < 4096)
+            if (at < 4096 && !chained)
             {
                 int k = Array.IndexOf(offsets, (int)at);
                 if (k >= 0) retired += _cpu.RunInstructionsFrom(instrs, handlers, k, s.Eip);
@@ -273,4 +307,6 @@ public struct WasmStats
     public long Entries, WasmInstructions, InterpretExits, InterpretedEntries;
     /// <summary>Compiled blocks sent back to the interpreter because their wasm entries were short.</summary>
     public long ShortBlocks;
+    /// <summary>Modules entered straight from another's branch exit, without the run loop.</summary>
+    public long ChainedEntries;
 }

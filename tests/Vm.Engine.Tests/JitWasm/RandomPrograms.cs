@@ -66,7 +66,7 @@ public static class RandomPrograms
         byte[] imm = BitConverter.GetBytes(Value(rng));
         int cc = rng.Next(16);
         int anyByte = rng.Next(8);
-        switch (rng.Next(50))
+        switch (rng.Next(56))
         {
             case 0: return [(byte)((kind << 3) | 1), (byte)(0xC0 | (s << 3) | d)];
             case 1: return [0x83, (byte)(0xC0 | (kind << 3) | d), (byte)rng.Next(256)];
@@ -138,6 +138,24 @@ public static class RandomPrograms
             // Group 5: INC/DEC r/m32, PUSH r/m32 (popped again).
             case 48: return rng.Next(2) == 0 ? [0xFF, (byte)(0xC0 | (rng.Next(2) << 3) | d)] : [0xFF, (byte)(0x40 | (rng.Next(2) << 3) | 6), disp];
             case 49: return rng.Next(2) == 0 ? [0xFF, (byte)(0xF0 | s), (byte)(0x58 + d)] : [0xFF, 0x76, disp, (byte)(0x58 + d)];
+            // 16-bit moves (register halves kept), and PAUSE.
+            case 50: return rng.Next(2) == 0 ? [0x66, 0x89, (byte)(0xC0 | (s << 3) | d)] : [0x66, 0x8B, (byte)(0xC0 | (d << 3) | s)];
+            case 51: return rng.Next(3) switch
+            {
+                0 => [0x66, 0x89, (byte)(0x40 | (s << 3) | 6), disp],
+                1 => [0x66, 0x8B, (byte)(0x40 | (d << 3) | 6), disp],
+                _ => [0x66, 0xC7, 0x46, disp, imm[0], imm[1]],
+            };
+            case 52: return rng.Next(2) == 0 ? [0x66, 0xC7, (byte)(0xC0 | d), imm[0], imm[1]] : [0xF3, 0x90];
+            // 16-bit group 2 (rolw $8 is the kernel's byte swap) on registers and memory, and 66 90.
+            case 53: return [0x66, 0xC1, (byte)(0xC0 | (rng.Next(8) << 3) | d), (byte)(rng.Next(3) == 0 ? 8 : rng.Next(40))];
+            case 54: return rng.Next(3) switch
+            {
+                0 => [0x66, 0xD1, (byte)(0xC0 | (rng.Next(8) << 3) | d)],
+                1 => [0x66, 0xD3, (byte)(0xC0 | (rng.Next(8) << 3) | d)],
+                _ => [0x66, 0xC1, (byte)(0x40 | (rng.Next(8) << 3) | 6), disp, (byte)rng.Next(33)],
+            };
+            case 55: return rng.Next(2) == 0 ? [0x66, 0x90] : [0x66, 0xD3, (byte)(0x40 | (rng.Next(8) << 3) | 6), disp];
             default: return [0xA9, .. imm];
         }
     }

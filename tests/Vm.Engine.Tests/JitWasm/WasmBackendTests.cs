@@ -123,6 +123,33 @@ public sealed class WasmBackendTests
     }
 
     [Fact]
+    public void CallAcrossPages_ChainsModulesWithoutTheRunLoop_MatchesTheInterpreter()
+    {
+        var code = new byte[0x1006];
+        Array.Fill(code, (byte)0x90);
+        byte[] head =
+        [
+            0xB9, 0xE8, 0x03, 0x00, 0x00,                        // mov ecx, 1000
+            0xE8, .. BitConverter.GetBytes(0x1000 - 10),          // L: call f (next page)
+            0x49,                                                 // dec ecx
+            0x75, 0xF8,                                           // jnz L
+            0xE9, .. BitConverter.GetBytes(0x1006 - 18),          // jmp done
+        ];
+        head.CopyTo(code, 0);
+        byte[] f = [0x01, 0xC8, 0xC1, 0xC0, 0x03, 0xC3];        // f: add eax, ecx; rol eax, 3; ret
+        f.CopyTo(code, 0x1000);
+        var expected = Interpret(code, NoRegs, 0, new byte[16]);
+        using var m = new JitMachine(wasm: true);
+        var actual = m.Run(code, NoRegs, 0, new byte[16]);
+        Assert.Equal(expected.Regs, actual.Regs);
+        Assert.Equal(expected.Eflags, actual.Eflags);
+        var st = m.Backend!.Stats;
+        // Once both pages are compiled, each CALL and RET goes from one module to the other directly.
+        Assert.True(st.ChainedEntries > 500, $"{st.ChainedEntries} chained entries");
+        Assert.True(st.Entries < 600, $"{st.Entries} entries from the run loop for 2000 page changes");
+    }
+
+    [Fact]
     public void StoreIntoCompiledCode_DiscardsThePageModule_AndRunsTheNewCode()
     {
         uint l1 = JitMachine.CodeAddr + 5;
