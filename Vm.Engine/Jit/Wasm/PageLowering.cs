@@ -146,6 +146,9 @@ public sealed partial class PageLowering
             case BlockEnd.Jump:
                 Goto(b.Taken, n, 0);
                 break;
+            case BlockEnd.Continue:
+                Goto(b.FallThrough, n, 0);
+                break;
             case BlockEnd.Call:
                 // Push the return address (probed first: a miss leaves the CALL to the interpreter).
                 c.Get(LinPage).I32(b.FallThrough).Op(WasmOp.I32Add).Set(B);

@@ -39,9 +39,18 @@ public static unsafe class PageScanner
             while (true)
             {
                 src.Start = (int)eip;
-                if (src.Start >= 4096 || !Decoder.TryDecode(src, true, out Instr i) || b.Body.Count == MaxBlockLength)
+                if (src.Start >= 4096 || b.Body.Count == MaxBlockLength)
                 {
-                    // Runs past the page (or is too long): the interpreter continues from here.
+                    // Ends at the page's end or its length limit: it goes on at the next instruction,
+                    // a block of this module or (past the page) another module's.
+                    b.End = BlockEnd.Continue;
+                    b.FallThrough = eip;
+                    if (eip < 4096) work.Enqueue(eip);
+                    break;
+                }
+                if (!Decoder.TryDecode(src, true, out Instr i))
+                {
+                    // An instruction crossing into the next page (or bytes that do not decode): the interpreter's.
                     b.End = BlockEnd.Interpret;
                     b.FallThrough = eip;
                     break;

@@ -150,6 +150,23 @@ public sealed class WasmBackendTests
     }
 
     [Fact]
+    public void LoopLongerThanABlock_ContinuesInsideWasm_NoExitAtTheLengthLimit()
+    {
+        // mov ecx,2000; L: 150 x (add eax,ecx; rol eax,1); dec ecx; jnz L: blocks stop at 64 instructions.
+        var body = new List<byte>();
+        for (int k = 0; k < 150; k++) body.AddRange([0x01, 0xC8, 0xD1, 0xC0]);
+        int back = -(body.Count + 3);
+        byte[] code = [0xB9, 0xD0, 0x07, 0x00, 0x00, .. body, 0x49, 0x0F, 0x85, .. BitConverter.GetBytes(back - 4)];
+        var expected = Interpret(code, NoRegs, 0, new byte[16]);
+        using var m = new JitMachine(wasm: true);
+        var actual = m.Run(code, NoRegs, 0, new byte[16]);
+        Assert.Equal(expected.Regs, actual.Regs);
+        Assert.Equal(expected.Eflags, actual.Eflags);
+        Assert.Equal(0, m.Backend!.ExitCauses[(int)ExitCause.BlockLimit]);
+        Assert.True(m.Backend.Stats.WasmInstructions > 300_000, $"{m.Backend.Stats.WasmInstructions} instructions in wasm");
+    }
+
+    [Fact]
     public void StoreIntoCompiledCode_DiscardsThePageModule_AndRunsTheNewCode()
     {
         uint l1 = JitMachine.CodeAddr + 5;
