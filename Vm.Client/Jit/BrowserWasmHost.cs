@@ -34,6 +34,13 @@ public sealed class BrowserWasmHost : IWasmCodeHost
 
     public IWasmEntry Load(byte[] module) => new Entry(_js, _js.Invoke<int>("load", module));
 
+    /// <summary>The dispatcher, instantiated with the runtime's function table (null when jit.js finds none).</summary>
+    public IWasmEntry? LoadDispatcher(byte[] module)
+    {
+        int index = _js.Invoke<int>("loadDispatcher", module);
+        return index > 0 ? new Entry(_js, index) : null;
+    }
+
     /// <summary>Publishes the counters on the page (globalThis.webvmJitStats) for the benchmark and the devtools.</summary>
     public void Report(in WasmStats s, ulong instructions, IReadOnlyList<(string Cause, long Count)> topExits)
     {
@@ -52,6 +59,8 @@ public sealed class BrowserWasmHost : IWasmCodeHost
     private sealed class Entry(IJSInProcessObjectReference js, int index) : IWasmEntry
     {
         private bool _released;
+
+        public int TableIndex => index;
 
         public unsafe void Run(uint stateAddress) => ((delegate* unmanaged<int, void>)(nint)index)((int)stateAddress);
 

@@ -17,6 +17,13 @@ public unsafe interface IWasmCodeHost
     IWasmEntry Load(byte[] module);
 
     /// <summary>
+    /// Instantiates the dispatcher (<see cref="DispatcherModule"/>), which imports the host's
+    /// function table as env.table and calls page modules through their <see cref="IWasmEntry.TableIndex"/>;
+    /// null where the host has no such table (the backend then chains modules from C#).
+    /// </summary>
+    IWasmEntry? LoadDispatcher(byte[] module) => null;
+
+    /// <summary>
     /// The backend's counters and the CPU's instruction count, reported now and then (every
     /// <see cref="WasmBackend.ReportEvery"/> entries) so a host can show where the time goes.
     /// </summary>
@@ -27,4 +34,7 @@ public unsafe interface IWasmCodeHost
 public interface IWasmEntry : IDisposable
 {
     void Run(uint stateAddress);
+
+    /// <summary>Where <c>run</c> sits in the host's function table (for the dispatcher); 0 when it is in none.</summary>
+    int TableIndex => 0;
 }

@@ -27,7 +27,9 @@ public static class InstructionSupport
             0x8D => i.IsMem,
             >= 0x40 and <= 0x5F => true,
             >= 0xB8 and <= 0xBF => true,
-            0xF7 => i.RegField is 0 or 2 or 3, // TEST, NOT, NEG
+            0xF7 => i.RegField is not (1 or 7), // TEST, NOT, NEG, MUL, IMUL, DIV (IDIV left)
+            0x68 or 0x6A => true, // PUSH imm
+            0xFC or 0xFD => true, // CLD, STD
             0x88 or 0x8A => true, // MOV r/m8, r8 and r8, r/m8
             0xC6 => i.RegField == 0, // MOV r/m8, imm8
             0x1B6 or 0x1B7 or 0x1BE or 0x1BF => true, // MOVZX / MOVSX r32, r/m8 or r/m16

@@ -31,10 +31,20 @@ public unsafe struct JitStateMirror
     public uint LinearPage;
     /// <summary>For an Interpret exit, what stopped the code (<see cref="ExitCause"/>): the profile of what to lower next.</summary>
     public uint ExitCause;
+    /// <summary>For the dispatcher (<see cref="DispatcherModule"/>): the function-table index of each physical page's module (0: none), and how many pages.</summary>
+    public uint PageFns, PageCount;
+    /// <summary>The dispatcher's first call: this table index, at <see cref="Entry"/>.</summary>
+    public uint FirstFn;
+    /// <summary>What the dispatcher did: modules entered after the first.</summary>
+    public uint Chained;
 
     public const int OffR = 0, OffEip = 32, OffEflags = 36, OffLazyOp = 40, OffLazyDst = 44, OffLazySrc = 48,
         OffLazyRes = 52, OffLazyCf = 56, OffRam = 60, OffTlbRead = 64, OffTlbWrite = 68, OffSegBase = 72,
-        OffBudget = 96, OffRetired = 100, OffExit = 104, OffEntry = 108, OffLinearPage = 112, OffExitCause = 116, Size = 128;
+        OffBudget = 96, OffRetired = 100, OffExit = 104, OffEntry = 108, OffLinearPage = 112, OffExitCause = 116,
+        OffPageFns = 120, OffPageCount = 124, OffFirstFn = 128, OffChained = 132, Size = 160;
+
+    /// <summary>In <see cref="Entry"/>: the rest is a page offset for the module to resolve, not a block index.</summary>
+    public const uint EntryByOffset = 0x8000_0000;
 }
 
 /// <summary>Why generated code returned to the dispatcher.</summary>
@@ -46,6 +56,8 @@ public enum JitExit : uint
     Interpret = 2,
     /// <summary>The instruction budget ran out at a block start.</summary>
     Budget = 3,
+    /// <summary>Entered by offset (<see cref="JitStateMirror.EntryByOffset"/>) where no block of the module starts: EIP is that address, nothing ran.</summary>
+    NoBlock = 4,
 }
 
 /// <summary>

@@ -107,6 +107,21 @@ public sealed partial class PageLowering
                     ByteAlu(op >> 3, i, eip, k, destIsE: (op & 7) == 0, null);
                 }
                 return true;
+            case 0xF7 when i.RegField is 4 or 5 or 6:
+                MultiplyDivide(i, eip, k);
+                return true;
+            case 0x68: case 0x6A:
+                c.I32(i.Imm).Set(T);
+                c.Get(State).Mem(WasmOp.I32Load, JitStateMirror.OffSegBase + 4 * 2, 2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
+                ProbeLin(eip, k, write: true);
+                c.Get(Addr).Get(T).Mem(WasmOp.I32Store, 0, 0);
+                c.Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Set(R0 + 4);
+                return true;
+            case 0xFC: case 0xFD: // CLD / STD: DF, bit 10
+                c.Get(Flags).I32(~0x400).Op(WasmOp.I32And);
+                if (op == 0xFD) c.I32(0x400).Op(WasmOp.I32Or);
+                c.Set(Flags);
+                return true;
             case 0xF7 when i.RegField is 2 or 3:
                 NotNeg(i, eip, k, neg: i.RegField == 3);
                 return true;
@@ -557,4 +572,50 @@ public sealed partial class PageLowering
         c.I32(11).Op(WasmOp.I32Shl).Op(WasmOp.I32Or).Set(Flags);
         c.I32((int)OpNone).Set(LOp);
     }
+
+    /// <summary>
+    /// MUL / IMUL r/m32 (EDX:EAX = EAX · operand; CF = OF = the high half is needed, SF/ZF/PF of
+    /// EAX) and DIV r/m32 (flags kept). A division that would fault (by zero, or a quotient past 32
+    /// bits) exits first, so the interpreter raises #DE exactly.
+    /// </summary>
+    private void MultiplyDivide(in Instr i, uint eip, int k)
+    {
+        var c = _c;
+        if (i.IsMem)
+        {
+            Probe(i, eip, k, write: false);
+            c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(A);
+        }
+        else
+        {
+            c.Get(R0 + i.Rm).Set(A);
+        }
+        if (i.RegField == 6)
+        {
+            // The quotient fits in 32 bits exactly when EDX < the divisor (which also rules out 0).
+            c.Get(R0 + 2).Get(A).Op(WasmOp.I32GeU).If();
+            Exit(JitExit.Interpret, eip, k, 0xF7);
+            c.End();
+            DividendTo64();
+            c.Get(A).Op(WasmOp.I64ExtendI32U).Op(WasmOp.I64DivU).Op(WasmOp.I32WrapI64).Set(B);
+            DividendTo64();
+            c.Get(A).Op(WasmOp.I64ExtendI32U).Op(WasmOp.I64RemU).Op(WasmOp.I32WrapI64).Set(R0 + 2);
+            c.Get(B).Set(R0);
+            return;
+        }
+        bool signed = i.RegField == 5;
+        var extend = signed ? WasmOp.I64ExtendI32S : WasmOp.I64ExtendI32U;
+        c.Get(R0).Op(extend).Get(A).Op(extend).Op(WasmOp.I64Mul).Tee(Wide).Op(WasmOp.I32WrapI64).Tee(B).Set(R0);
+        c.Get(Wide).I64(32).Op(WasmOp.I64ShrU).Op(WasmOp.I32WrapI64).Set(R0 + 2);
+        // T = the product does not fit in EAX (unsigned: EDX != 0; signed: EDX is not EAX's sign).
+        if (signed) c.Get(R0 + 2).Get(B).I32(31).Op(WasmOp.I32ShrS).Op(WasmOp.I32Ne).Set(T);
+        else c.Get(R0 + 2).I32(0).Op(WasmOp.I32Ne).Set(T);
+        ShiftFlags(() => c.Get(T));
+        _knownOp = null;
+    }
+
+    /// <summary>Pushes EDX:EAX as an i64.</summary>
+    private void DividendTo64() =>
+        _c.Get(R0 + 2).Op(WasmOp.I64ExtendI32U).I64(32).Op(WasmOp.I64Shl).Get(R0).Op(WasmOp.I64ExtendI32U).Op(WasmOp.I64Or);
+
 }

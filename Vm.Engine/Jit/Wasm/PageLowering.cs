@@ -20,7 +20,7 @@ public sealed partial class PageLowering
     // Locals: parameter 0 is the state mirror's address.
     private const int State = 0, R0 = 1, LOp = 9, LDst = 10, LSrc = 11, LRes = 12, LCf = 13, Flags = 14,
         Next = 15, Retired = 16, Budget = 17, A = 18, B = 19, Lin = 20, Entry = 21, Addr = 22, Ram = 23, TlbR = 24, TlbW = 25, LinPage = 26,
-        N = 27, T = 28;
+        N = 27, T = 28, Wide = 29;
     private const uint OpNone = 0, OpAdd = 1, OpSub = 2, OpLogic = 3, OpInc = 4, OpDec = 5;
 
     private readonly List<GuestBlock> _blocks;
@@ -51,6 +51,7 @@ public sealed partial class PageLowering
         int flagsType = m.FunctionType([WasmType.I32, WasmType.I32, WasmType.I32, WasmType.I32, WasmType.I32, WasmType.I32], [WasmType.I32]);
         _flagsFn = 1; // run is function 0, the flags helper function 1
         for (int i = 0; i < 28; i++) _c.AddLocal(WasmType.I32);
+        _c.AddLocal(WasmType.I64); // Wide: a 64-bit product
         EmitRun();
         int run = m.AddFunction(runType, _c);
         m.AddFunction(flagsType, FlagsHelper());
@@ -69,6 +70,7 @@ public sealed partial class PageLowering
         Load(OffRam, Ram); Load(OffTlbRead, TlbR); Load(OffTlbWrite, TlbW); Load(OffLinearPage, LinPage);
         c.I32(0).Set(Retired);
         int n = _blocks.Count;
+        ResolveOffsetEntry();
         c.Loop();
         c.Block(); // exit label (not branched to: exits return)
         for (int i = n - 1; i >= 0; i--) c.Block();
@@ -85,6 +87,26 @@ public sealed partial class PageLowering
         c.End(); // exit block
         c.End(); // loop
         c.Op(WasmOp.Unreachable);
+    }
+
+    /// <summary>
+    /// An entry by page offset (from the dispatcher) becomes the block index starting there; an
+    /// offset where no block starts returns at once with <see cref="JitExit.NoBlock"/>.
+    /// </summary>
+    private void ResolveOffsetEntry()
+    {
+        var c = _c;
+        c.Get(Next).I32(unchecked((int)EntryByOffset)).Op(WasmOp.I32And).If();
+        c.Get(Next).I32(0xFFF).Op(WasmOp.I32And).Set(A);
+        c.Block();
+        for (int i = 0; i < _blocks.Count; i++)
+            c.Get(A).I32(_blocks[i].StartEip).Op(WasmOp.I32Eq).If().I32(i).Set(Next).Br(1).End();
+        c.Get(State).Get(LinPage).Get(A).Op(WasmOp.I32Add).Mem(WasmOp.I32Store, OffEip, 2);
+        c.Get(State).I32(0).Mem(WasmOp.I32Store, OffRetired, 2);
+        c.Get(State).I32((int)JitExit.NoBlock).Mem(WasmOp.I32Store, OffExit, 2);
+        c.Op(WasmOp.Return);
+        c.End();
+        c.End();
     }
 
     private void Load(int offset, int local) => _c.Get(State).Mem(WasmOp.I32Load, (uint)offset, 2).Set(local);

@@ -64,6 +64,9 @@ public sealed unsafe class WasmBackend : IJitBackend
     private readonly Dictionary<uint, PageCode> _pages = new();
     /// <summary>The same pages by physical page number, for the chaining loop in <see cref="Enter"/> (no hashing on the browser's interpreted C#).</summary>
     private readonly PageCode?[] _byPage;
+    /// <summary>The wasm dispatcher, when the host has a function table (the browser, Wasmtime), and its page → table index map.</summary>
+    private readonly IWasmEntry? _dispatcher;
+    private readonly uint* _pageFns;
     private long _clock;
 
     public string Name => "wasm";
@@ -80,6 +83,13 @@ public sealed unsafe class WasmBackend : IJitBackend
         _state = (JitStateMirror*)host.AllocateShared(JitStateMirror.Size);
         _base = host.MemoryBase;
         _byPage = new PageCode?[(mem.Size + 4095) >> 12];
+        _dispatcher = host.LoadDispatcher(DispatcherModule.Build());
+        if (_dispatcher != null)
+        {
+            _pageFns = (uint*)host.AllocateShared(_byPage.Length * 4);
+            _state->PageFns = WasmAddress(_pageFns);
+            _state->PageCount = (uint)_byPage.Length;
+        }
         _stateAddr = WasmAddress(_state);
         // Constant for the machine's life: set once, not per entry.
         _state->Ram = WasmAddress(_mem.Ram);
@@ -150,6 +160,7 @@ public sealed unsafe class WasmBackend : IJitBackend
         var sw = Stopwatch.StartNew();
         code.Module?.Dispose();
         code.Module = null;
+        SetPageFn(page, 0);
         var blocks = PageScanner.Scan(_mem.Ram + ((ulong)page << 12), code.Entries);
         // A block that starts with an instruction left to the interpreter gains nothing.
         blocks.RemoveAll(b => b.Body.Count == 0 && b.End == BlockEnd.Interpret);
@@ -164,6 +175,7 @@ public sealed unsafe class WasmBackend : IJitBackend
         }
         if (bytes == null) return;
         code.Module = _host.Load(bytes);
+        SetPageFn(page, code.Module.TableIndex);
         code.Blocks = index;
         var at = new byte[4096];
         foreach (var (offset, idx) in index) at[offset] = (byte)(idx + 1);
@@ -177,11 +189,17 @@ public sealed unsafe class WasmBackend : IJitBackend
         Stats.CompileTicks += sw.ElapsedTicks;
     }
 
+    private void SetPageFn(uint page, int tableIndex)
+    {
+        if (_pageFns != null) _pageFns[page] = (uint)tableIndex;
+    }
+
     private void EvictOldest()
     {
         var victim = _pages.MinBy(kv => kv.Value.LastUse);
         _pages.Remove(victim.Key);
         _byPage[victim.Key] = null;
+        SetPageFn(victim.Key, 0);
         victim.Value.Module?.Dispose();
         victim.Value.Module = null;
         Stats.ModulesEvicted++;
@@ -192,6 +210,7 @@ public sealed unsafe class WasmBackend : IJitBackend
         if (_pages.Remove(page, out var code))
         {
             _byPage[page] = null;
+            SetPageFn(page, 0);
             code.Module?.Dispose();
             code.Module = null;
             Stats.ModulesDiscarded++;
@@ -240,14 +259,28 @@ public sealed unsafe class WasmBackend : IJitBackend
         st->Entry = (uint)block;
         st->LinearPage = start & 0xFFFFF000;
         st->Budget = EntryBudget;
-        module.Run(_stateAddr);
-        int retired = (int)st->Retired;
-        bool chained = false;
-        // A branch out of the module: when its target starts a block of another page's module
-        // (or this one's), enter that one at once. The state stays in the mirror between the two,
-        // so a chained entry costs a TLB and table lookup instead of the run loop and the copies.
         uint csBase = seg[Reg.Cs].Base;
-        while ((JitExit)st->Exit == JitExit.Branch && retired < EntryBudget - 256 && (csBase & 0xFFF) == 0)
+        int retired;
+        bool chained = false;
+        bool dispatched = _dispatcher != null && (csBase & 0xFFF) == 0 && module.TableIndex != 0;
+        if (dispatched)
+        {
+            // Chained inside wasm: the dispatcher calls this module, then the modules its branches reach.
+            st->FirstFn = (uint)module.TableIndex;
+            _dispatcher!.Run(_stateAddr);
+            retired = (int)st->Retired;
+            chained = st->Chained != 0;
+            Stats.ChainedEntries += st->Chained;
+        }
+        else
+        {
+            module.Run(_stateAddr);
+            retired = (int)st->Retired;
+        }
+        // Without the wasm dispatcher, the same chaining from C#: when a branch's target starts a
+        // block of another page's module (or this one's), enter that one at once. The state stays in the mirror between the two,
+        // so a chained entry costs a TLB and table lookup instead of the run loop and the copies.
+        while (!dispatched && (JitExit)st->Exit == JitExit.Branch && retired < EntryBudget - 256 && (csBase & 0xFFF) == 0)
         {
             uint eip = st->Eip;
             uint tlb = _cpu.TlbReadTable[(eip + csBase) >> 12];

@@ -66,7 +66,7 @@ public static class RandomPrograms
         byte[] imm = BitConverter.GetBytes(Value(rng));
         int cc = rng.Next(16);
         int anyByte = rng.Next(8);
-        switch (rng.Next(56))
+        switch (rng.Next(59))
         {
             case 0: return [(byte)((kind << 3) | 1), (byte)(0xC0 | (s << 3) | d)];
             case 1: return [0x83, (byte)(0xC0 | (kind << 3) | d), (byte)rng.Next(256)];
@@ -156,6 +156,15 @@ public static class RandomPrograms
                 _ => [0x66, 0xC1, (byte)(0x40 | (rng.Next(8) << 3) | 6), disp, (byte)rng.Next(33)],
             };
             case 55: return rng.Next(2) == 0 ? [0x66, 0x90] : [0x66, 0xD3, (byte)(0x40 | (rng.Next(8) << 3) | 6), disp];
+            // MUL / IMUL / DIV r/m32 (a divisor made non-zero and above EDX only sometimes: #DE is the interpreter's), PUSH imm, CLD/STD.
+            case 56: return rng.Next(2) == 0 ? [0xF7, (byte)(0xC0 | ((4 + rng.Next(2)) << 3) | d)] : [0xF7, (byte)(0x40 | ((4 + rng.Next(2)) << 3) | 6), disp];
+            case 57: return rng.Next(3) == 0 ? [0xF7, (byte)(0xC0 | (6 << 3) | d)] : [0x31, 0xD2, 0xBB, .. BitConverter.GetBytes(rng.Next(1, 1 << 30)), 0xF7, 0xF3]; // xor edx,edx; mov ebx,n; div ebx
+            case 58: return rng.Next(3) switch
+            {
+                0 => [0x6A, (byte)rng.Next(256), (byte)(0x58 + d)],
+                1 => [0x68, .. imm, (byte)(0x58 + d)],
+                _ => [(byte)(0xFC + rng.Next(2)), 0xFC],
+            };
             default: return [0xA9, .. imm];
         }
     }

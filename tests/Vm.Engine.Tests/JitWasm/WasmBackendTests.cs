@@ -122,8 +122,10 @@ public sealed class WasmBackendTests
         Assert.Equal(0, m.Backend.ExitCauses[0xFF]);
     }
 
-    [Fact]
-    public void CallAcrossPages_ChainsModulesWithoutTheRunLoop_MatchesTheInterpreter()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void CallAcrossPages_ChainsModulesWithoutTheRunLoop_MatchesTheInterpreter(bool wasmDispatcher)
     {
         var code = new byte[0x1006];
         Array.Fill(code, (byte)0x90);
@@ -139,7 +141,7 @@ public sealed class WasmBackendTests
         byte[] f = [0x01, 0xC8, 0xC1, 0xC0, 0x03, 0xC3];        // f: add eax, ecx; rol eax, 3; ret
         f.CopyTo(code, 0x1000);
         var expected = Interpret(code, NoRegs, 0, new byte[16]);
-        using var m = new JitMachine(wasm: true);
+        using var m = new JitMachine(wasm: true, dispatcher: wasmDispatcher);
         var actual = m.Run(code, NoRegs, 0, new byte[16]);
         Assert.Equal(expected.Regs, actual.Regs);
         Assert.Equal(expected.Eflags, actual.Eflags);
