@@ -34,18 +34,33 @@ public sealed class BrowserWasmHost : IWasmCodeHost
 
     public IWasmEntry Load(byte[] module) => new Entry(_js, _js.Invoke<int>("load", module));
 
-    /// <summary>Publishes the counters on the page (globalThis.webvmJitStats) for the benchmark and the devtools.</summary>
-    public void Report(in WasmStats s, ulong instructions) => _js.InvokeVoid("counters", new Dictionary<string, double>
+    /// <summary>The dispatcher, instantiated with the runtime's function table (null when jit.js finds none).</summary>
+    public IWasmEntry? LoadDispatcher(byte[] module)
     {
-        ["instructions"] = instructions, ["wasmInstructions"] = s.WasmInstructions, ["entries"] = s.Entries,
-        ["interpretExits"] = s.InterpretExits, ["interpretedEntries"] = s.InterpretedEntries,
-        ["modulesBuilt"] = s.ModulesBuilt, ["modulesDiscarded"] = s.ModulesDiscarded, ["modulesEvicted"] = s.ModulesEvicted,
-        ["shortBlocks"] = s.ShortBlocks, ["compileSeconds"] = s.CompileTicks / (double)System.Diagnostics.Stopwatch.Frequency,
-    });
+        int index = _js.Invoke<int>("loadDispatcher", module);
+        return index > 0 ? new Entry(_js, index) : null;
+    }
+
+    /// <summary>Publishes the counters on the page (globalThis.webvmJitStats) for the benchmark and the devtools.</summary>
+    public void Report(in WasmStats s, ulong instructions, IReadOnlyList<(string Cause, long Count)> topExits)
+    {
+        var counters = new Dictionary<string, double>
+        {
+            ["instructions"] = instructions, ["wasmInstructions"] = s.WasmInstructions, ["entries"] = s.Entries,
+            ["interpretExits"] = s.InterpretExits, ["interpretedEntries"] = s.InterpretedEntries,
+            ["modulesBuilt"] = s.ModulesBuilt, ["modulesDiscarded"] = s.ModulesDiscarded, ["modulesEvicted"] = s.ModulesEvicted,
+            ["shortBlocks"] = s.ShortBlocks, ["chainedEntries"] = s.ChainedEntries, ["compileSeconds"] = s.CompileTicks / (double)System.Diagnostics.Stopwatch.Frequency,
+        };
+        // What stops the code most (instructions not lowered, TLB misses): "exit:op-C1" etc.
+        foreach (var (cause, count) in topExits) counters["exit:" + cause] = count;
+        _js.InvokeVoid("counters", counters);
+    }
 
     private sealed class Entry(IJSInProcessObjectReference js, int index) : IWasmEntry
     {
         private bool _released;
+
+        public int TableIndex => index;
 
         public unsafe void Run(uint stateAddress) => ((delegate* unmanaged<int, void>)(nint)index)((int)stateAddress);
 

@@ -45,6 +45,23 @@ export function load(bytes) {
     }
 }
 
+/**
+ * Instantiates the dispatcher module (Vm.Engine/Jit/Wasm/DispatcherModule.cs), which imports the
+ * runtime's function table to call page modules by their index; returns its own index, or 0 when
+ * the table is not reachable (the backend then chains modules from C#).
+ */
+export function loadDispatcher(bytes) {
+    const r = runtime();
+    const table = r && (r.mod.wasmTable ?? r.mod.wasmExports?.__indirect_function_table);
+    if (!(table instanceof WebAssembly.Table)) {
+        stats.dispatcher = "no function table";
+        return 0;
+    }
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: r.memory, table } });
+    stats.dispatcher = "wasm";
+    return r.mod.addFunction(instance.exports.run, "vi");
+}
+
 /** The backend's counters (instructions retired in wasm, exits, compile time), reported every so many entries. */
 export function counters(c) {
     stats.counters = c;

@@ -17,14 +17,24 @@ public unsafe interface IWasmCodeHost
     IWasmEntry Load(byte[] module);
 
     /// <summary>
+    /// Instantiates the dispatcher (<see cref="DispatcherModule"/>), which imports the host's
+    /// function table as env.table and calls page modules through their <see cref="IWasmEntry.TableIndex"/>;
+    /// null where the host has no such table (the backend then chains modules from C#).
+    /// </summary>
+    IWasmEntry? LoadDispatcher(byte[] module) => null;
+
+    /// <summary>
     /// The backend's counters and the CPU's instruction count, reported now and then (every
     /// <see cref="WasmBackend.ReportEvery"/> entries) so a host can show where the time goes.
     /// </summary>
-    void Report(in WasmStats stats, ulong instructions) { }
+    void Report(in WasmStats stats, ulong instructions, IReadOnlyList<(string Cause, long Count)> topExits) { }
 }
 
 /// <summary>One instantiated module's <c>run(state)</c>.</summary>
 public interface IWasmEntry : IDisposable
 {
     void Run(uint stateAddress);
+
+    /// <summary>Where <c>run</c> sits in the host's function table (for the dispatcher); 0 when it is in none.</summary>
+    int TableIndex => 0;
 }

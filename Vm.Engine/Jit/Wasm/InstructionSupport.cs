@@ -11,21 +11,44 @@ public static class InstructionSupport
 {
     public static bool IsLowered(in Instr i)
     {
+        int op = i.Op;
+        // 16-bit moves (the kernel's 16-bit fields) and PAUSE (REP NOP, in spin loops): lowered.
+        if ((i.Pfx & (Pfx.A16 | Pfx.Rep | Pfx.Repne | Pfx.Lock)) == 0 && (i.Pfx & Pfx.O16) != 0)
+            return op is 0x89 or 0x8B or 0x90 || (op == 0xC7 && i.RegField == 0)
+                || (op is 0xC1 or 0xD1 or 0xD3 && i.RegField is not (2 or 3));
+        if (op == 0x90 && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Repne | Pfx.Lock)) == 0) return true;
         // Operand/address-size, REP and LOCK prefixes change semantics the lowering does not model.
         if ((i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Rep | Pfx.Repne | Pfx.Lock)) != 0) return false;
-        int op = i.Op;
-        if (op < 0x40 && AluKind(op) is int k) return k is not (2 or 3);
+        if (op < 0x40 && AluKind(op) is not null) return true;
         return op switch
         {
-            0x81 or 0x83 => i.RegField is not (2 or 3),
+            0x81 or 0x83 => true,
             0x85 or 0xA9 or 0x89 or 0x8B or 0xC7 => op != 0xC7 || i.RegField == 0,
             0x8D => i.IsMem,
             >= 0x40 and <= 0x5F => true,
             >= 0xB8 and <= 0xBF => true,
-            0xF7 => i.RegField == 0,
+            0xF7 => i.RegField is not (1 or 7), // TEST, NOT, NEG, MUL, IMUL, DIV (IDIV left)
+            0x68 or 0x6A => true, // PUSH imm
+            0xFC or 0xFD => true, // CLD, STD
             0x88 or 0x8A => true, // MOV r/m8, r8 and r8, r/m8
             0xC6 => i.RegField == 0, // MOV r/m8, imm8
             0x1B6 or 0x1B7 or 0x1BE or 0x1BF => true, // MOVZX / MOVSX r32, r/m8 or r/m16
+            0xC1 or 0xD1 or 0xD3 => i.RegField is not (2 or 3), // shifts and rotates; RCL/RCR left
+            >= 0xB0 and <= 0xB7 => true, // MOV r8, imm8
+            >= 0xA0 and <= 0xA3 => true, // MOV AL/EAX to and from moffs
+            >= 0x90 and <= 0x97 => true, // NOP, XCHG EAX, r32
+            0x87 => !i.IsMem, // XCHG r32, r32 (with memory it locks: left)
+            0x98 or 0x99 => true, // CWDE, CDQ
+            0xC9 => true, // LEAVE
+            >= 0x1C8 and <= 0x1CF => true, // BSWAP
+            >= 0x140 and <= 0x14F => true, // CMOVcc
+            >= 0x190 and <= 0x19F => true, // SETcc
+            0x84 or 0xA8 => true, // TEST r/m8, r8 and AL, imm8
+            0x1AF or 0x69 or 0x6B => true, // IMUL r32, r/m32 (, imm)
+            0xFF => i.RegField is 0 or 1 or 6, // INC/DEC/PUSH r/m32 (CALL/JMP end blocks: IsIndirect)
+            0x80 => i.RegField is not (2 or 3), // byte ALU r/m8, imm8 (ADC/SBB left)
+            < 0x40 when (op & 7) is 0 or 2 or 4 && (op >> 3) is not (2 or 3) => true, // byte ALU forms
+            0xF6 => i.RegField == 0, // TEST r/m8, imm8
             _ => false,
         };
     }
@@ -35,6 +58,9 @@ public static class InstructionSupport
     public static bool IsCall(in Instr i) => i.Op == 0xE8 && (i.Pfx & (Pfx.O16 | Pfx.A16)) == 0;
 
     public static bool IsRet(in Instr i) => i.Op == 0xC3 && (i.Pfx & Pfx.O16) == 0;
+
+    /// <summary>A near CALL or JMP through r/m32 (FF /2, FF /4).</summary>
+    public static bool IsIndirect(in Instr i) => i.Op == 0xFF && i.RegField is 2 or 4 && (i.Pfx & (Pfx.O16 | Pfx.A16)) == 0;
 
     public static bool IsJmp(in Instr i) => i.Op is 0xE9 or 0xEB && (i.Pfx & (Pfx.O16 | Pfx.A16)) == 0;
 

@@ -29,10 +29,22 @@ public unsafe struct JitStateMirror
     public uint Entry;
     /// <summary>The linear address the page runs at: generated code holds page offsets, so one module serves every mapping of its physical page.</summary>
     public uint LinearPage;
+    /// <summary>For an Interpret exit, what stopped the code (<see cref="ExitCause"/>): the profile of what to lower next.</summary>
+    public uint ExitCause;
+    /// <summary>For the dispatcher (<see cref="DispatcherModule"/>): the function-table index of each physical page's module (0: none), and how many pages.</summary>
+    public uint PageFns, PageCount;
+    /// <summary>The dispatcher's first call: this table index, at <see cref="Entry"/>.</summary>
+    public uint FirstFn;
+    /// <summary>What the dispatcher did: modules entered after the first.</summary>
+    public uint Chained;
 
     public const int OffR = 0, OffEip = 32, OffEflags = 36, OffLazyOp = 40, OffLazyDst = 44, OffLazySrc = 48,
         OffLazyRes = 52, OffLazyCf = 56, OffRam = 60, OffTlbRead = 64, OffTlbWrite = 68, OffSegBase = 72,
-        OffBudget = 96, OffRetired = 100, OffExit = 104, OffEntry = 108, OffLinearPage = 112, Size = 128;
+        OffBudget = 96, OffRetired = 100, OffExit = 104, OffEntry = 108, OffLinearPage = 112, OffExitCause = 116,
+        OffPageFns = 120, OffPageCount = 124, OffFirstFn = 128, OffChained = 132, Size = 160;
+
+    /// <summary>In <see cref="Entry"/>: the rest is a page offset for the module to resolve, not a block index.</summary>
+    public const uint EntryByOffset = 0x8000_0000;
 }
 
 /// <summary>Why generated code returned to the dispatcher.</summary>
@@ -44,4 +56,30 @@ public enum JitExit : uint
     Interpret = 2,
     /// <summary>The instruction budget ran out at a block start.</summary>
     Budget = 3,
+    /// <summary>Entered by offset (<see cref="JitStateMirror.EntryByOffset"/>) where no block of the module starts: EIP is that address, nothing ran.</summary>
+    NoBlock = 4,
+}
+
+/// <summary>
+/// What an Interpret exit stopped at: the opcode (0x000-0x1FF, two-byte opcodes 0x1xx) of an
+/// instruction not lowered, or one of the causes past the opcodes.
+/// </summary>
+public static class ExitCause
+{
+    /// <summary>A memory access the TLB fast path does not take (a miss, a page crossing, MMIO, a store to code).</summary>
+    public const uint TlbMiss = 0x200;
+    /// <summary>The block ran to the page's end, its length limit, or bytes that do not decode.</summary>
+    public const uint BlockLimit = 0x201;
+    /// <summary>Added to the opcode of an instruction with a 66h (operand-size) prefix.</summary>
+    public const uint Operand16 = 0x400;
+    public const int Count = 0x800;
+
+    public static string Name(int cause) => cause switch
+    {
+        (int)TlbMiss => "tlb-miss",
+        (int)BlockLimit => "block-limit",
+        >= (int)Operand16 => "o16-" + Name(cause - (int)Operand16),
+        < 0x100 => $"op-{cause:X2}",
+        _ => $"op-0F{cause & 0xFF:X2}",
+    };
 }

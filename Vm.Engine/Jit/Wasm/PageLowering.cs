@@ -15,11 +15,12 @@ namespace Vm.Engine.Jit.Wasm;
 /// EIPs are page offsets (the blocks' <c>StartEip</c> etc.), made linear with the mirror's
 /// LinearPage, so the module depends on the physical page alone.
 /// </summary>
-public sealed class PageLowering
+public sealed partial class PageLowering
 {
     // Locals: parameter 0 is the state mirror's address.
     private const int State = 0, R0 = 1, LOp = 9, LDst = 10, LSrc = 11, LRes = 12, LCf = 13, Flags = 14,
-        Next = 15, Retired = 16, Budget = 17, A = 18, B = 19, Lin = 20, Entry = 21, Addr = 22, Ram = 23, TlbR = 24, TlbW = 25, LinPage = 26;
+        Next = 15, Retired = 16, Budget = 17, A = 18, B = 19, Lin = 20, Entry = 21, Addr = 22, Ram = 23, TlbR = 24, TlbW = 25, LinPage = 26,
+        N = 27, T = 28, Wide = 29;
     private const uint OpNone = 0, OpAdd = 1, OpSub = 2, OpLogic = 3, OpInc = 4, OpDec = 5;
 
     private readonly List<GuestBlock> _blocks;
@@ -49,7 +50,8 @@ public sealed class PageLowering
         int runType = m.FunctionType([WasmType.I32], []);
         int flagsType = m.FunctionType([WasmType.I32, WasmType.I32, WasmType.I32, WasmType.I32, WasmType.I32, WasmType.I32], [WasmType.I32]);
         _flagsFn = 1; // run is function 0, the flags helper function 1
-        for (int i = 0; i < 26; i++) _c.AddLocal(WasmType.I32);
+        for (int i = 0; i < 28; i++) _c.AddLocal(WasmType.I32);
+        _c.AddLocal(WasmType.I64); // Wide: a 64-bit product
         EmitRun();
         int run = m.AddFunction(runType, _c);
         m.AddFunction(flagsType, FlagsHelper());
@@ -68,6 +70,7 @@ public sealed class PageLowering
         Load(OffRam, Ram); Load(OffTlbRead, TlbR); Load(OffTlbWrite, TlbW); Load(OffLinearPage, LinPage);
         c.I32(0).Set(Retired);
         int n = _blocks.Count;
+        ResolveOffsetEntry();
         c.Loop();
         c.Block(); // exit label (not branched to: exits return)
         for (int i = n - 1; i >= 0; i--) c.Block();
@@ -86,15 +89,35 @@ public sealed class PageLowering
         c.Op(WasmOp.Unreachable);
     }
 
+    /// <summary>
+    /// An entry by page offset (from the dispatcher) becomes the block index starting there; an
+    /// offset where no block starts returns at once with <see cref="JitExit.NoBlock"/>.
+    /// </summary>
+    private void ResolveOffsetEntry()
+    {
+        var c = _c;
+        c.Get(Next).I32(unchecked((int)EntryByOffset)).Op(WasmOp.I32And).If();
+        c.Get(Next).I32(0xFFF).Op(WasmOp.I32And).Set(A);
+        c.Block();
+        for (int i = 0; i < _blocks.Count; i++)
+            c.Get(A).I32(_blocks[i].StartEip).Op(WasmOp.I32Eq).If().I32(i).Set(Next).Br(1).End();
+        c.Get(State).Get(LinPage).Get(A).Op(WasmOp.I32Add).Mem(WasmOp.I32Store, OffEip, 2);
+        c.Get(State).I32(0).Mem(WasmOp.I32Store, OffRetired, 2);
+        c.Get(State).I32((int)JitExit.NoBlock).Mem(WasmOp.I32Store, OffExit, 2);
+        c.Op(WasmOp.Return);
+        c.End();
+        c.End();
+    }
+
     private void Load(int offset, int local) => _c.Get(State).Mem(WasmOp.I32Load, (uint)offset, 2).Set(local);
 
     private void Store(int offset, int local) => _c.Get(State).Get(local).Mem(WasmOp.I32Store, (uint)offset, 2);
 
     /// <summary>Writes the state back and returns: retired counts <paramref name="done"/> more instructions.</summary>
-    private void Exit(JitExit why, uint eip, int done) => Exit(why, () => _c.Get(LinPage).I32(eip).Op(WasmOp.I32Add), done);
+    private void Exit(JitExit why, uint eip, int done, uint cause = 0) => Exit(why, () => _c.Get(LinPage).I32(eip).Op(WasmOp.I32Add), done, cause);
 
     /// <summary>As above with the EIP computed (a RET's popped address).</summary>
-    private void Exit(JitExit why, Action pushEip, int done)
+    private void Exit(JitExit why, Action pushEip, int done, uint cause = 0)
     {
         var c = _c;
         for (int r = 0; r < 8; r++) Store(OffR + 4 * r, R0 + r);
@@ -105,6 +128,7 @@ public sealed class PageLowering
         pushEip();
         c.Mem(WasmOp.I32Store, OffEip, 2);
         c.Get(State).I32((int)why).Mem(WasmOp.I32Store, OffExit, 2);
+        if (why == JitExit.Interpret) c.Get(State).I32(cause).Mem(WasmOp.I32Store, OffExitCause, 2);
         c.Op(WasmOp.Return);
     }
 
@@ -139,10 +163,13 @@ public sealed class PageLowering
         switch (b.End)
         {
             case BlockEnd.Interpret:
-                Exit(JitExit.Interpret, b.FallThrough, n);
+                Exit(JitExit.Interpret, b.FallThrough, n, b.StopCause);
                 break;
             case BlockEnd.Jump:
                 Goto(b.Taken, n, 0);
+                break;
+            case BlockEnd.Continue:
+                Goto(b.FallThrough, n, 0);
                 break;
             case BlockEnd.Call:
                 // Push the return address (probed first: a miss leaves the CALL to the interpreter).
@@ -159,6 +186,9 @@ public sealed class PageLowering
                 c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(B);
                 c.Get(R0 + 4).I32(4).Op(WasmOp.I32Add).Set(R0 + 4);
                 Exit(JitExit.Branch, () => c.Get(B), n);
+                break;
+            case BlockEnd.Indirect:
+                IndirectTransfer(b, n);
                 break;
             default:
                 EmitCondition(b.Condition);
@@ -185,6 +215,7 @@ public sealed class PageLowering
             }
             return;
         }
+        if (EmitMore(i, eip, k)) return;
         switch (op)
         {
             case 0x81: case 0x83:
@@ -326,7 +357,7 @@ public sealed class PageLowering
             .I32(0xFFF).Op(WasmOp.I32And)
             .Get(Lin).I32(0xFFF).Op(WasmOp.I32And).I32(0xFFC).Op(WasmOp.I32GtU)
             .Op(WasmOp.I32Or).If();
-        Exit(JitExit.Interpret, eip, k);
+        Exit(JitExit.Interpret, eip, k, ExitCause.TlbMiss);
         c.End();
         c.Get(Ram).Get(Entry).Get(Lin).I32(0xFFF).Op(WasmOp.I32And).Op(WasmOp.I32Or).Op(WasmOp.I32Add).Set(Addr);
     }
@@ -411,11 +442,16 @@ public sealed class PageLowering
             case 1: c.Op(WasmOp.I32Or); lazy = OpLogic; break;
             case 4: case 8: c.Op(WasmOp.I32And); lazy = OpLogic; break;
             case 6: c.Op(WasmOp.I32Xor); lazy = OpLogic; break;
+            // ADC and SBB take CF from the state before them; their lazy state is the CPU's
+            // (Add/Sub of the operands, the carry only in the result), which its formulas expect.
+            case 2: c.Op(WasmOp.I32Add); CarryFlag(); c.Op(WasmOp.I32Add); lazy = OpAdd; break;
+            case 3: c.Op(WasmOp.I32Sub); CarryFlag(); c.Op(WasmOp.I32Sub); lazy = OpSub; break;
             default: c.Op(WasmOp.I32Sub); lazy = OpSub; break; // SUB, CMP
         }
         c.Set(LRes);
         c.Get(A).Set(LDst).Get(B).Set(LSrc).I32(lazy).Set(LOp);
-        _knownOp = lazy;
+        // After ADC/SBB the operands alone do not give the conditions (CMP + Jcc's shortcut).
+        _knownOp = kind is 2 or 3 ? null : lazy;
     }
 
     private void IncDec(int reg, bool dec)

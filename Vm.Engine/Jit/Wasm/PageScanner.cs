@@ -20,7 +20,7 @@ public static unsafe class PageScanner
     /// <summary>Whether a block starting with <paramref name="i"/> has anything to lower (else the scan drops it).</summary>
     public static bool StartsLowered(in Instr i) =>
         InstructionSupport.IsLowered(i) || InstructionSupport.IsJcc(i) || InstructionSupport.IsJmp(i)
-        || InstructionSupport.IsCall(i) || InstructionSupport.IsRet(i);
+        || InstructionSupport.IsCall(i) || InstructionSupport.IsRet(i) || InstructionSupport.IsIndirect(i);
 
     /// <param name="page">The physical page's bytes.</param>
     /// <param name="entryEips">Entry points as page offsets; the blocks' EIPs are page offsets too.</param>
@@ -39,9 +39,18 @@ public static unsafe class PageScanner
             while (true)
             {
                 src.Start = (int)eip;
-                if (src.Start >= 4096 || !Decoder.TryDecode(src, true, out Instr i) || b.Body.Count == MaxBlockLength)
+                if (src.Start >= 4096 || b.Body.Count == MaxBlockLength)
                 {
-                    // Runs past the page (or is too long): the interpreter continues from here.
+                    // Ends at the page's end or its length limit: it goes on at the next instruction,
+                    // a block of this module or (past the page) another module's.
+                    b.End = BlockEnd.Continue;
+                    b.FallThrough = eip;
+                    if (eip < 4096) work.Enqueue(eip);
+                    break;
+                }
+                if (!Decoder.TryDecode(src, true, out Instr i))
+                {
+                    // An instruction crossing into the next page (or bytes that do not decode): the interpreter's.
                     b.End = BlockEnd.Interpret;
                     b.FallThrough = eip;
                     break;
@@ -70,9 +79,18 @@ public static unsafe class PageScanner
                     if (call && b.Taken < 4096) work.Enqueue(b.Taken);
                     break;
                 }
+                if (InstructionSupport.IsIndirect(i))
+                {
+                    b.End = BlockEnd.Indirect;
+                    b.TransferEip = eip;
+                    b.Transfer = i;
+                    b.FallThrough = next;
+                    break;
+                }
                 if (!InstructionSupport.IsLowered(i))
                 {
                     b.End = BlockEnd.Interpret;
+                    b.StopCause = (uint)i.Op + (i.O16 ? ExitCause.Operand16 : 0);
                     b.FallThrough = eip;
                     break;
                 }

@@ -23,7 +23,7 @@ namespace Vm.Engine.Jit.Wasm;
 /// </remarks>
 public sealed unsafe class WasmBackend : IJitBackend
 {
-    private sealed class PageCode
+    internal sealed class PageCode
     {
         public IWasmEntry? Module;
         public Dictionary<uint, int> Blocks = new();
@@ -35,6 +35,8 @@ public sealed unsafe class WasmBackend : IJitBackend
         /// <summary>Runs of hot blocks of this page that were not in its module, since it was built.</summary>
         public int MissedRuns;
         public long LastUse;
+        /// <summary>The module's block index + 1 at each page offset where one starts (0: none): how a branch out of one module finds the next without the run loop.</summary>
+        public byte[] BlockAt = [];
     }
 
     /// <summary>Instructions one entry may run before it returns to the run loop (bounds timer latency).</summary>
@@ -58,12 +60,20 @@ public sealed unsafe class WasmBackend : IJitBackend
     private readonly IWasmCodeHost _host;
     private readonly JitStateMirror* _state;
     private readonly uint _stateAddr;
+    private readonly nint _base;
     private readonly Dictionary<uint, PageCode> _pages = new();
+    /// <summary>The same pages by physical page number, for the chaining loop in <see cref="Enter"/> (no hashing on the browser's interpreted C#).</summary>
+    private readonly PageCode?[] _byPage;
+    /// <summary>The wasm dispatcher, when the host has a function table (the browser, Wasmtime), and its page → table index map.</summary>
+    private readonly IWasmEntry? _dispatcher;
+    private readonly uint* _pageFns;
     private long _clock;
 
     public string Name => "wasm";
     public int MaxPages { get; init; } = 1024;
     public WasmStats Stats;
+    /// <summary>Interpret exits by cause (<see cref="ExitCause"/>): what to lower next.</summary>
+    public readonly long[] ExitCauses = new long[ExitCause.Count];
 
     private WasmBackend(X86Cpu cpu, PhysicalMemory mem, IWasmCodeHost host)
     {
@@ -71,7 +81,18 @@ public sealed unsafe class WasmBackend : IJitBackend
         _mem = mem;
         _host = host;
         _state = (JitStateMirror*)host.AllocateShared(JitStateMirror.Size);
+        _base = host.MemoryBase;
+        _byPage = new PageCode?[(mem.Size + 4095) >> 12];
+        _dispatcher = host.LoadDispatcher(DispatcherModule.Build());
+        if (_dispatcher != null)
+        {
+            _pageFns = (uint*)host.AllocateShared(_byPage.Length * 4);
+            _state->PageFns = WasmAddress(_pageFns);
+            _state->PageCount = (uint)_byPage.Length;
+        }
         _stateAddr = WasmAddress(_state);
+        // Constant for the machine's life: set once, not per entry.
+        _state->Ram = WasmAddress(_mem.Ram);
         var written = mem.CodeWritten;
         mem.CodeWritten = phys =>
         {
@@ -103,6 +124,7 @@ public sealed unsafe class WasmBackend : IJitBackend
             if (_pages.Count >= MaxPages) EvictOldest();
             code = new PageCode();
             _pages[page] = code;
+            _byPage[page] = code;
         }
         code.Entries.Add(offset);
         // Rebuild a page when its hot entries missing from the module are as many as those it
@@ -121,10 +143,14 @@ public sealed unsafe class WasmBackend : IJitBackend
     }
 
     /// <summary>What one compiled block's entries into wasm retired, to stop entering where it does not pay.</summary>
-    private sealed class EntryRecord
+    internal sealed class EntryRecord
     {
         public int Entries;
         public long Retired;
+        /// <summary>The page module and block index the last entry found (<see cref="Enter"/> checks the module is still current).</summary>
+        public PageCode? Code;
+        public IWasmEntry? Module;
+        public int Block;
         /// <summary>Its entries retire too few instructions in wasm to pay for the entry: the block is interpreted.</summary>
         public bool Short;
     }
@@ -134,6 +160,7 @@ public sealed unsafe class WasmBackend : IJitBackend
         var sw = Stopwatch.StartNew();
         code.Module?.Dispose();
         code.Module = null;
+        SetPageFn(page, 0);
         var blocks = PageScanner.Scan(_mem.Ram + ((ulong)page << 12), code.Entries);
         // A block that starts with an instruction left to the interpreter gains nothing.
         blocks.RemoveAll(b => b.Body.Count == 0 && b.End == BlockEnd.Interpret);
@@ -148,7 +175,11 @@ public sealed unsafe class WasmBackend : IJitBackend
         }
         if (bytes == null) return;
         code.Module = _host.Load(bytes);
+        SetPageFn(page, code.Module.TableIndex);
         code.Blocks = index;
+        var at = new byte[4096];
+        foreach (var (offset, idx) in index) at[offset] = (byte)(idx + 1);
+        code.BlockAt = at;
         code.Built = code.Entries.Count;
         code.MissedRuns = 0;
         // The page now holds compiled code: its stores must take the slow path (and discard it).
@@ -158,11 +189,19 @@ public sealed unsafe class WasmBackend : IJitBackend
         Stats.CompileTicks += sw.ElapsedTicks;
     }
 
+    private void SetPageFn(uint page, int tableIndex)
+    {
+        if (_pageFns != null) _pageFns[page] = (uint)tableIndex;
+    }
+
     private void EvictOldest()
     {
         var victim = _pages.MinBy(kv => kv.Value.LastUse);
         _pages.Remove(victim.Key);
+        _byPage[victim.Key] = null;
+        SetPageFn(victim.Key, 0);
         victim.Value.Module?.Dispose();
+        victim.Value.Module = null;
         Stats.ModulesEvicted++;
     }
 
@@ -170,7 +209,10 @@ public sealed unsafe class WasmBackend : IJitBackend
     {
         if (_pages.Remove(page, out var code))
         {
+            _byPage[page] = null;
+            SetPageFn(page, 0);
             code.Module?.Dispose();
+            code.Module = null;
             Stats.ModulesDiscarded++;
         }
     }
@@ -179,38 +221,90 @@ public sealed unsafe class WasmBackend : IJitBackend
     {
         ref CpuState s = ref _cpu.S;
         uint start = s.Eip;
-        if (!_pages.TryGetValue(page, out var code) || code.Module == null || !code.Blocks.TryGetValue(offset, out int block))
+        // The entry remembers its page's module and block: on the browser's interpreted C#, the
+        // two dictionary lookups cost as much as the rest of the entry. A rebuilt, discarded or
+        // evicted module is a different (or no) module, so the check below catches all three.
+        PageCode? code = record.Code;
+        IWasmEntry? module = code?.Module;
+        int block = record.Block;
+        if (module == null || module != record.Module)
         {
-            // Not in the page's module (yet), or the module was discarded: the interpreter runs the block.
-            Stats.InterpretedEntries++;
-            int done = _cpu.RunInstructionsFrom(instrs, handlers, 0, start);
-            // A hot block left out by the batching that keeps running: rebuild its page now.
-            if (code != null && ++code.MissedRuns >= RebuildAfterMisses && code.Entries.Contains(offset)
-                && !code.Left.Contains(offset) && _pages.GetValueOrDefault(page) == code) Build(page, code);
-            return done;
+            if (!_pages.TryGetValue(page, out code) || code.Module == null || !code.Blocks.TryGetValue(offset, out block))
+            {
+                // Not in the page's module (yet), or the module was discarded: the interpreter runs the block.
+                Stats.InterpretedEntries++;
+                int done = _cpu.RunInstructionsFrom(instrs, handlers, 0, start);
+                // A hot block left out by the batching that keeps running: rebuild its page now.
+                if (code != null && ++code.MissedRuns >= RebuildAfterMisses && code.Entries.Contains(offset)
+                    && !code.Left.Contains(offset) && _pages.GetValueOrDefault(page) == code) Build(page, code);
+                return done;
+            }
+            module = code.Module;
+            record.Code = code;
+            record.Module = module;
+            record.Block = block;
         }
-        code.LastUse = ++_clock;
+        code!.LastUse = ++_clock;
         JitStateMirror* st = _state;
-        for (int r = 0; r < 8; r++) st->R[r] = s.R[r];
+        // One 32-byte copy, not eight indexed ones (each a handful of interpreted IL ops in the browser).
+        *(Regs8*)st->R = s.R;
         _cpu.ExportLazyFlags(out uint op, out uint dst, out uint src, out uint res, out bool cf);
         st->Eflags = s.Eflags;
         st->LazyOp = op; st->LazyDst = dst; st->LazySrc = src; st->LazyRes = res; st->LazyCf = cf ? 1u : 0;
-        st->Ram = WasmAddress(_mem.Ram);
-        st->TlbRead = WasmAddress(_cpu.TlbReadTable);
-        st->TlbWrite = WasmAddress(_cpu.TlbWriteTable);
-        for (int i = 0; i < 6; i++) st->SegBase[i] = s.Seg[i].Base;
-        st->Budget = EntryBudget;
-        st->Retired = 0;
+        st->TlbRead = (uint)((nint)_cpu.TlbReadTable - _base);
+        st->TlbWrite = (uint)((nint)_cpu.TlbWriteTable - _base);
+        ref Segments6 seg = ref s.Seg;
+        st->SegBase[0] = seg[0].Base; st->SegBase[1] = seg[1].Base; st->SegBase[2] = seg[2].Base;
+        st->SegBase[3] = seg[3].Base; st->SegBase[4] = seg[4].Base; st->SegBase[5] = seg[5].Base;
         st->Entry = (uint)block;
         st->LinearPage = start & 0xFFFFF000;
-        code.Module.Run(_stateAddr);
-        for (int r = 0; r < 8; r++) s.R[r] = st->R[r];
+        st->Budget = EntryBudget;
+        uint csBase = seg[Reg.Cs].Base;
+        int retired;
+        bool chained = false;
+        bool dispatched = _dispatcher != null && (csBase & 0xFFF) == 0 && module.TableIndex != 0;
+        if (dispatched)
+        {
+            // Chained inside wasm: the dispatcher calls this module, then the modules its branches reach.
+            st->FirstFn = (uint)module.TableIndex;
+            _dispatcher!.Run(_stateAddr);
+            retired = (int)st->Retired;
+            chained = st->Chained != 0;
+            Stats.ChainedEntries += st->Chained;
+        }
+        else
+        {
+            module.Run(_stateAddr);
+            retired = (int)st->Retired;
+        }
+        // Without the wasm dispatcher, the same chaining from C#: when a branch's target starts a
+        // block of another page's module (or this one's), enter that one at once. The state stays in the mirror between the two,
+        // so a chained entry costs a TLB and table lookup instead of the run loop and the copies.
+        while (!dispatched && (JitExit)st->Exit == JitExit.Branch && retired < EntryBudget - 256 && (csBase & 0xFFF) == 0)
+        {
+            uint eip = st->Eip;
+            uint tlb = _cpu.TlbReadTable[(eip + csBase) >> 12];
+            if ((tlb & 0xFFF) != 0 || (tlb >> 12) >= (uint)_byPage.Length) break;
+            PageCode? next = _byPage[tlb >> 12];
+            IWasmEntry? nextModule = next?.Module;
+            if (nextModule == null) break;
+            int at = next!.BlockAt[eip & 0xFFF];
+            if (at == 0) break;
+            next.LastUse = ++_clock;
+            st->Entry = (uint)(at - 1);
+            st->LinearPage = eip & 0xFFFFF000;
+            st->Budget = EntryBudget - (uint)retired;
+            nextModule.Run(_stateAddr);
+            retired += (int)st->Retired;
+            chained = true;
+            Stats.ChainedEntries++;
+        }
+        s.R = *(Regs8*)st->R;
         s.Eip = st->Eip;
         s.Eflags = st->Eflags;
         _cpu.ImportLazyFlags(st->LazyOp, st->LazyDst, st->LazySrc, st->LazyRes, st->LazyCf != 0);
-        int retired = (int)st->Retired;
         Stats.WasmInstructions += retired;
-        if ((++Stats.Entries & (ReportEvery - 1)) == 0) _host.Report(Stats, _cpu.InstructionCount);
+        if ((++Stats.Entries & (ReportEvery - 1)) == 0) _host.Report(Stats, _cpu.InstructionCount, TopExitCauses(12).ToList());
         record.Retired += retired;
         if (++record.Entries == JudgeAfter && record.Retired < (long)JudgeAfter * MinRetiredPerEntry && ShortEntriesInterpreted)
         {
@@ -220,13 +314,23 @@ public sealed unsafe class WasmBackend : IJitBackend
         if ((JitExit)st->Exit == JitExit.Interpret)
         {
             Stats.InterpretExits++;
+            ExitCauses[st->ExitCause]++;
             // Stopped inside the entered block (a TLB miss, an instruction left to the
             // interpreter): its handlers finish it, so every entry makes progress.
-            int k = Array.IndexOf(offsets, (int)(s.Eip - start));
-            if (s.Eip - start < 4096 && k >= 0) retired += _cpu.RunInstructionsFrom(instrs, handlers, k, s.Eip);
+            uint at = s.Eip - start;
+            if (at < 4096 && !chained)
+            {
+                int k = Array.IndexOf(offsets, (int)at);
+                if (k >= 0) retired += _cpu.RunInstructionsFrom(instrs, handlers, k, s.Eip);
+            }
         }
         return retired;
     }
+
+    /// <summary>The most frequent causes of Interpret exits so far, most frequent first.</summary>
+    public IEnumerable<(string Cause, long Count)> TopExitCauses(int n) =>
+        ExitCauses.Select((count, cause) => (ExitCause.Name(cause), count)).Where(x => x.count > 0)
+            .OrderByDescending(x => x.count).Take(n);
 }
 
 /// <summary>What the wasm backend did, for profiles and benchmarks.</summary>
@@ -236,4 +340,6 @@ public struct WasmStats
     public long Entries, WasmInstructions, InterpretExits, InterpretedEntries;
     /// <summary>Compiled blocks sent back to the interpreter because their wasm entries were short.</summary>
     public long ShortBlocks;
+    /// <summary>Modules entered straight from another's branch exit, without the run loop.</summary>
+    public long ChainedEntries;
 }

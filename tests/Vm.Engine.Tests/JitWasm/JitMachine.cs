@@ -14,13 +14,15 @@ namespace Vm.Engine.Tests.JitWasm;
 public sealed unsafe class JitMachine : IDisposable
 {
     public const uint CodeAddr = 0x00900000, DataAddr = 0x00800000, StackTop = 0x00880000;
-    public readonly WasmtimeCodeHost Host = new();
+    public readonly WasmtimeCodeHost Host;
     public readonly PhysicalMemory Memory;
     public readonly X86Cpu Cpu;
     public readonly WasmBackend? Backend;
 
-    public JitMachine(bool wasm, int threshold = 2)
+    /// <param name="dispatcher">Whether modules chain through the wasm dispatcher (else from C#, the fallback).</param>
+    public JitMachine(bool wasm, int threshold = 2, bool dispatcher = true)
     {
+        Host = new WasmtimeCodeHost { WithDispatcher = dispatcher };
         Memory = new PhysicalMemory(Host.Ram, Host.RamSize);
         Cpu = new X86Cpu(Memory, new IoBus(), Host.Tlb);
         if (wasm)

@@ -3,8 +3,11 @@ namespace Vm.Engine.Tests.JitWasm;
 /// <summary>
 /// Random guest programs for the differential JIT test: a counted loop (ECX) over a random body
 /// of 32-bit integer instructions (mostly forms the wasm backend lowers, some it leaves to the
-/// interpreter: ADC, SBB, SHL), memory operands at [ESI+d8] in the data area, balanced
-/// PUSH/POP, MOVZX/MOVSX, and short Jcc over the next instruction on every condition code.
+/// interpreter: RCL/RCR, MUL), memory operands at [ESI+d8] and absolute (moffs) in the data area,
+/// balanced PUSH/POP, MOVZX/MOVSX, byte moves and TEST, ADC/SBB, shifts and rotates by 1, an
+/// immediate (0 and masked counts included) and CL, NOT/NEG, CMOVcc/SETcc, XCHG, CDQ/CWDE, BSWAP,
+/// a PUSH EBP / MOV EBP,ESP / LEAVE frame, and short Jcc over the next instruction on every
+/// condition code.
 /// </summary>
 public static class RandomPrograms
 {
@@ -61,7 +64,9 @@ public static class RandomPrograms
         int[] kinds = [0, 1, 2, 3, 4, 5, 6, 7];
         int kind = kinds[rng.Next(kinds.Length)];
         byte[] imm = BitConverter.GetBytes(Value(rng));
-        switch (rng.Next(26))
+        int cc = rng.Next(16);
+        int anyByte = rng.Next(8);
+        switch (rng.Next(59))
         {
             case 0: return [(byte)((kind << 3) | 1), (byte)(0xC0 | (s << 3) | d)];
             case 1: return [0x83, (byte)(0xC0 | (kind << 3) | d), (byte)rng.Next(256)];
@@ -81,7 +86,7 @@ public static class RandomPrograms
             case 11: return [(byte)((rng.Next(2) == 0 ? 0x40 : 0x48) + d)];
             case 12: return [0x85, (byte)(0xC0 | (s << 3) | d)];
             case 13: return [(byte)(0x50 + s), (byte)(0x58 + d)];
-            case 14: return [0xC1, (byte)(0xE0 | d), (byte)rng.Next(32)]; // SHL: left to the interpreter
+            case 14: return [0xC1, (byte)(0xC0 | (rng.Next(8) << 3) | d), (byte)rng.Next(40)]; // group 2 by imm (RCL/RCR left)
             case 15: return [(byte)((kind << 3) | 5), .. imm];
             // MOVZX / MOVSX from a byte register (AL..BH), a word register, and memory.
             case 16: return [0x0F, (byte)(0xB6 + 8 * rng.Next(2)), (byte)(0xC0 | (d << 3) | s)];
@@ -94,6 +99,72 @@ public static class RandomPrograms
             case 22: return [0x8A, (byte)(0x40 | (b << 3) | 6), disp];
             case 23: return [0xC6, (byte)(0xC0 | b), (byte)rng.Next(256)];
             case 24: return [0xC6, 0x46, disp, (byte)rng.Next(256)];
+            // Group 2 by 1 and by CL, on registers and memory.
+            case 25: return [0xD1, (byte)(0xC0 | (rng.Next(8) << 3) | d)];
+            case 26: return [0xD3, (byte)(0xC0 | (rng.Next(8) << 3) | d)];
+            case 27:
+            {
+                byte modrm = (byte)(0x40 | (rng.Next(8) << 3) | 6);
+                return rng.Next(3) switch { 0 => [0xC1, modrm, disp, (byte)rng.Next(33)], 1 => [0xD1, modrm, disp], _ => [0xD3, modrm, disp] };
+            }
+            case 28: return [(byte)(0xB0 + b), (byte)rng.Next(256)];
+            case 29: return rng.Next(2) == 0 ? [0xA1, .. BitConverter.GetBytes(JitMachine.DataAddr + disp)] : [0xA3, .. BitConverter.GetBytes(JitMachine.DataAddr + disp)];
+            case 30: return rng.Next(2) == 0 ? [0xA0, .. BitConverter.GetBytes(JitMachine.DataAddr + disp)] : [0xA2, .. BitConverter.GetBytes(JitMachine.DataAddr + disp)];
+            case 31: return [0xF7, (byte)(0xC0 | ((2 + rng.Next(2)) << 3) | d)];
+            case 32: return [0xF7, (byte)(0x40 | ((2 + rng.Next(2)) << 3) | 6), disp];
+            case 33: return [0x84, (byte)(0xC0 | (rng.Next(8) << 3) | rng.Next(8))];
+            case 34: return rng.Next(2) == 0 ? [0xA8, (byte)rng.Next(256)] : [0xF6, (byte)(0xC0 | rng.Next(8)), (byte)rng.Next(256)];
+            case 35: return rng.Next(2) == 0 ? [0x84, (byte)(0x40 | (rng.Next(8) << 3) | 6), disp] : [0xF6, 0x46, disp, (byte)rng.Next(256)];
+            case 36: return rng.Next(2) == 0 ? [0x0F, (byte)(0x40 + cc), (byte)(0xC0 | (d << 3) | s)] : [0x0F, (byte)(0x40 + cc), (byte)(0x40 | (d << 3) | 6), disp];
+            case 37: return rng.Next(2) == 0 ? [0x0F, (byte)(0x90 + cc), (byte)(0xC0 | b)] : [0x0F, (byte)(0x90 + cc), 0x46, disp];
+            case 38: return rng.Next(2) == 0 ? [0x87, (byte)(0xC0 | (Dest[rng.Next(Dest.Length)] << 3) | d)] : [(byte)(0x90 + d)];
+            case 39: return [(byte)(0x98 + rng.Next(2))];
+            case 40: return [0x0F, (byte)(0xC8 + d)];
+            case 41: return [0x55, 0x89, 0xE5, 0x83, 0xEC, (byte)(4 * rng.Next(4)), 0xC9]; // push ebp; mov ebp,esp; sub esp,n; leave
+            case 42: return [(byte)(0x13 + 8 * rng.Next(2)), (byte)(0xC0 | (d << 3) | s)]; // ADC/SBB r32, r32
+            // Byte ALU (ADC/SBB included: left to the interpreter) in every form.
+            case 43: return rng.Next(2) == 0 ? [(byte)(kind << 3), (byte)(0xC0 | (anyByte << 3) | b)] : [(byte)((kind << 3) | 2), (byte)(0xC0 | (b << 3) | anyByte)];
+            case 44: return rng.Next(2) == 0 ? [(byte)(kind << 3), (byte)(0x40 | (anyByte << 3) | 6), disp] : [(byte)((kind << 3) | 2), (byte)(0x40 | (b << 3) | 6), disp];
+            case 45: return [(byte)((kind << 3) | 4), (byte)rng.Next(256)];
+            case 46: return rng.Next(2) == 0 ? [0x80, (byte)(0xC0 | (kind << 3) | b), (byte)rng.Next(256)] : [0x80, (byte)(0x40 | (kind << 3) | 6), disp, (byte)rng.Next(256)];
+            // IMUL in its three two- and three-operand forms, register and memory.
+            case 47: return rng.Next(4) switch
+            {
+                0 => [0x0F, 0xAF, (byte)(0xC0 | (d << 3) | s)],
+                1 => [0x0F, 0xAF, (byte)(0x40 | (d << 3) | 6), disp],
+                2 => [0x69, (byte)(0xC0 | (d << 3) | s), .. imm],
+                _ => [0x6B, (byte)(0x40 | (d << 3) | 6), disp, (byte)rng.Next(256)],
+            };
+            // Group 5: INC/DEC r/m32, PUSH r/m32 (popped again).
+            case 48: return rng.Next(2) == 0 ? [0xFF, (byte)(0xC0 | (rng.Next(2) << 3) | d)] : [0xFF, (byte)(0x40 | (rng.Next(2) << 3) | 6), disp];
+            case 49: return rng.Next(2) == 0 ? [0xFF, (byte)(0xF0 | s), (byte)(0x58 + d)] : [0xFF, 0x76, disp, (byte)(0x58 + d)];
+            // 16-bit moves (register halves kept), and PAUSE.
+            case 50: return rng.Next(2) == 0 ? [0x66, 0x89, (byte)(0xC0 | (s << 3) | d)] : [0x66, 0x8B, (byte)(0xC0 | (d << 3) | s)];
+            case 51: return rng.Next(3) switch
+            {
+                0 => [0x66, 0x89, (byte)(0x40 | (s << 3) | 6), disp],
+                1 => [0x66, 0x8B, (byte)(0x40 | (d << 3) | 6), disp],
+                _ => [0x66, 0xC7, 0x46, disp, imm[0], imm[1]],
+            };
+            case 52: return rng.Next(2) == 0 ? [0x66, 0xC7, (byte)(0xC0 | d), imm[0], imm[1]] : [0xF3, 0x90];
+            // 16-bit group 2 (rolw $8 is the kernel's byte swap) on registers and memory, and 66 90.
+            case 53: return [0x66, 0xC1, (byte)(0xC0 | (rng.Next(8) << 3) | d), (byte)(rng.Next(3) == 0 ? 8 : rng.Next(40))];
+            case 54: return rng.Next(3) switch
+            {
+                0 => [0x66, 0xD1, (byte)(0xC0 | (rng.Next(8) << 3) | d)],
+                1 => [0x66, 0xD3, (byte)(0xC0 | (rng.Next(8) << 3) | d)],
+                _ => [0x66, 0xC1, (byte)(0x40 | (rng.Next(8) << 3) | 6), disp, (byte)rng.Next(33)],
+            };
+            case 55: return rng.Next(2) == 0 ? [0x66, 0x90] : [0x66, 0xD3, (byte)(0x40 | (rng.Next(8) << 3) | 6), disp];
+            // MUL / IMUL / DIV r/m32 (a divisor made non-zero and above EDX only sometimes: #DE is the interpreter's), PUSH imm, CLD/STD.
+            case 56: return rng.Next(2) == 0 ? [0xF7, (byte)(0xC0 | ((4 + rng.Next(2)) << 3) | d)] : [0xF7, (byte)(0x40 | ((4 + rng.Next(2)) << 3) | 6), disp];
+            case 57: return rng.Next(3) == 0 ? [0xF7, (byte)(0xC0 | (6 << 3) | d)] : [0x31, 0xD2, 0xBB, .. BitConverter.GetBytes(rng.Next(1, 1 << 30)), 0xF7, 0xF3]; // xor edx,edx; mov ebx,n; div ebx
+            case 58: return rng.Next(3) switch
+            {
+                0 => [0x6A, (byte)rng.Next(256), (byte)(0x58 + d)],
+                1 => [0x68, .. imm, (byte)(0x58 + d)],
+                _ => [(byte)(0xFC + rng.Next(2)), 0xFC],
+            };
             default: return [0xA9, .. imm];
         }
     }

@@ -84,6 +84,91 @@ public sealed class WasmBackendTests
     }
 
     [Fact]
+    public void IndirectCallAndJump_ThroughRegisterAndMemory_MatchTheInterpreter()
+    {
+        uint f = JitMachine.CodeAddr + 0x20;
+        byte[] fAddr = BitConverter.GetBytes(f);
+        byte[] code =
+        [
+            0xB9, 0xE8, 0x03, 0x00, 0x00,         // mov ecx, 1000
+            0xBF, .. fAddr,                       // mov edi, f
+            0x89, 0x3E,                           // mov [esi], edi
+            0xFF, 0xD7,                           // L: call edi
+            0xFF, 0x16,                           // call [esi]
+            0x49,                                 // dec ecx
+            0x75, 0xF9,                           // jnz L
+            0xBA, .. BitConverter.GetBytes(JitMachine.CodeAddr + 0x2A), // mov edx, done
+            0xFF, 0xE2,                           // jmp edx
+            0x90, 0x90, 0x90, 0x90, 0x90, 0x90,   // (padding to f)
+            0x01, 0xC8,                           // f: add eax, ecx
+            0xC1, 0xC0, 0x05,                     // rol eax, 5
+            0x43,                                 // inc ebx
+            0xC3,                                 // ret
+            0x90, 0x90, 0x90,
+        ];                                        // done (0x2A): end of the program's bytes
+        Assert.Equal(0x2A, code.Length);
+        uint[] regs = new uint[8];
+        regs[4] = JitMachine.StackTop;
+        regs[6] = JitMachine.DataAddr;
+        var expected = Interpret(code, regs, 0, new byte[16]);
+        using var m = new JitMachine(wasm: true);
+        var actual = m.Run(code, regs, 0, new byte[16]);
+        Assert.Equal(2000u, expected.Regs[3]);
+        Assert.Equal(expected.Regs, actual.Regs);
+        Assert.Equal(expected.Eflags, actual.Eflags);
+        Assert.Equal(expected.Eip, actual.Eip);
+        // The transfers ran in wasm (no exit to the interpreter for them), once the blocks were hot.
+        Assert.True(m.Backend!.Stats.WasmInstructions > 2000, $"{m.Backend.Stats.WasmInstructions} instructions in wasm");
+        Assert.Equal(0, m.Backend.ExitCauses[0xFF]);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void CallAcrossPages_ChainsModulesWithoutTheRunLoop_MatchesTheInterpreter(bool wasmDispatcher)
+    {
+        var code = new byte[0x1006];
+        Array.Fill(code, (byte)0x90);
+        byte[] head =
+        [
+            0xB9, 0xE8, 0x03, 0x00, 0x00,                        // mov ecx, 1000
+            0xE8, .. BitConverter.GetBytes(0x1000 - 10),          // L: call f (next page)
+            0x49,                                                 // dec ecx
+            0x75, 0xF8,                                           // jnz L
+            0xE9, .. BitConverter.GetBytes(0x1006 - 18),          // jmp done
+        ];
+        head.CopyTo(code, 0);
+        byte[] f = [0x01, 0xC8, 0xC1, 0xC0, 0x03, 0xC3];        // f: add eax, ecx; rol eax, 3; ret
+        f.CopyTo(code, 0x1000);
+        var expected = Interpret(code, NoRegs, 0, new byte[16]);
+        using var m = new JitMachine(wasm: true, dispatcher: wasmDispatcher);
+        var actual = m.Run(code, NoRegs, 0, new byte[16]);
+        Assert.Equal(expected.Regs, actual.Regs);
+        Assert.Equal(expected.Eflags, actual.Eflags);
+        var st = m.Backend!.Stats;
+        // Once both pages are compiled, each CALL and RET goes from one module to the other directly.
+        Assert.True(st.ChainedEntries > 500, $"{st.ChainedEntries} chained entries");
+        Assert.True(st.Entries < 600, $"{st.Entries} entries from the run loop for 2000 page changes");
+    }
+
+    [Fact]
+    public void LoopLongerThanABlock_ContinuesInsideWasm_NoExitAtTheLengthLimit()
+    {
+        // mov ecx,2000; L: 150 x (add eax,ecx; rol eax,1); dec ecx; jnz L: blocks stop at 64 instructions.
+        var body = new List<byte>();
+        for (int k = 0; k < 150; k++) body.AddRange([0x01, 0xC8, 0xD1, 0xC0]);
+        int back = -(body.Count + 3);
+        byte[] code = [0xB9, 0xD0, 0x07, 0x00, 0x00, .. body, 0x49, 0x0F, 0x85, .. BitConverter.GetBytes(back - 4)];
+        var expected = Interpret(code, NoRegs, 0, new byte[16]);
+        using var m = new JitMachine(wasm: true);
+        var actual = m.Run(code, NoRegs, 0, new byte[16]);
+        Assert.Equal(expected.Regs, actual.Regs);
+        Assert.Equal(expected.Eflags, actual.Eflags);
+        Assert.Equal(0, m.Backend!.ExitCauses[(int)ExitCause.BlockLimit]);
+        Assert.True(m.Backend.Stats.WasmInstructions > 300_000, $"{m.Backend.Stats.WasmInstructions} instructions in wasm");
+    }
+
+    [Fact]
     public void StoreIntoCompiledCode_DiscardsThePageModule_AndRunsTheNewCode()
     {
         uint l1 = JitMachine.CodeAddr + 5;

@@ -39,7 +39,8 @@ public sealed unsafe class WasmBootTests
             var st = backend!.Stats;
             ulong total = g.Machine.Cpu.InstructionCount;
             // Printed for the profile in docs/jit.md.
-            Console.WriteLine($"wasm boot: {st.WasmInstructions} of {total} instructions in wasm, {st.Entries} entries, {st.ModulesBuilt} modules ({st.ModuleBytes} bytes), {st.ModulesDiscarded} discarded, {st.InterpretExits} interpreter exits, {st.InterpretedEntries} entries not compiled yet, compile {st.CompileTicks / (double)System.Diagnostics.Stopwatch.Frequency:F1} s");
+            Console.WriteLine($"wasm boot: {st.WasmInstructions} of {total} instructions in wasm, {st.Entries} entries, {st.ModulesBuilt} modules ({st.ModuleBytes} bytes), {st.ModulesDiscarded} discarded, {st.InterpretExits} interpreter exits, {st.InterpretedEntries} entries not compiled yet, compile {st.CompileTicks / (double)System.Diagnostics.Stopwatch.Frequency:F1} s, {st.ShortBlocks} short blocks interpreted, {st.ChainedEntries} chained entries");
+            Console.WriteLine("wasm boot exits: " + string.Join(", ", backend.TopExitCauses(24).Select(x => $"{x.Cause} {x.Count}")));
             Assert.True(st.WasmInstructions > (long)(total / 10), $"only {st.WasmInstructions} of {total} instructions ran in wasm");
         }
     }

@@ -17,6 +17,8 @@ public sealed unsafe class WasmtimeCodeHost : IWasmCodeHost, IDisposable
     private readonly Store _store;
     private readonly Linker _linker;
     private readonly Wasmtime.Memory _memory;
+    /// <summary>The function table page modules are placed in, for the dispatcher's call_indirect (index 0 stays empty).</summary>
+    private readonly Table _table;
     private uint _sharedNext = 64 << 10;
 
     public WasmtimeCodeHost(uint ramSize = 16u << 20)
@@ -30,7 +32,12 @@ public sealed unsafe class WasmtimeCodeHost : IWasmCodeHost, IDisposable
         long pages = (TlbOffset + (16u << 20)) / 65536 + 1;
         _memory = new Wasmtime.Memory(_store, pages, pages, false);
         _linker.Define("env", "memory", _memory);
+        _table = new Table(_store, TableKind.FuncRef, null, 1, 10_000_000);
+        _linker.Define("env", "table", _table);
     }
+
+    /// <summary>Off: the backend chains modules from C# (its fallback where a host has no table).</summary>
+    public bool WithDispatcher { get; init; } = true;
 
     public uint RamSize { get; }
 
@@ -58,8 +65,12 @@ public sealed unsafe class WasmtimeCodeHost : IWasmCodeHost, IDisposable
         var instance = _linker.Instantiate(_store, m);
         var run = instance.GetAction<int>("run") ?? throw new InvalidOperationException("The module exports no run(i32).");
         ModulesLoaded++;
-        return new Entry(run);
+        uint index = (uint)_table.GetSize();
+        _table.Grow(1, instance.GetFunction("run"));
+        return new Entry(run, (int)index);
     }
+
+    public IWasmEntry? LoadDispatcher(byte[] module) => WithDispatcher ? Load(module) : null;
 
     /// <summary>Instantiates any module against the shared memory (for encoder tests).</summary>
     public Instance Instantiate(byte[] module)
@@ -70,8 +81,10 @@ public sealed unsafe class WasmtimeCodeHost : IWasmCodeHost, IDisposable
 
     public Wasmtime.Memory Memory => _memory;
 
-    private sealed class Entry(Action<int> run) : IWasmEntry
+    private sealed class Entry(Action<int> run, int index) : IWasmEntry
     {
+        public int TableIndex => index;
+
         public void Run(uint stateAddress) => run((int)stateAddress);
 
         public void Dispose() { }
