@@ -59,6 +59,29 @@ public sealed partial class LabTests
         }
     }
 
+    [Fact]
+    public async Task WindowNarrowedToPhoneWidth_TerminalColumnsFollow_AndTheGuestAgrees()
+    {
+        var page = lab.Page;
+        var before = await TerminalSizeAsync(page);
+        try
+        {
+            // Below 900 px the portal drops its sidebar and stacks its columns: the terminal must still shrink with the window.
+            await page.SetViewportSizeAsync(600, DefaultViewport.Height);
+            var narrow = await WaitForSizeChangeAsync(page, before);
+            Assert.True(narrow.Cols < before.Cols, $"a 600 px window gave {narrow.Cols} columns, was {before.Cols}");
+            var overflow = await page.EvaluateAsync<double>("() => document.querySelector('.lab-terminal .xterm-screen').getBoundingClientRect().right - window.innerWidth");
+            Assert.True(overflow <= 0, $"the terminal's text runs {overflow} px past the window's right edge");
+
+            await ExpectGuestSizeAsync(page, narrow);
+            await page.ScreenshotAsync("student", "lab-terminal-phone-width");
+        }
+        finally
+        {
+            await RestoreTerminalAsync(page);
+        }
+    }
+
     /// <summary>
     /// The grid the student sees: the rows xterm.js draws (which must be the rows the lab sends to the
     /// guest) and the columns the lab sends for it.
