@@ -73,7 +73,9 @@ REAL=${REAL%:i386}
 log "kernel package: $REAL"
 
 cd "$CACHE/debs"
-for pkg in "$REAL:i386" "busybox-static:i386"; do
+# e2fsck-static: the home disk's check at mount (guest-init.sh); statically linked, so the
+# initramfs needs no C library for it.
+for pkg in "$REAL:i386" "busybox-static:i386" "e2fsck-static:i386"; do
   name=${pkg%:i386}
   if ! ls "${name}"_*_i386.deb >/dev/null 2>&1; then
     log "downloading $pkg"
@@ -84,10 +86,11 @@ for pkg in "$REAL:i386" "busybox-static:i386"; do
 done
 
 WORK="$CACHE/work"
-rm -rf "$WORK"; mkdir -p "$WORK/kernel" "$WORK/busybox" "$WORK/root"
+rm -rf "$WORK"; mkdir -p "$WORK/kernel" "$WORK/busybox" "$WORK/e2fsck" "$WORK/root"
 log "unpacking"
 dpkg-deb -x "$(ls "${REAL}"_*_i386.deb | head -1)" "$WORK/kernel"
 dpkg-deb -x "$(ls busybox-static_*_i386.deb | head -1)" "$WORK/busybox"
+dpkg-deb -x "$(ls e2fsck-static_*_i386.deb | head -1)" "$WORK/e2fsck"
 cp "$(ls "$WORK"/kernel/boot/vmlinuz-* | head -1)" "$CACHE/bzImage.tmp"
 cp "$(ls "$WORK"/kernel/boot/config-* | head -1)" "$CACHE/kernel.config"
 # The kernel proper (vmlinux, an ELF), decompressed here: the browser client loads it directly and
@@ -103,6 +106,8 @@ R="$WORK/root"
 mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,etc,mnt}
 cp "$WORK/busybox/bin/busybox" "$R/bin/busybox"
 chmod 755 "$R/bin/busybox"
+cp "$WORK/e2fsck/sbin/e2fsck.static" "$R/sbin/e2fsck"
+chmod 755 "$R/sbin/e2fsck"
 cp "$HERE/guest-init.sh" "$R/init"
 chmod 755 "$R/init"
 # Modules: each named one plus what its .modinfo says it depends on, in load order (the host has

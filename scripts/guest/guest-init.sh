@@ -107,6 +107,21 @@ fi
 # home. Formatted on first use only: a disk that already carries an ext2 superblock (magic 53ef at
 # byte 1080) is never formatted again, even when mounting it fails. Mounted with sync so a command's
 # writes have reached the host's storage when the command returns (a closed tab loses nothing done).
+# e2fsck -p exits 1 after any stop without unmount (it recounts the free blocks and inodes that ext4
+# keeps only in memory): said only when it repaired more than that, so a normal visit stays quiet.
+fsck_home() {
+  e2fsck -p "$1" >/tmp/e2fsck.log 2>&1
+  case $? in
+    0|1|2)
+      if grep -q -v -e "not cleanly unmounted" -e "files (" /tmp/e2fsck.log; then
+        echo "webvm-init: repaired the home disk after an unclean stop:" >&2
+        grep -v -e "not cleanly unmounted" -e "files (" /tmp/e2fsck.log >&2
+      fi ;;
+    *) echo "webvm-init: the home disk needs repairs beyond the automatic ones; answering yes to all:" >&2
+       e2fsck -y "$1" >&2 ;;
+  esac
+  rm -f /tmp/e2fsck.log
+}
 if [ -n "$home" ]; then
   load_disk
   n=0
@@ -116,6 +131,10 @@ if [ -n "$home" ]; then
     echo "webvm-init: formatting the new home disk $home"
     mke2fs -q -N 2048 -L home "$home" >/dev/null
   fi
+  # A closed tab or a reload stops the machine without unmounting, like a power cut: ext4 without a
+  # journal may then have allocations on disk that its bitmaps do not show yet (BusyBox's mke2fs
+  # cannot make a journal). e2fsck -p repairs exactly that kind of damage before the mount.
+  fsck_home "$home"
   mount -t ext4 -o sync "$home" /root || echo "webvm-init: cannot mount the home disk $home; files in /root will not be kept" >&2
   # Even with -o sync, ext4 leaves block and inode bitmaps and free counts to the flusher (30 s by
   # default): a reload soon after a command would find the file but not its allocation, and the next
