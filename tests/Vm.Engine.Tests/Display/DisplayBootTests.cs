@@ -13,21 +13,7 @@ namespace Vm.Engine.Tests.Display;
 /// </summary>
 public sealed class DisplayBootTests : IClassFixture<DisplayBootTests.BootedDisplayGuest>
 {
-    public sealed class BootedDisplayGuest : IDisposable
-    {
-        // tty0 first, ttyS0 last: the kernel's messages go to both, /dev/console (the test's shell) is the serial port.
-        public const string Cmdline = "console=tty0 console=ttyS0 cryptomgr.notests noisapnp";
-        public GuestSession Guest { get; }
-
-        public BootedDisplayGuest()
-        {
-            Guest = new GuestSession(Cmdline, 128u << 20, c => c with { Display = DisplayMode.Default });
-            Guest.WaitFor(GuestSession.Marker, TimeSpan.FromMinutes(8));
-            Guest.WaitFor("# ", TimeSpan.FromSeconds(60));
-        }
-
-        public void Dispose() => Guest.Dispose();
-    }
+    public sealed class BootedDisplayGuest() : DisplayGuestFixture(DisplayMode.Default);
 
     private readonly GuestSession _g;
     private Framebuffer Fb => _g.Machine.Framebuffer!;

@@ -12,20 +12,7 @@ namespace Vm.Engine.Tests.Display;
 /// </summary>
 public sealed class VirtioGpuBootTests : IClassFixture<VirtioGpuBootTests.BootedGpuGuest>
 {
-    public sealed class BootedGpuGuest : IDisposable
-    {
-        public const string Cmdline = "console=tty0 console=ttyS0 cryptomgr.notests noisapnp";
-        public GuestSession Guest { get; }
-
-        public BootedGpuGuest()
-        {
-            Guest = new GuestSession(Cmdline, 128u << 20, c => c with { Display = new DisplayMode(1024, 768, DisplayDevice.VirtioGpu) });
-            Guest.WaitFor(GuestSession.Marker, TimeSpan.FromMinutes(8));
-            Guest.WaitFor("# ", TimeSpan.FromSeconds(60));
-        }
-
-        public void Dispose() => Guest.Dispose();
-    }
+    public sealed class BootedGpuGuest() : DisplayGuestFixture(new DisplayMode(1024, 768, DisplayDevice.VirtioGpu));
 
     private readonly GuestSession _g;
     private IDisplaySurface Screen => _g.Machine.Screen!;
