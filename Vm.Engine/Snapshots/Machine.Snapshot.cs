@@ -55,12 +55,13 @@ public sealed partial class Machine
     /// </summary>
     public IReadOnlyDictionary<string, string> RestoreSnapshot(byte[] snapshot)
     {
-        var meta = SnapshotFormat.ReadMetadata(snapshot);
-        if (meta.TryGetValue(SnapshotKeys.MemoryBytes, out var mem) && mem != Memory.Size.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        return SnapshotFormat.Restore(snapshot, SnapshotParts(), meta =>
         {
-            throw new SnapshotException($"The snapshot was taken with {ulong.Parse(mem, System.Globalization.CultureInfo.InvariantCulture) >> 20} MiB of RAM; this machine has {Memory.Size >> 20} MiB.");
-        }
-        return SnapshotFormat.Restore(snapshot, SnapshotParts());
+            if (meta.TryGetValue(SnapshotKeys.MemoryBytes, out var mem) && mem != Memory.Size.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                throw new SnapshotException($"The snapshot was taken with {ulong.Parse(mem, System.Globalization.CultureInfo.InvariantCulture) >> 20} MiB of RAM; this machine has {Memory.Size >> 20} MiB.");
+            }
+        });
     }
 
     /// <summary>The machine's own flags: a pending reset and why it stopped.</summary>
