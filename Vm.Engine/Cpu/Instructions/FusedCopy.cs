@@ -51,7 +51,7 @@ public sealed unsafe partial class X86Cpu
         for (int k = 0; k < count; k++)
         {
             Instr ins = decoded[k];
-            if (k + 1 < count && (TryFuseCopy(ins, decoded[k + 1], out var pair) || TryFuseLoad(ins, decoded[k + 1], out pair)))
+            if (k + 1 < count && (TryFuseCopy(ins, decoded[k + 1], out var pair) || TryFuseLoad(ins, decoded[k + 1], out pair) || TryFuseLoadPair(ins, decoded[k + 1], out pair)))
             {
                 _slotBuf.Add(pair);
                 k++;
