@@ -39,6 +39,18 @@ public sealed unsafe partial class X86Cpu
         return NoFast;
     }
 
+    /// <summary>The same for an offset already computed, through segment register seg.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint FastPhysAt(uint ea, int seg, uint* tlb, uint width)
+    {
+        ref Segment sr = ref SegRef(seg);
+        uint lin = sr.Base + ea;
+        uint e = tlb[lin >> 12];
+        uint off = lin & 0xFFF;
+        if (((e & 0xFFF) | sr.Check) == 0 && off <= 0x1000 - width) return e | off;
+        return NoFast;
+    }
+
     /// <summary>The same for a 4-byte stack access at offset esp of a 32-bit flat SS.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private uint FastStackPhys(uint esp, uint* tlb)

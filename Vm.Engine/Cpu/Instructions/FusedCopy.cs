@@ -48,16 +48,20 @@ public sealed unsafe partial class X86Cpu
     private Slot[] BuildSlots(List<Instr> decoded, int count, Slot? tail)
     {
         _slotBuf.Clear();
+        bool[] dead = DeadFlags(decoded, count);
         for (int k = 0; k < count; k++)
         {
             Instr ins = decoded[k];
-            if (k + 1 < count && (TryFuseCopy(ins, decoded[k + 1], out var pair) || TryFuseLoad(ins, decoded[k + 1], out pair)))
+            if (k + 1 < count && (TryFuseCopy(ins, decoded[k + 1], out var pair) || TryFuseLoad(ins, decoded[k + 1], out pair) || TryFuseLoadPair(ins, decoded[k + 1], out pair)))
             {
+                // A fused pair's flags are its second instruction's.
+                if (dead[k + 1]) pair.Fn = WithoutFlags(pair.Fn);
                 _slotBuf.Add(pair);
                 k++;
                 continue;
             }
-            _slotBuf.Add(new Slot { Fn = (nint)HandlerFor(in ins), I = ins });
+            nint fn = (nint)HandlerFor(in ins);
+            _slotBuf.Add(new Slot { Fn = dead[k] ? WithoutFlags(fn) : fn, I = ins });
         }
         if (tail is { } t) _slotBuf.Add(t);
         return [.. _slotBuf];

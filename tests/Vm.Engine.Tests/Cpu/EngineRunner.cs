@@ -27,7 +27,8 @@ public sealed class EngineRunner : IDisposable
     /// Run through the interpreter's block loop (decoded blocks, specialized and fused handlers,
     /// links) instead of single steps: the code gets a UD2 appended, and #UD right there is the end.
     /// </param>
-    public (int Vector, uint[] Regs, uint Eflags, byte[] Mem) Run(byte[] code, uint[] regs, uint eflags, byte[] mem, bool viaBlocks = false)
+    /// <param name="setup">Changes the machine state after the flat setup (e.g. a segment with a limit).</param>
+    public (int Vector, uint[] Regs, uint Eflags, byte[] Mem) Run(byte[] code, uint[] regs, uint eflags, byte[] mem, bool viaBlocks = false, Action<X86Cpu>? setup = null)
     {
         _cpu.Reset();
         _cpu.FlushCodeCache();
@@ -37,6 +38,7 @@ public sealed class EngineRunner : IDisposable
         foreach (int seg in new[] { Reg.Ds, Reg.Es, Reg.Ss, Reg.Fs, Reg.Gs })
             _cpu.LoadSegFromDescriptor(seg, 0x2B, 0x0000FFFF, 0x00CFF200);
         _cpu.SetCpl(3);
+        setup?.Invoke(_cpu);
         s.IdtBase = 0; s.IdtLimit = 0; // any exception escalates to a stop; the first vector is recorded
         _mem.Load(CodeAddr, viaBlocks ? [.. code, 0x0F, 0x0B] : code);
         _mem.Load(DataAddr, mem);

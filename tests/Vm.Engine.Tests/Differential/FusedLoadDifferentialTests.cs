@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Text;
+using Vm.Engine.Cpu;
+using Vm.Engine.Cpu.State;
+using Vm.Engine.Tests.Cpu;
+
+namespace Vm.Engine.Tests.Differential;
+
+/// <summary>
+/// Pairs the block decoder fuses into one slot around a load from memory: load-then-operate
+/// (mov r,[mem]; op r2,r / op r,imm) and load-then-move (mov r,[b+d]; mov r2,[b2+d2] or
+/// mov [b2+d2],r2). Run through the block loop against the host processor (registers, flags,
+/// memory), and, where one half faults, against single steps: the same vector, the faulting
+/// instruction's EIP, and the first half retired when only the second one faults.
+/// </summary>
+public class FusedLoadDifferentialTests
+{
+    private const int Cases = 200;
+    private const uint Defined = 0x1 | 0x4 | 0x40 | 0x80 | 0x800; // CF PF ZF SF OF
+    private const uint Ebp = EngineRunner.DataAddr + 0x80, Esi = EngineRunner.DataAddr + 0x100;
+
+    public static TheoryData<string, string> Forms() => new()
+    {
+        { "mov edi,[esi+12]; and esi,edi", "8B7E0C 21FE" },
+        { "mov eax,[ebp+4]; add ecx,eax; mov edx,[esi+ecx*4+8]; xor edx,ebx", "8B4504 01C1 8B548E08 31DA" },
+        { "mov ecx,[esi+0x20]; sub ecx,0x12345; mov ebx,[ebp-8]; cmp ebx,7; mov edi,[ebp+ecx*2+0x10]; test edi,edx", "8B4E20 81E945230100 8B5DF8 83FB07 8B7C4D10 85D7" },
+        { "mov edx,[esi]; or edx,[esi]; mov eax,[esi+0x50]; add eax,eax; mov ebx,[esi+0x60]; and ebx,0xff; mov ecx,[esi+0x64]; xor ecx,-2", "8B16 0B16 8B4650 01C0 8B5E60 81E3FF000000 8B4E64 83F1FE" },
+        { "mov eax,[ebp+0x10]; mov ecx,[esi+0x24]; mov edx,[ebp+0x14]; mov [esi+0x30],ecx; mov ebx,[esi+0x40]; mov [esi+0x44],ebx", "8B4510 8B4E24 8B5514 894E30 8B5E40 895E44" },
+        { "mov ebp,[ebp+8]; mov eax,[ebp+4]; mov esi,[esi+8]; mov [esi+0xc],esi", "8B6D08 8B4504 8B7608 89760C" },
+        { "mov eax,[esi+8]; mov [esp+4],eax; mov ecx,[esp+4]; mov [esi+0x70],ecx", "8B4608 89442404 8B4C2404 894E70" },
+        { "mov edi,[ebp+0x20]; add edi,[esi+4]; mov eax,[esi+0x28]; mov eax,[esi+0x2c]", "8B7D20 037E04 8B4628 8B462C" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public void FusedLoads_MatchHostProcessor(string text, string hex)
+    {
+        var rng = new Random(text.Aggregate(37, (h, c) => h * 31 + c));
+        byte[] code = Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
+        var inputs = new List<(uint[] Regs, uint Flags, byte[] Mem)>();
+        var lines = new List<string>();
+        for (int n = 0; n < Cases; n++)
+        {
+            var (regs, flags, mem) = Inputs(rng);
+            inputs.Add((regs, flags, mem));
+            var sb = new StringBuilder(Convert.ToHexString(code));
+            foreach (var r in regs) sb.Append(' ').Append(r.ToString("x", CultureInfo.InvariantCulture));
+            sb.Append(' ').Append(flags.ToString("x", CultureInfo.InvariantCulture)).Append(' ').Append(Convert.ToHexString(mem));
+            lines.Add(sb.ToString());
+        }
+        string[] native = NativeHarness.Run(lines);
+        using var engine = new EngineRunner();
+        for (int n = 0; n < Cases; n++)
+        {
+            var (regs, flags, mem) = inputs[n];
+            var parts = native[n].Split(' ');
+            Assert.Equal("0", parts[0]);
+            var got = engine.Run(code, regs, flags, mem, viaBlocks: true);
+            Assert.Equal(-1, got.Vector);
+            for (int r = 0; r < 8; r++)
+            {
+                uint want = uint.Parse(parts[1 + r], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                Assert.True(want == got.Regs[r], $"{text}: r{r} host {want:X8} engine {got.Regs[r]:X8}");
+            }
+            uint wantFl = uint.Parse(parts[9], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            Assert.True((wantFl & Defined) == (got.Eflags & Defined), $"{text}: eflags host {wantFl:X} engine {got.Eflags:X}");
+            Assert.True(Convert.FromHexString(parts[10]).AsSpan().SequenceEqual(got.Mem), $"{text}: memory differs");
+        }
+    }
+
+    // GS limited to the first MiB: any access through it to the data page raises #GP(0).
+    private static void LimitGs(X86Cpu cpu) => cpu.LoadSegFromDescriptor(Reg.Gs, 0x33, 0x0000FFFF, 0x004FF200);
+
+    public static TheoryData<string, string, int, bool> FaultingForms() => new()
+    {
+        // text, bytes, offset of the faulting instruction, whether the first half (eax) retired
+        { "mov eax,[esi+8]; mov ecx,[gs:esi+4]", "8B4608 658B4E04", 3, true },
+        { "mov eax,[esi+8]; mov [gs:esi+4],ecx", "8B4608 65894E04", 3, true },
+        { "mov eax,[esi+8]; mov ecx,[gs:eax+4]", "8B4608 658B4804", 3, true },
+        { "mov eax,[gs:esi+8]; mov ecx,[esi+4]", "658B4608 8B4E04", 0, false },
+        { "mov eax,[gs:esi+8]; and ecx,eax", "658B4608 21C1", 0, false },
+        { "nop; mov eax,[esi+8]; mov ecx,[gs:esi+4]", "90 8B4608 658B4E04", 4, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(FaultingForms))]
+    public void FusedLoads_FaultAtTheFaultingHalf(string text, string hex, int faultAt, bool firstRetired)
+    {
+        var rng = new Random(text.Aggregate(41, (h, c) => h * 31 + c));
+        byte[] code = Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
+        using var stepped = new EngineRunner();
+        using var blocks = new EngineRunner();
+        for (int n = 0; n < 20; n++)
+        {
+            var (regs, flags, mem) = Inputs(rng);
+            var want = stepped.Run(code, regs, flags, mem, setup: LimitGs);
+            uint wantEip = stepped.Cpu.S.Eip;
+            var got = blocks.Run(code, regs, flags, mem, viaBlocks: true, setup: LimitGs);
+            Assert.Equal(13, want.Vector);
+            Assert.Equal(13, got.Vector);
+            Assert.Equal(EngineRunner.CodeAddr + (uint)faultAt, wantEip);
+            Assert.Equal(wantEip, blocks.Cpu.S.Eip);
+            Assert.Equal(want.Regs, got.Regs);
+            Assert.Equal(want.Mem, got.Mem);
+            uint loaded = BitConverter.ToUInt32(mem, (int)(Esi + 8 - EngineRunner.DataAddr));
+            Assert.Equal(firstRetired ? loaded : regs[0], got.Regs[0]);
+        }
+    }
+
+    private static (uint[] Regs, uint Flags, byte[] Mem) Inputs(Random rng)
+    {
+        var regs = new uint[8];
+        for (int r = 0; r < 8; r++) regs[r] = (uint)rng.NextInt64(0, 1L << 32);
+        regs[4] = 0x00A00800;
+        regs[5] = Ebp;
+        regs[6] = Esi;
+        regs[1] = (uint)rng.Next(0, 16); // a small index
+        uint flags = 0x202 | ((uint)rng.Next(0, 1 << 12) & 0x8D5);
+        var mem = new byte[EngineRunner.MemSize];
+        rng.NextBytes(mem);
+        if (rng.Next(8) == 0) Array.Clear(mem, 0x150, 0x20); // zero results now and then
+        // Words some forms use as an index or a pointer, kept inside the data buffer.
+        BitConverter.TryWriteBytes(mem.AsSpan(0x84), (uint)rng.Next(0, 16));
+        BitConverter.TryWriteBytes(mem.AsSpan(0x88), EngineRunner.DataAddr + 0x40);
+        BitConverter.TryWriteBytes(mem.AsSpan(0x108), EngineRunner.DataAddr + 0x180);
+        BitConverter.TryWriteBytes(mem.AsSpan(0x120), 0x12345u + (uint)rng.Next(0, 32));
+        if (rng.Next(4) == 0) BitConverter.TryWriteBytes(mem.AsSpan(0x64), 0xFFFFFFFEu);
+        return (regs, flags, mem);
+    }
+}
