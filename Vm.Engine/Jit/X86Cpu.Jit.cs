@@ -35,8 +35,20 @@ public sealed unsafe partial class X86Cpu
     /// <summary>Which backend compiles hot blocks (Off: interpreter only).</summary>
     public JitMode JitMode { get; private set; }
 
-    /// <summary>Runs of a block before it is compiled (1: at once). 1000 measured better than 50 on the boot: compiling a DynamicMethod costs about as much as a thousand interpreted runs of a short block.</summary>
-    public int JitThreshold { get; set; } = 1000;
+    /// <summary>
+    /// Runs of a block before it is compiled (1: at once). Unless set, it follows the backend:
+    /// 1000 for wasm; for IL 1000 measured better than 50 on the boot (compiling a DynamicMethod
+    /// costs about as much as a thousand interpreted runs of a short block), and 4000 better
+    /// than 1000 on the boot and every workload (~10% less CPU: a third fewer regions compiled,
+    /// the code of the hottest ones the same).
+    /// </summary>
+    public int JitThreshold
+    {
+        get => _jitThreshold;
+        set { _jitThreshold = value; _jitThresholdSet = true; }
+    }
+    private int _jitThreshold = 1000;
+    private bool _jitThresholdSet;
 
     /// <summary>At most this many blocks per compiled region (1: one block per method); see <see cref="JitRegion"/>.</summary>
     public int JitRegionLimit { get; set; } = JitRegion.MaxBlocks;
@@ -54,6 +66,7 @@ public sealed unsafe partial class X86Cpu
     {
         _jitBackend = JitBackends.Create(mode, this);
         JitMode = mode;
+        if (!_jitThresholdSet) _jitThreshold = mode == JitMode.Il ? 4000 : 1000;
         DropAllCompiled();
     }
 
