@@ -16,6 +16,8 @@ public struct JitStats
     public ulong CompiledInstructions;
     /// <summary>Entries compiled code made into other compiled code without the run loop (<c>X86Cpu.JitChain</c>).</summary>
     public long Chained;
+    /// <summary>Blocks that got compiled code as a secondary entry of another block's region.</summary>
+    public long SharedEntries;
 }
 
 /// <summary>
@@ -100,6 +102,21 @@ public sealed unsafe partial class X86Cpu
         JitCounters.BlocksCompiled++;
         b.Compiled = code;
         _compiledOrder.Enqueue(b);
+        // The unit's other blocks (same page, decoded just now with the interpreter's
+        // boundaries) take their entries, unless they have code of their own.
+        if (code.MoreEntries is { } more)
+        {
+            ulong mode = b.Key & ~0xFFFFFFFFUL;
+            foreach (var (phys, entry) in more)
+            {
+                if (_blocks.TryGetValue(phys | mode, out Block? other) && other.Valid && other.Compiled == null && other.Hits >= 0)
+                {
+                    other.Compiled = entry;
+                    _compiledOrder.Enqueue(other);
+                    JitCounters.SharedEntries++;
+                }
+            }
+        }
         while (_compiledOrder.Count > JitCacheLimit)
         {
             Block old = _compiledOrder.Dequeue();

@@ -48,6 +48,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.Stloc, _gen);
         _starts = new Label[region.Blocks.Count];
         for (int b = 0; b < _starts.Length; b++) _starts[b] = il.DefineLabel();
+        if (_starts.Length > 1) EmitEntryDispatch();
         for (int b = 0; b < _starts.Length; b++)
         {
             block = region.Blocks[b];
@@ -60,6 +61,30 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
             il.MarkLabel(label);
             il.Emit(OpCodes.Ldc_I4, count);
             il.Emit(OpCodes.Ret);
+        }
+    }
+
+    /// <summary>
+    /// Entered at another block of the region (<see cref="RegionEntry.Index"/>): S.Eip is that
+    /// block's start, so the head's EIP, which all offsets are relative to, is that much before.
+    /// </summary>
+    private void EmitEntryDispatch()
+    {
+        var others = new Label[_starts.Length];
+        others[0] = _starts[0];
+        for (int b = 1; b < others.Length; b++) others[b] = il.DefineLabel();
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldfld, typeof(RegionEntry).GetField(nameof(RegionEntry.Index))!);
+        il.Emit(OpCodes.Switch, others);
+        il.Emit(OpCodes.Br, _starts[0]);
+        for (int b = 1; b < others.Length; b++)
+        {
+            il.MarkLabel(others[b]);
+            il.Emit(OpCodes.Ldloc, _e0);
+            il.Emit(OpCodes.Ldc_I4, region.Blocks[b].StartOffset);
+            il.Emit(OpCodes.Sub);
+            il.Emit(OpCodes.Stloc, _e0);
+            il.Emit(OpCodes.Br, _starts[b]);
         }
     }
 
