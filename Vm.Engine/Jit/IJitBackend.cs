@@ -19,6 +19,12 @@ public sealed class CompiledBlock(JitEntry entry, object? keepAlive = null)
     public JitEntry Entry { get; } = entry;
     /// <summary>Data the generated code points into (pinned instruction copies), freed with the code.</summary>
     public object? KeepAlive { get; } = keepAlive;
+    /// <summary>
+    /// Other blocks the same code can be entered at (physical address, entry), for a backend
+    /// that compiles several blocks as one unit: each becomes that block's compiled code when
+    /// it has none, so a block is not compiled again as the head of its own unit.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<uint, CompiledBlock>>? MoreEntries { get; init; }
 }
 
 /// <summary>A JIT backend: lowers the front end's micro-ops for one CPU.</summary>

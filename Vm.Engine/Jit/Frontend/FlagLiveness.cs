@@ -5,7 +5,7 @@ namespace Vm.Engine.Jit.Frontend;
 /// writer comes before any reader and before any op that can leave the block (a fault there
 /// must see the flags as of before it). The last writer is always live: the flags go to the
 /// lazy-flag fields at the block's end. Also notes, for each Jcc, the native ALU op whose
-/// operands decide it (an ALU op, INC or DEC).
+/// operands decide it (an ALU op, INC, DEC, or a byte CMP or TEST).
 /// </summary>
 public static class FlagLiveness
 {
@@ -28,7 +28,7 @@ public static class FlagLiveness
             if (op.WritesFlags)
             {
                 producer = op.Op is JitOp.AluRegReg or JitOp.AluRegImm or JitOp.AluRegMem or JitOp.AluMemReg or JitOp.AluMemImm
-                    or JitOp.Inc or JitOp.Dec ? k : -1;
+                    or JitOp.Inc or JitOp.Dec or JitOp.Cmp8 or JitOp.Test8 ? k : -1;
             }
         }
     }

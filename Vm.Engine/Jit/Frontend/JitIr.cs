@@ -72,6 +72,16 @@ public enum JitOp : byte
     /// <see cref="JitAddr.NoReg"/> (may fault); right is 8-bit register Src, or Imm when Src is NoReg.
     /// </summary>
     Cmp8,
+    /// <summary>Flags of TEST left, right on bytes (operands as <see cref="Cmp8"/>).</summary>
+    Test8,
+    /// <summary>R[Dst] = low half of (int)R[Dst] * (int)R[Src]; CF = OF = the product does not fit (IMUL r32, r/m32, register form).</summary>
+    ImulRegReg,
+    /// <summary>R[Dst] = low half of (int)R[Src] * Imm; flags as <see cref="ImulRegReg"/> (IMUL r32, r32, imm).</summary>
+    ImulRegImm,
+    /// <summary>Low 16 bits of R[Dst] = mem16[Addr], the rest kept (MOV r16, m16; may fault).</summary>
+    Load16,
+    /// <summary>mem16[Addr] = low 16 bits of R[Src] (MOV m16, r16; may fault; a store to a code page stops the block).</summary>
+    Store16,
 }
 
 /// <summary>A 32-bit shift by a constant (rotates stay handler calls).</summary>
@@ -105,19 +115,20 @@ public struct JitInstr
     public int Slot;
     /// <summary>Set by <see cref="FlagLiveness"/>: whether the flags this op writes can be observed (read later, or visible at an exit).</summary>
     public bool FlagsLive;
-    /// <summary>For a Jcc: the index of the native ALU, INC or DEC op that last wrote the flags in this block (its operands decide the branch), or -1.</summary>
+    /// <summary>For a Jcc: the index of the native ALU, INC, DEC or byte CMP/TEST op that last wrote the flags in this block (its operands decide the branch), or -1.</summary>
     public int FlagProducer;
 
     public readonly bool WritesFlags => Op is JitOp.AluRegReg or JitOp.AluRegImm or JitOp.AluRegMem or JitOp.AluMemReg or JitOp.AluMemImm
-        or JitOp.ShiftImm or JitOp.Inc or JitOp.Dec or JitOp.CallHandler or JitOp.Cmp8;
+        or JitOp.ShiftImm or JitOp.Inc or JitOp.Dec or JitOp.CallHandler or JitOp.Cmp8 or JitOp.Test8 or JitOp.ImulRegReg or JitOp.ImulRegImm;
     public readonly bool ReadsFlags => Op is JitOp.Jcc or JitOp.Inc or JitOp.Dec or JitOp.CallHandler;
     /// <summary>Whether the op can leave the block early (a fault, or a handler or code write that stops the block).</summary>
     public readonly bool MayExit => Op is JitOp.CallHandler or JitOp.Load32 or JitOp.Store32 or JitOp.Store32Imm or JitOp.AluRegMem
         or JitOp.Push32 or JitOp.PushImm or JitOp.Pop32 or JitOp.CallRel or JitOp.Ret
         or JitOp.AluMemReg or JitOp.AluMemImm or JitOp.Load8Zx or JitOp.Load16Zx or JitOp.Load8 or JitOp.Store8
-        || (Op == JitOp.Cmp8 && Dst == JitAddr.NoReg);
+        or JitOp.Load16 or JitOp.Store16
+        || (Op is JitOp.Cmp8 or JitOp.Test8 && Dst == JitAddr.NoReg);
     /// <summary>Whether the op writes guest memory (a write to a code page stops the block after it).</summary>
-    public readonly bool Stores => Op is JitOp.Store32 or JitOp.Store32Imm or JitOp.Push32 or JitOp.PushImm or JitOp.CallRel or JitOp.Store8
+    public readonly bool Stores => Op is JitOp.Store32 or JitOp.Store32Imm or JitOp.Push32 or JitOp.PushImm or JitOp.CallRel or JitOp.Store8 or JitOp.Store16
         || (Op is JitOp.AluMemReg or JitOp.AluMemImm && Alu is not (JitAlu.Cmp or JitAlu.Test));
 }
 

@@ -54,6 +54,13 @@ public static unsafe class Translator
     private static JitInstr Lower(in Instr i)
     {
         var call = new JitInstr { Op = JitOp.CallHandler };
+        if ((i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Lock | Pfx.Rep | Pfx.Repne)) == Pfx.O16 && i.IsMem && i.Op is 0x89 or 0x8B)
+        {
+            // 16-bit MOV with memory: common in kernel code (struct fields of type u16).
+            var a16 = new JitAddr(i.Seg, i.Base, i.Index, i.Scale, i.Disp);
+            return i.Op == 0x8B ? new JitInstr { Op = JitOp.Load16, Dst = (byte)i.RegField, Addr = a16 }
+                                : new JitInstr { Op = JitOp.Store16, Src = (byte)i.RegField, Addr = a16 };
+        }
         if ((i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Lock | Pfx.Rep | Pfx.Repne)) != 0 || i.Op == Decoder.Undefined) return call;
         bool mem = i.IsMem;
         var addr = new JitAddr(i.Seg, i.Base, i.Index, i.Scale, i.Disp);
@@ -138,6 +145,14 @@ public static unsafe class Translator
                 return new JitInstr { Op = JitOp.Cmp8, Dst = mem ? JitAddr.NoReg : (byte)i.Rm, Src = (byte)i.RegField, Addr = addr };
             case 0x80 when i.RegField == 7: // CMP r/m8, imm8
                 return new JitInstr { Op = JitOp.Cmp8, Dst = mem ? JitAddr.NoReg : (byte)i.Rm, Src = JitAddr.NoReg, Imm = i.Imm & 0xFF, Addr = addr };
+            case 0x84: // TEST r/m8, r8
+                return new JitInstr { Op = JitOp.Test8, Dst = mem ? JitAddr.NoReg : (byte)i.Rm, Src = (byte)i.RegField, Addr = addr };
+            case 0xF6 when i.RegField == 0: // TEST r/m8, imm8
+                return new JitInstr { Op = JitOp.Test8, Dst = mem ? JitAddr.NoReg : (byte)i.Rm, Src = JitAddr.NoReg, Imm = i.Imm & 0xFF, Addr = addr };
+            case 0x1AF when !mem:
+                return new JitInstr { Op = JitOp.ImulRegReg, Dst = (byte)i.RegField, Src = (byte)i.Rm };
+            case 0x69 or 0x6B when !mem:
+                return new JitInstr { Op = JitOp.ImulRegImm, Dst = (byte)i.RegField, Src = (byte)i.Rm, Imm = i.Imm };
             default:
                 return call;
         }

@@ -48,6 +48,8 @@ internal static class GuestStateFields
     public static readonly MethodInfo Read16 = Method(typeof(X86Cpu), "Read16");
     /// <summary>void Write8(uint lin, byte v): the interpreter's byte store (a code page stops the block).</summary>
     public static readonly MethodInfo Write8 = Method(typeof(X86Cpu), "Write8");
+    /// <summary>void Write16(uint lin, ushort v): the interpreter's 16-bit store (a code page stops the block).</summary>
+    public static readonly MethodInfo Write16 = Method(typeof(X86Cpu), "Write16");
 
     /// <summary>uint Read32Slow(uint lin): a TLB miss or a page-crossing read.</summary>
     public static readonly MethodInfo Read32Slow = Method(typeof(X86Cpu), "Read32Slow");

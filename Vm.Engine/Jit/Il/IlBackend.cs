@@ -39,12 +39,25 @@ public sealed unsafe class IlBackend : IJitBackend
             arrays[b] = GC.AllocateArray<Instr>(jb.Ops.Length, pinned: true);
             for (int k = 0; k < jb.Ops.Length; k++) arrays[b][k] = jb.InstrAt(k);
         }
-        // A closed delegate (first argument bound to the instruction arrays, unused by the code)
-        // calls straight in; an open static one goes through a shuffle thunk on every call.
-        var method = new DynamicMethod($"jit_{block.Phys:x8}", typeof(int), [typeof(object), typeof(X86Cpu)], typeof(X86Cpu), skipVisibility: true);
+        // A closed delegate (first argument bound to a RegionEntry: which block to start at,
+        // and the instruction arrays to keep alive) calls straight in; an open static one goes
+        // through a shuffle thunk on every call. One method serves every block of the region.
+        var method = new DynamicMethod($"jit_{block.Phys:x8}", typeof(int), [typeof(RegionEntry), typeof(X86Cpu)], typeof(X86Cpu), skipVisibility: true);
         var pointers = new Instr*[arrays.Length];
         for (int b = 0; b < arrays.Length; b++) pointers[b] = (Instr*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(arrays[b]));
         new IlBlockEmitter(method.GetILGenerator(), region, _ram, pointers, _cpu.JitProfile).Emit();
-        return new CompiledBlock((JitEntry)method.CreateDelegate(typeof(JitEntry), arrays), arrays);
+        CompiledBlock EntryAt(int index) => new((JitEntry)method.CreateDelegate(typeof(JitEntry), new RegionEntry(index, arrays)), arrays);
+        var more = new List<KeyValuePair<uint, CompiledBlock>>();
+        for (int b = 1; b < region.Blocks.Count; b++) more.Add(new(region.Blocks[b].Phys, EntryAt(b)));
+        var head = EntryAt(0);
+        return more.Count == 0 ? head : new CompiledBlock(head.Entry, arrays) { MoreEntries = more };
     }
+}
+
+/// <summary>What a region's compiled method is bound to: the block it starts at, and the data its code points into.</summary>
+public sealed class RegionEntry(int index, object keepAlive)
+{
+    /// <summary>The index in the region of the block this entry starts at (0: the head).</summary>
+    public readonly int Index = index;
+    public readonly object KeepAlive = keepAlive;
 }

@@ -16,7 +16,7 @@ namespace Vm.Engine.Jit.Il;
 /// </summary>
 internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, byte* ram, Instr*[] regionInstrs, JitProfile? profile)
 {
-    private LocalBuilder _e0 = null!, _sp = null!, _lin = null!, _ent = null!, _v = null!, _a = null!, _b = null!, _r = null!, _cf = null!, _gen = null!, _count = null!, _next = null!;
+    private LocalBuilder _e0 = null!, _sp = null!, _lin = null!, _ent = null!, _v = null!, _a = null!, _b = null!, _r = null!, _cf = null!, _gen = null!, _count = null!, _next = null!, _product = null!;
     /// <summary>The block being emitted, and its pinned instruction copies.</summary>
     private JitBlock block = null!;
     private Instr* instrs;
@@ -38,6 +38,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         _gen = il.DeclareLocal(typeof(uint));
         _count = il.DeclareLocal(typeof(ulong));
         _next = il.DeclareLocal(typeof(JitEntry));
+        _product = il.DeclareLocal(typeof(long));
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldflda, F.S);
         il.Emit(OpCodes.Ldfld, F.Eip);
@@ -47,6 +48,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.Stloc, _gen);
         _starts = new Label[region.Blocks.Count];
         for (int b = 0; b < _starts.Length; b++) _starts[b] = il.DefineLabel();
+        if (_starts.Length > 1) EmitEntryDispatch();
         for (int b = 0; b < _starts.Length; b++)
         {
             block = region.Blocks[b];
@@ -59,6 +61,30 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
             il.MarkLabel(label);
             il.Emit(OpCodes.Ldc_I4, count);
             il.Emit(OpCodes.Ret);
+        }
+    }
+
+    /// <summary>
+    /// Entered at another block of the region (<see cref="RegionEntry.Index"/>): S.Eip is that
+    /// block's start, so the head's EIP, which all offsets are relative to, is that much before.
+    /// </summary>
+    private void EmitEntryDispatch()
+    {
+        var others = new Label[_starts.Length];
+        others[0] = _starts[0];
+        for (int b = 1; b < others.Length; b++) others[b] = il.DefineLabel();
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldfld, typeof(RegionEntry).GetField(nameof(RegionEntry.Index))!);
+        il.Emit(OpCodes.Switch, others);
+        il.Emit(OpCodes.Br, _starts[0]);
+        for (int b = 1; b < others.Length; b++)
+        {
+            il.MarkLabel(others[b]);
+            il.Emit(OpCodes.Ldloc, _e0);
+            il.Emit(OpCodes.Ldc_I4, region.Blocks[b].StartOffset);
+            il.Emit(OpCodes.Sub);
+            il.Emit(OpCodes.Stloc, _e0);
+            il.Emit(OpCodes.Br, _starts[b]);
         }
     }
 
@@ -283,7 +309,34 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
                 il.Emit(OpCodes.Call, F.Write8);
                 break;
             case JitOp.Cmp8:
+            case JitOp.Test8:
                 EmitCmp8(in op);
+                break;
+            case JitOp.ImulRegReg:
+            case JitOp.ImulRegImm:
+                EmitImul(in op);
+                break;
+            case JitOp.Load16:
+                EmitLinear(op.Addr);
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldloc, _lin);
+                il.Emit(OpCodes.Call, F.Read16);
+                il.Emit(OpCodes.Stloc, _v);
+                RegRef(op.Dst);
+                LoadReg(op.Dst);
+                il.Emit(OpCodes.Ldc_I4, unchecked((int)0xFFFF0000));
+                il.Emit(OpCodes.And);
+                il.Emit(OpCodes.Ldloc, _v);
+                il.Emit(OpCodes.Or);
+                il.Emit(OpCodes.Stind_I4);
+                break;
+            case JitOp.Store16:
+                EmitLinear(op.Addr);
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldloc, _lin);
+                LoadReg(op.Src);
+                il.Emit(OpCodes.Conv_U2);
+                il.Emit(OpCodes.Call, F.Write16);
                 break;
             case JitOp.MovzxReg16:
                 RegRef(op.Dst);
@@ -676,9 +729,47 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         SetLazy(kind, logic ? null : _a, logic ? null : _b, _r);
     }
 
-    /// <summary>CMP on bytes: the lazy flags as the interpreter's 8-bit compares set them (size 0, operands and result masked).</summary>
+    /// <summary>IMUL with a 32-bit result: flags as the interpreter's (a shift-kind lazy state: CF = OF = the product does not fit).</summary>
+    private void EmitImul(in JitInstr op)
+    {
+        LoadReg(op.Op == JitOp.ImulRegReg ? op.Dst : op.Src);
+        il.Emit(OpCodes.Conv_I8);
+        if (op.Op == JitOp.ImulRegReg) LoadReg(op.Src); else il.Emit(OpCodes.Ldc_I4, op.Imm);
+        il.Emit(OpCodes.Conv_I8);
+        il.Emit(OpCodes.Mul);
+        il.Emit(OpCodes.Stloc, _product);
+        il.Emit(OpCodes.Ldloc, _product);
+        il.Emit(OpCodes.Conv_U4);
+        il.Emit(OpCodes.Stloc, _r);
+        RegRef(op.Dst);
+        il.Emit(OpCodes.Ldloc, _r);
+        il.Emit(OpCodes.Stind_I4);
+        if (!op.FlagsLive) return;
+        il.Emit(OpCodes.Ldloc, _product);
+        il.Emit(OpCodes.Ldloc, _product);
+        il.Emit(OpCodes.Conv_I4);
+        il.Emit(OpCodes.Conv_I8);
+        il.Emit(OpCodes.Ceq);
+        Not();
+        il.Emit(OpCodes.Stloc, _cf);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldc_I4, (int)X86Cpu.LazyOp.Shift);
+        il.Emit(OpCodes.Stfld, F.LazyOp);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldc_I4_2);
+        il.Emit(OpCodes.Stfld, F.LazySz);
+        StoreField(F.LazyRes, _r);
+        StoreField(F.LazyCf, _cf);
+        StoreField(F.LazyOf, _cf);
+    }
+
+    /// <summary>
+    /// CMP or TEST on bytes: the lazy flags as the interpreter's 8-bit forms set them (size 0,
+    /// operands and result masked; TEST keeps no operands).
+    /// </summary>
     private void EmitCmp8(in JitInstr op)
     {
+        bool test = op.Op == JitOp.Test8;
         if (op.Dst == JitAddr.NoReg)
         {
             EmitLinear(op.Addr);
@@ -692,19 +783,19 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.Stloc, _b);
         il.Emit(OpCodes.Ldloc, _a);
         il.Emit(OpCodes.Ldloc, _b);
-        il.Emit(OpCodes.Sub);
+        il.Emit(test ? OpCodes.And : OpCodes.Sub);
         il.Emit(OpCodes.Ldc_I4, 0xFF);
         il.Emit(OpCodes.And);
         il.Emit(OpCodes.Stloc, _r);
         if (!op.FlagsLive) return;
         il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldc_I4, (int)X86Cpu.LazyOp.Sub);
+        il.Emit(OpCodes.Ldc_I4, (int)(test ? X86Cpu.LazyOp.Logic : X86Cpu.LazyOp.Sub));
         il.Emit(OpCodes.Stfld, F.LazyOp);
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldc_I4_0);
         il.Emit(OpCodes.Stfld, F.LazySz);
-        StoreField(F.LazyDst, _a);
-        StoreField(F.LazySrc, _b);
+        StoreField(F.LazyDst, test ? null : _a);
+        StoreField(F.LazySrc, test ? null : _b);
         StoreField(F.LazyRes, _r);
     }
 
@@ -832,6 +923,12 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         bool sub = producer is JitAlu.Sub or JitAlu.Cmp;
         bool logic = producer is JitAlu.And or JitAlu.Or or JitAlu.Xor or JitAlu.Test;
         int test = cc >> 1;
+        if (producerOp is JitOp.Cmp8 or JitOp.Test8 && test != 5)
+        {
+            EmitByteCondition(producerOp == JitOp.Cmp8, test);
+            if ((cc & 1) != 0) Not();
+            return;
+        }
         if (producerOp is JitOp.Inc or JitOp.Dec && test is 0 or 2 or 4 or 6 or 7)
         {
             EmitIncDecCondition(producerOp == JitOp.Inc, test);
@@ -881,6 +978,49 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
                 break;
         }
         if ((cc & 1) != 0) Not();
+    }
+
+    /// <summary>Conditions after a byte CMP (a, b the zero-extended bytes, r = (a - b) &amp; 0xFF) or TEST (r = a &amp; b), but parity.</summary>
+    private void EmitByteCondition(bool cmp, int test)
+    {
+        void Signed(LocalBuilder x) { il.Emit(OpCodes.Ldloc, x); il.Emit(OpCodes.Conv_I1); }
+        void Sf() { il.Emit(OpCodes.Ldloc, _r); il.Emit(OpCodes.Ldc_I4, 0x80); il.Emit(OpCodes.And); il.Emit(OpCodes.Ldc_I4_0); il.Emit(OpCodes.Cgt_Un); }
+        void Zf() { il.Emit(OpCodes.Ldloc, _r); il.Emit(OpCodes.Ldc_I4_0); il.Emit(OpCodes.Ceq); }
+        switch (test)
+        {
+            case 0: // OF
+                if (cmp)
+                {
+                    il.Emit(OpCodes.Ldloc, _a); il.Emit(OpCodes.Ldloc, _b); il.Emit(OpCodes.Xor);
+                    il.Emit(OpCodes.Ldloc, _a); il.Emit(OpCodes.Ldloc, _r); il.Emit(OpCodes.Xor);
+                    il.Emit(OpCodes.And); il.Emit(OpCodes.Ldc_I4, 0x80); il.Emit(OpCodes.And);
+                    il.Emit(OpCodes.Ldc_I4_0); il.Emit(OpCodes.Cgt_Un);
+                }
+                else il.Emit(OpCodes.Ldc_I4_0);
+                break;
+            case 1: // CF
+                if (cmp) { il.Emit(OpCodes.Ldloc, _a); il.Emit(OpCodes.Ldloc, _b); il.Emit(OpCodes.Clt_Un); }
+                else il.Emit(OpCodes.Ldc_I4_0);
+                break;
+            case 2: // ZF
+                Zf();
+                break;
+            case 3: // CF or ZF
+                if (cmp) { il.Emit(OpCodes.Ldloc, _a); il.Emit(OpCodes.Ldloc, _b); il.Emit(OpCodes.Cgt_Un); Not(); }
+                else Zf();
+                break;
+            case 4: // SF
+                Sf();
+                break;
+            case 6: // SF != OF
+                if (cmp) { Signed(_a); Signed(_b); il.Emit(OpCodes.Clt); }
+                else Sf();
+                break;
+            default: // ZF or SF != OF
+                if (cmp) { Signed(_a); Signed(_b); il.Emit(OpCodes.Cgt); Not(); }
+                else { Zf(); Sf(); il.Emit(OpCodes.Or); }
+                break;
+        }
     }
 
     /// <summary>Conditions after INC/DEC (a = old value, r = result) that do not read the kept CF.</summary>

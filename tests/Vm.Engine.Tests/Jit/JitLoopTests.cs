@@ -69,4 +69,46 @@ public sealed class JitLoopTests
         Assert.True(j.Chained >= Math.Min(iterations, 1000) - 2, $"chained entries {j.Chained}");
         Assert.True(j.CompiledRuns - j.Chained < 20, $"entries from the run loop {j.CompiledRuns - j.Chained}");
     }
+
+    [Theory]
+    [InlineData(50u)]
+    [InlineData(1_000_000u)]
+    public void BlocksOfACompiledRegion_AreEnteredThroughItsCode_NotCompiledAgain(uint iterations)
+    {
+        // When L turns hot, F and the block after the CALL (a JE in F reaches it, so it is in
+        // the region) are in its region. The RET leaves the region and lands at that block: it
+        // runs the region's code through its own entry (not a compile of its own), and the
+        // results stay the interpreter's.
+        byte[] code =
+        [
+            0xE8, 0x06, 0x00, 0x00, 0x00, // L: call F
+            0x49,                         // B: dec ecx
+            0x75, 0xF8,                   // jnz L
+            0xEB, 0x0C,                   // jmp out
+            0x90,                         // (padding)
+            0x83, 0xC0, 0x03,             // F: add eax,3
+            0x83, 0xF8, 0xFF,             // cmp eax,-1 (never equal here)
+            0x74, 0xEC,                   // je B
+            0xC3,                         // ret
+            0x90, 0x90,                   // (padding)
+            0x31, 0xC3,                   // out: xor ebx,eax
+        ];
+        uint[] regs = [0, iterations, 0, 0, EngineRunner.DataAddr + 0x1F0, 0, 0, 0];
+        using var interp = new EngineRunner();
+        var want = interp.Run(code, regs, 0, new byte[EngineRunner.MemSize], viaBlocks: true);
+        using var jit = new EngineRunner();
+        jit.Cpu.SetJitMode(JitMode.Il);
+        jit.Cpu.JitThreshold = 4;
+        var got = jit.Run(code, regs, 0, new byte[EngineRunner.MemSize], viaBlocks: true);
+        Assert.Equal(want.Vector, got.Vector);
+        Assert.Equal(want.Regs, got.Regs);
+        Assert.Equal(want.Eflags & 0x8D5, got.Eflags & 0x8D5);
+        Assert.Equal(want.Mem, got.Mem);
+        Assert.Equal(interp.Cpu.InstructionCount, jit.Cpu.InstructionCount);
+        Assert.Equal(interp.Cpu.S.Eip, jit.Cpu.S.Eip);
+        var j = jit.Cpu.JitCounters;
+        Assert.True(j.BlocksCompiled <= 2, $"compiled {j.BlocksCompiled} shared {j.SharedEntries} chained {j.Chained} runs {j.CompiledRuns}");
+        Assert.True(j.SharedEntries >= 1, $"shared entries {j.SharedEntries}");
+        Assert.True(j.Chained >= Math.Min(iterations, 1000) - 10, $"chained entries {j.Chained}");
+    }
 }

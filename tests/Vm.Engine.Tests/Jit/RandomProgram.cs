@@ -6,7 +6,7 @@ namespace Vm.Engine.Tests.Jit;
 /// Random guest programs for the interpreter-vs-JIT comparison: a loop (ECX counts down) whose
 /// body mixes the forms the IR lowers natively (MOV, ALU on registers, immediates and memory,
 /// INC/DEC, LEA, loads, stores and read-modify-writes, shifts by a constant, MOVZX, PUSH/POP,
-/// CALL/RET, 8-bit MOV to and from memory, 8-bit CMP) with forms that stay handler calls (ADC/SBB, rotates, SETcc,
+/// CALL/RET, 8-bit MOV to and from memory, 8-bit CMP and TEST, IMUL, 16-bit MOV with memory) with forms that stay handler calls (ADC/SBB, rotates, SETcc,
 /// XCHG, DIV that may fault) and short forward branches, so flags flow between
 /// native ops, handler calls and blocks. Memory operands stay inside the test's data buffer.
 /// </summary>
@@ -79,7 +79,7 @@ public static class RandomProgram
 
     private static byte[] Instruction(Random rng)
     {
-        switch (rng.Next(27))
+        switch (rng.Next(31))
         {
             case 0: return [(byte)(0xB8 + Reg(rng)), .. Imm32(rng)];
             case 1: return [0x89, ModRmReg(AnyReg(rng), Reg(rng))];
@@ -111,6 +111,16 @@ public static class RandomProgram
             case 23: return [0x88, ModRmDisp(rng.Next(8)), .. Disp(rng)];                                 // mov [mem],r8
             case 24: return rng.Next(2) == 0 ? [0x38, ModRmReg(rng.Next(8), rng.Next(8))] : [0x38, ModRmDisp(rng.Next(8)), .. Disp(rng)]; // cmp r/m8,r8
             case 25: return rng.Next(2) == 0 ? [0x80, ModRmReg(7, rng.Next(8)), (byte)rng.Next(256)] : [0x80, ModRmDisp(7), .. Disp(rng), (byte)rng.Next(256)]; // cmp r/m8,imm8
+            case 26: return rng.Next(2) == 0 ? [0x84, ModRmReg(rng.Next(8), rng.Next(8))] : [0x84, ModRmDisp(rng.Next(8)), .. Disp(rng)]; // test r/m8,r8
+            case 27: return rng.Next(2) == 0 ? [0xF6, ModRmReg(0, rng.Next(8)), (byte)rng.Next(256)] : [0xF6, ModRmDisp(0), .. Disp(rng), (byte)rng.Next(256)]; // test r/m8,imm8
+            case 28: return rng.Next(3) switch                                                            // imul r,r / r,r,imm8 / r,r,imm32
+            {
+                0 => [0x0F, 0xAF, ModRmReg(Reg(rng), AnyReg(rng))],
+                1 => [0x6B, ModRmReg(Reg(rng), AnyReg(rng)), (byte)rng.Next(256)],
+                _ => [0x69, ModRmReg(Reg(rng), AnyReg(rng)), .. Imm32(rng)],
+            };
+            case 29: return [0x66, 0x8B, ModRmDisp(Reg(rng)), .. Disp(rng)];                          // mov r16,[mem]
+            case 30: return [0x66, 0x89, ModRmDisp(AnyReg(rng)), .. Disp(rng)];                       // mov [mem],r16
             default:
                 // div ebx: #DE when EBX is 0 or the quotient overflows; EDX cleared first mostly.
                 return rng.Next(3) == 0 ? [0xF7, 0xF3] : [0x31, 0xD2, 0xF7, 0xF3];
