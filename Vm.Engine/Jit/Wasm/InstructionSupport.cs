@@ -15,7 +15,15 @@ public static class InstructionSupport
         // 16-bit moves (the kernel's 16-bit fields) and PAUSE (REP NOP, in spin loops): lowered.
         if ((i.Pfx & (Pfx.A16 | Pfx.Rep | Pfx.Repne | Pfx.Lock)) == 0 && (i.Pfx & Pfx.O16) != 0)
             return op is 0x89 or 0x8B or 0x90 || (op == 0xC7 && i.RegField == 0)
-                || (op is 0xC1 or 0xD1 or 0xD3 && i.RegField is not (2 or 3));
+                || (op is 0xC1 or 0xD1 or 0xD3 && i.RegField is not (2 or 3))
+                // 16-bit ALU (ADC/SBB left), TEST, INC/DEC.
+                || (AluKind(op) is int kind && kind is not (2 or 3))
+                || (op is 0x81 or 0x83 && i.RegField is not (2 or 3))
+                || op is 0x85 or 0xA9 or (>= 0x40 and <= 0x4F) || (op == 0xF7 && i.RegField == 0)
+                || (op == 0xFF && i.RegField is 0 or 1);
+        // LOCK CMPXCHG (the atomics of the kernel and libc): one CPU, so the lock changes nothing.
+        if (op == 0x1B1 && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Rep | Pfx.Repne)) == 0 && (i.IsMem || (i.Pfx & Pfx.Lock) == 0))
+            return true;
         if (op == 0x90 && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Repne | Pfx.Lock)) == 0) return true;
         // Operand/address-size, REP and LOCK prefixes change semantics the lowering does not model.
         if ((i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Rep | Pfx.Repne | Pfx.Lock)) != 0) return false;
@@ -37,7 +45,8 @@ public static class InstructionSupport
             >= 0xB0 and <= 0xB7 => true, // MOV r8, imm8
             >= 0xA0 and <= 0xA3 => true, // MOV AL/EAX to and from moffs
             >= 0x90 and <= 0x97 => true, // NOP, XCHG EAX, r32
-            0x87 => !i.IsMem, // XCHG r32, r32 (with memory it locks: left)
+            0x87 => true, // XCHG r32, r/m32
+            0xC0 or 0xD0 or 0xD2 => i.RegField is not (2 or 3), // byte shifts and rotates; RCL/RCR left
             0x98 or 0x99 => true, // CWDE, CDQ
             0xC9 => true, // LEAVE
             >= 0x1C8 and <= 0x1CF => true, // BSWAP

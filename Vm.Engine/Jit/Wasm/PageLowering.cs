@@ -205,6 +205,8 @@ public sealed partial class PageLowering
     private void EmitInstr(Instr i, uint eip, int k)
     {
         int op = i.Op;
+        // 16-bit forms are all EmitMore's (the 32-bit ALU below would ignore the prefix).
+        if (i.O16 && EmitMore(i, eip, k)) return;
         if (InstructionSupport.AluKind(op) is int kind)
         {
             switch (op & 7)
