@@ -6,6 +6,7 @@ import { chromium } from "playwright-core";
 import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
+import { startProfile, summarize } from "./profile.mjs";
 
 const [portalUrl, guestDir, password] = process.argv.slice(2);
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -127,10 +128,15 @@ async function workloadsOnScreen(page, read, send, into) {
   for (const [name, work] of WORKLOADS) {
     await send(`clear; echo WS''${name}; ${work}; echo WE''${name}`);
     await waitScreen(`WS${name}`);
+    const stop = process.env.BENCH_PROFILE ? await startProfile(page) : null;
     const t0 = Date.now();
     await waitScreen(`WE${name}`);
     into[name] = (Date.now() - t0) / 1000;
     log(`ours ${name} ${into[name]} s`);
+    if (stop) {
+      const out = process.env.BENCH_PROFILE_DIR ? path.join(process.env.BENCH_PROFILE_DIR, `ours-${name}.cpuprofile`) : null;
+      log(`ours ${name} profile${out ? " (" + out + ")" : ""}:\n${summarize(await stop(), out)}`);
+    }
   }
 }
 
