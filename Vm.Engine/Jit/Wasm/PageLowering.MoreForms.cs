@@ -500,7 +500,7 @@ public sealed partial class PageLowering
             c.Get(Addr).Get(LinPage).I32(b.FallThrough).Op(WasmOp.I32Add).Mem(WasmOp.I32Store, 0, 0);
             c.Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Set(R0 + 4);
         }
-        Exit(JitExit.Branch, () => c.Get(T), n);
+        BranchTo(T, n);
     }
 
     /// <summary>
