@@ -21,6 +21,9 @@ public static class InstructionSupport
                 || (op is 0x81 or 0x83 && i.RegField is not (2 or 3))
                 || op is 0x85 or 0xA9 or (>= 0x40 and <= 0x4F) || (op == 0xF7 && i.RegField == 0)
                 || (op == 0xFF && i.RegField is 0 or 1);
+        // MOVS/STOS, byte and dword, with or without REP (memcpy, memset); forward only, checked in the code.
+        if (op is 0xA4 or 0xA5 or 0xAA or 0xAB && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Repne | Pfx.Lock)) == 0)
+            return true;
         // LOCK CMPXCHG (the atomics of the kernel and libc): one CPU, so the lock changes nothing.
         if (op == 0x1B1 && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Rep | Pfx.Repne)) == 0 && (i.IsMem || (i.Pfx & Pfx.Lock) == 0))
             return true;

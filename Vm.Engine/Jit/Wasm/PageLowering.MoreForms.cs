@@ -33,6 +33,9 @@ public sealed partial class PageLowering
             case 0x1B1:
                 CompareExchange(i, eip, k);
                 return true;
+            case 0xA4: case 0xA5: case 0xAA: case 0xAB:
+                StringMove(i, eip, k);
+                return true;
             case 0xC1: case 0xD1: case 0xD3:
                 Shift(i, eip, k);
                 return true;

@@ -7,7 +7,7 @@ namespace Vm.Engine.Tests.JitWasm;
 /// balanced PUSH/POP, MOVZX/MOVSX, byte moves and TEST, ADC/SBB, shifts and rotates by 1, an
 /// immediate (0 and masked counts included) and CL, NOT/NEG, CMOVcc/SETcc, XCHG, CDQ/CWDE, BSWAP,
 /// a PUSH EBP / MOV EBP,ESP / LEAVE frame, byte shifts and rotates, 16-bit ALU/TEST/INC/DEC,
-/// CMPXCHG (both outcomes) and XCHG with memory, and short Jcc over the next instruction on every
+/// CMPXCHG (both outcomes) and XCHG with memory, MOVS/STOS with and without REP, and short Jcc over the next instruction on every
 /// condition code.
 /// </summary>
 public static class RandomPrograms
@@ -67,7 +67,7 @@ public static class RandomPrograms
         byte[] imm = BitConverter.GetBytes(Value(rng));
         int cc = rng.Next(16);
         int anyByte = rng.Next(8);
-        switch (rng.Next(67))
+        switch (rng.Next(68))
         {
             case 0: return [(byte)((kind << 3) | 1), (byte)(0xC0 | (s << 3) | d)];
             case 1: return [0x83, (byte)(0xC0 | (kind << 3) | d), (byte)rng.Next(256)];
@@ -205,6 +205,17 @@ public static class RandomPrograms
             // CMPXCHG (LOCK with memory, as the atomics use it) and XCHG with memory.
             case 64: return rng.Next(2) == 0 ? [0xF0, 0x0F, 0xB1, (byte)(0x40 | (s << 3) | 6), disp] : [0x0F, 0xB1, (byte)(0xC0 | (s << 3) | d)];
             case 65: return rng.Next(3) == 0 ? [0x8B, (byte)(0x40 | 6), disp, 0x0F, 0xB1, (byte)(0x40 | (d << 3) | 6), disp] : [0x87, (byte)(0x40 | (d << 3) | 6), disp];
+            // MOVSB/MOVSD/STOSB/STOSD, with REP (0 to 16 elements) or alone, between places in the data
+            // area that may overlap; ECX (the loop's counter) and ESI (the data pointer) kept around it.
+            case 66:
+            {
+                byte op = (byte)(rng.Next(2) == 0 ? 0xA4 + rng.Next(2) : 0xAA + rng.Next(2));
+                byte[] edi = BitConverter.GetBytes(JitMachine.DataAddr + 128 + (uint)rng.Next(64));
+                byte[] esi = BitConverter.GetBytes(JitMachine.DataAddr + (uint)rng.Next(160));
+                byte[] ecx = BitConverter.GetBytes(rng.Next(17));
+                byte[] str = rng.Next(3) == 0 ? [op] : [0xF3, op];
+                return [0x51, 0x56, 0xBF, .. edi, 0xBE, .. esi, 0xB9, .. ecx, .. str, 0x5E, 0x59];
+            }
             default: return [0xA9, .. imm];
         }
     }
