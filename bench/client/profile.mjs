@@ -16,23 +16,15 @@ export async function startProfile(page) {
   };
 }
 
-// What a function is, from its name and script: the kinds the wasm JIT's profile is read by.
+// What a function is, from its script: the .NET runtime's own wasm (its names are stripped in a
+// Release build; its largest self time is the Mono interpreter's loop), modules made at run time
+// (the wasm JIT's page modules and dispatcher, the jiterpreter's traces: anonymous wasm), JavaScript.
 function kind(f) {
   const name = f.functionName || "(anonymous)";
   const url = f.url || "";
   if (name === "(idle)" || name === "(program)" || name === "(garbage collector)") return name;
-  if (url.startsWith("wasm://")) {
-    if (/dotnet\.native/.test(url) || /^(mono_|interp_|jiterp|ves_|sgen_|emscripten|malloc|free|memcpy|memset|dlmalloc)/.test(name)) {
-      if (/^(sgen_|mono_gc|major_|minor_)/.test(name)) return "dotnet: GC";
-      if (/interp_exec|mono_interp|interp_/.test(name)) return "dotnet: Mono interpreter";
-      return "dotnet: runtime (native)";
-    }
-    // Jiterpreter traces and the JIT's generated modules are small anonymous modules.
-    if (/^jiterpreter|^jiterp|_trace|^\$?[A-Za-z_]+_\d+$/.test(name)) return "dotnet: jiterpreter traces";
-    return "wasm: generated (JIT page modules, dispatcher)";
-  }
-  if (/dotnet\.native\.wasm/.test(url)) return "dotnet: runtime (native)";
-  if (/jiterpreter|jiterp/i.test(name)) return "dotnet: jiterpreter traces";
+  if (/dotnet\.native\.[^/]*\.wasm$/.test(url) || /dotnet\.native\.wasm$/.test(url)) return ".NET runtime wasm (Mono interpreter, GC, runtime)";
+  if (/^wasm-function\[/.test(name) || url.startsWith("wasm://")) return "wasm made at run time (JIT page modules, dispatcher, jiterpreter traces)";
   if (url) return "JavaScript";
   return "other";
 }
