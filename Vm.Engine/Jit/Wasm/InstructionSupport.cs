@@ -57,6 +57,7 @@ public static class InstructionSupport
             >= 0x190 and <= 0x19F => true, // SETcc
             0x84 or 0xA8 => true, // TEST r/m8, r8 and AL, imm8
             0x1AF or 0x69 or 0x6B => true, // IMUL r32, r/m32 (, imm)
+            0x1A4 or 0x1A5 or 0x1AC or 0x1AD => true, // SHLD / SHRD by imm8 and CL
             0xFF => i.RegField is 0 or 1 or 6, // INC/DEC/PUSH r/m32 (CALL/JMP end blocks: IsIndirect)
             0x80 => i.RegField is not (2 or 3), // byte ALU r/m8, imm8 (ADC/SBB left)
             < 0x40 when (op & 7) is 0 or 2 or 4 && (op >> 3) is not (2 or 3) => true, // byte ALU forms

@@ -33,6 +33,9 @@ public sealed partial class PageLowering
             case 0x1B1:
                 CompareExchange(i, eip, k);
                 return true;
+            case 0x1A4: case 0x1A5: case 0x1AC: case 0x1AD:
+                DoubleShift(i, eip, k, left: i.Op <= 0x1A5);
+                return true;
             case 0xA4: case 0xA5: case 0xAA: case 0xAB:
                 StringMove(i, eip, k);
                 return true;
@@ -206,6 +209,35 @@ public sealed partial class PageLowering
         c.Else();
         c.Get(B).Set(R0);
         c.End();
+    }
+
+    /// <summary>
+    /// SHLD / SHRD r/m32, r32 by an immediate or CL (64-bit shifts in libgcc and the kernel), flags
+    /// as the CPU's Shld: a zero count changes nothing; else CF the last bit out of the
+    /// destination, OF its sign changed, SF/ZF/PF of the result, AF 0.
+    /// </summary>
+    private void DoubleShift(in Instr i, uint eip, int k, bool left)
+    {
+        var c = _c;
+        int? count = (i.Op & 1) == 0 ? i.Imm & 31 : null;
+        if (i.IsMem) Probe(i, eip, k, write: true);
+        if (count == 0) return;
+        if (count is int n) c.I32(n).Set(N);
+        else c.Get(R0 + 1).I32(31).Op(WasmOp.I32And).Tee(N).If();
+        if (i.IsMem) c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(A);
+        else c.Get(R0 + i.Rm).Set(A);
+        // N is 1..31 here, so both shifts are by less than 32.
+        c.Get(A).Get(N).Op(left ? WasmOp.I32Shl : WasmOp.I32ShrU)
+            .Get(R0 + i.RegField).I32(32).Get(N).Op(WasmOp.I32Sub).Op(left ? WasmOp.I32ShrU : WasmOp.I32Shl)
+            .Op(WasmOp.I32Or).Set(B);
+        if (left) c.Get(A).I32(32).Get(N).Op(WasmOp.I32Sub).Op(WasmOp.I32ShrU);
+        else c.Get(A).Get(N).I32(1).Op(WasmOp.I32Sub).Op(WasmOp.I32ShrU);
+        c.I32(1).Op(WasmOp.I32And).Set(T);
+        ShiftFlags(() => c.Get(B).Get(A).Op(WasmOp.I32Xor).I32(31).Op(WasmOp.I32ShrU));
+        if (i.IsMem) c.Get(Addr).Get(B).Mem(WasmOp.I32Store, 0, 0);
+        else c.Get(B).Set(R0 + i.Rm);
+        if (count == null) c.End();
+        _knownOp = null;
     }
 
     /// <summary>Pushes CF of the current flag state (0 or 1).</summary>

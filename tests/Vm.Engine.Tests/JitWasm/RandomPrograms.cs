@@ -7,7 +7,7 @@ namespace Vm.Engine.Tests.JitWasm;
 /// balanced PUSH/POP, MOVZX/MOVSX, byte moves and TEST, ADC/SBB, shifts and rotates by 1, an
 /// immediate (0 and masked counts included) and CL, NOT/NEG, CMOVcc/SETcc, XCHG, CDQ/CWDE, BSWAP,
 /// a PUSH EBP / MOV EBP,ESP / LEAVE frame, byte shifts and rotates, 16-bit ALU/TEST/INC/DEC,
-/// CMPXCHG (both outcomes) and XCHG with memory, MOVS/STOS with and without REP, and short Jcc over the next instruction on every
+/// CMPXCHG (both outcomes) and XCHG with memory, MOVS/STOS with and without REP, SHLD/SHRD, and short Jcc over the next instruction on every
 /// condition code.
 /// </summary>
 public static class RandomPrograms
@@ -67,7 +67,7 @@ public static class RandomPrograms
         byte[] imm = BitConverter.GetBytes(Value(rng));
         int cc = rng.Next(16);
         int anyByte = rng.Next(8);
-        switch (rng.Next(68))
+        switch (rng.Next(69))
         {
             case 0: return [(byte)((kind << 3) | 1), (byte)(0xC0 | (s << 3) | d)];
             case 1: return [0x83, (byte)(0xC0 | (kind << 3) | d), (byte)rng.Next(256)];
@@ -215,6 +215,13 @@ public static class RandomPrograms
                 byte[] ecx = BitConverter.GetBytes(rng.Next(17));
                 byte[] str = rng.Next(3) == 0 ? [op] : [0xF3, op];
                 return [0x51, 0x56, 0xBF, .. edi, 0xBE, .. esi, 0xB9, .. ecx, .. str, 0x5E, 0x59];
+            }
+            // SHLD / SHRD by an immediate (0 and past 31 included) and CL, register and memory.
+            case 67:
+            {
+                byte op = (byte)(0xA4 + 8 * rng.Next(2) + rng.Next(2));
+                byte[] operand = rng.Next(2) == 0 ? [(byte)(0xC0 | (s << 3) | d)] : [(byte)(0x40 | (s << 3) | 6), disp];
+                return (op & 1) == 0 ? [0x0F, op, .. operand, (byte)rng.Next(40)] : [0x0F, op, .. operand];
             }
             default: return [0xA9, .. imm];
         }
