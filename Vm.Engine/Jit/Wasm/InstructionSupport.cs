@@ -24,8 +24,8 @@ public static class InstructionSupport
         // MOVS/STOS, byte and dword, with or without REP (memcpy, memset); forward only, checked in the code.
         if (op is 0xA4 or 0xA5 or 0xAA or 0xAB && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Repne | Pfx.Lock)) == 0)
             return true;
-        // LOCK CMPXCHG (the atomics of the kernel and libc): one CPU, so the lock changes nothing.
-        if (op == 0x1B1 && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Rep | Pfx.Repne)) == 0 && (i.IsMem || (i.Pfx & Pfx.Lock) == 0))
+        // LOCK CMPXCHG / XADD (the atomics of the kernel and libc): one CPU, so the lock changes nothing.
+        if (op is 0x1B1 or 0x1C1 && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Rep | Pfx.Repne)) == 0 && (i.IsMem || (i.Pfx & Pfx.Lock) == 0))
             return true;
         if (op == 0x90 && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Repne | Pfx.Lock)) == 0) return true;
         // Operand/address-size, REP and LOCK prefixes change semantics the lowering does not model.

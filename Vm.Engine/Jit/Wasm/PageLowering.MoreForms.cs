@@ -33,6 +33,9 @@ public sealed partial class PageLowering
             case 0x1B1:
                 CompareExchange(i, eip, k);
                 return true;
+            case 0x1C1:
+                ExchangeAdd(i, eip, k);
+                return true;
             case 0x1A4: case 0x1A5: case 0x1AC: case 0x1AD:
                 DoubleShift(i, eip, k, left: i.Op <= 0x1A5);
                 return true;
@@ -209,6 +212,27 @@ public sealed partial class PageLowering
         c.Else();
         c.Get(B).Set(R0);
         c.End();
+    }
+
+    /// <summary>XADD r/m32, r32 (LOCK XADD: atomic counters; one CPU here): the sum to r/m, the old r/m to r, flags of the ADD.</summary>
+    private void ExchangeAdd(in Instr i, uint eip, int k)
+    {
+        var c = _c;
+        if (i.IsMem)
+        {
+            Probe(i, eip, k, write: true);
+            c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(A);
+        }
+        else
+        {
+            c.Get(R0 + i.Rm).Set(A);
+        }
+        c.Get(R0 + i.RegField).Set(B);
+        Compute(0);
+        if (i.IsMem) c.Get(Addr).Get(LRes).Mem(WasmOp.I32Store, 0, 0);
+        // The register takes the old value first: with r/m the same register, the sum wins (as the CPU's).
+        c.Get(A).Set(R0 + i.RegField);
+        if (!i.IsMem) c.Get(LRes).Set(R0 + i.Rm);
     }
 
     /// <summary>
