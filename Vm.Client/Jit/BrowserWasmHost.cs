@@ -14,7 +14,21 @@ public sealed class BrowserWasmHost : IWasmCodeHost
 {
     private readonly IJSInProcessObjectReference _js;
 
-    private BrowserWasmHost(IJSInProcessObjectReference js) => _js = js;
+    /// <summary>
+    /// Runs of a block before it is compiled in the browser. Interpreted code is slow here (C# on
+    /// Mono's interpreter), so a lower threshold than the server's pays: measured with
+    /// bench/run.sh client (docs/jit.md). localStorage "webvm-jit-threshold" overrides it.
+    /// </summary>
+    public const int DefaultHotThreshold = 1000;
+
+    private BrowserWasmHost(IJSInProcessObjectReference js)
+    {
+        _js = js;
+        int chosen = js.Invoke<int>("hotThreshold");
+        HotThreshold = chosen > 0 ? chosen : DefaultHotThreshold;
+    }
+
+    public int? HotThreshold { get; }
 
     /// <summary>The host, or null where generated code cannot share the runtime's memory (the lab then interprets).</summary>
     public static async Task<BrowserWasmHost?> CreateAsync(IJSRuntime js)

@@ -61,6 +61,9 @@ async function workloads(page, read, send, into) {
   const page = await browser.newPage({ baseURL: portalUrl });
   // BENCH_LAB_JIT=off: the lab on the interpreter alone (bench/jit/wasm.sh's reference).
   if (process.env.BENCH_LAB_JIT === "off") await page.addInitScript(() => localStorage.setItem("webvm-jit", "off"));
+  // BENCH_LAB_JIT_THRESHOLD=N: runs of a guest block before the wasm JIT compiles it (js/jit.js).
+  if (process.env.BENCH_LAB_JIT_THRESHOLD)
+    await page.addInitScript(n => localStorage.setItem("webvm-jit-threshold", n), process.env.BENCH_LAB_JIT_THRESHOLD);
   await page.goto("t/demo/account/login");
   await page.getByLabel("Email").fill("student@demo.test");
   await page.getByLabel("Password").fill(password);
