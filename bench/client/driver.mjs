@@ -105,6 +105,9 @@ async function workloads(page, read, send, into) {
   const note = await page.locator(".lab-resume-note").textContent().catch(() => null);
   log(`ours open-to-prompt ${results.ours["open-to-prompt"]} s (${note ?? "booted: no resume snapshot"})`);
   // The terminal's rows as text (what the student sees); markers are printed last, so they are on screen.
+  // The JIT's counters at the prompt, so the workloads' share can be told from the boot's (or the snapshot's).
+  const atPrompt = await page.evaluate(() => JSON.stringify(globalThis.webvmJitStats?.counters ?? null)).catch(() => "null");
+  if (atPrompt !== "null") log(`ours wasm counters at the prompt ${atPrompt}`);
   const read = () => page.locator(".lab-terminal .xterm-rows").innerText().then(t => t.replace(/\u00a0/g, " "));
   const send = async line => { await page.locator(".lab-terminal").click(); await page.keyboard.type(line); await page.keyboard.press("Enter"); };
   if (!process.env.BENCH_BOOT_ONLY) {
