@@ -16,10 +16,11 @@ public sealed class BrowserWasmHost : IWasmCodeHost
 
     /// <summary>
     /// Runs of a block before it is compiled in the browser. Interpreted code is slow here (C# on
-    /// Mono's interpreter), so a lower threshold than the server's pays: measured with
-    /// bench/run.sh client (docs/jit.md). localStorage "webvm-jit-threshold" overrides it.
+    /// Mono's interpreter), so a lower threshold than the server's pays: with 200 instead of 1000
+    /// the shell loop of bench/run.sh client took 3.9 s instead of 11.2 s (docs/jit.md).
+    /// localStorage "webvm-jit-threshold" overrides it.
     /// </summary>
-    public const int DefaultHotThreshold = 1000;
+    public const int DefaultHotThreshold = 200;
 
     private BrowserWasmHost(IJSInProcessObjectReference js)
     {

@@ -30,7 +30,7 @@ export function available() {
 
 /**
  * Runs of a guest block before it is compiled (the backend's HotThreshold): localStorage
- * "webvm-jit-threshold" when set (the benchmark compares values), else 0 for the backend's default.
+ * "webvm-jit-threshold" when set (the benchmark compares values), else 0 for BrowserWasmHost's default.
  */
 export function hotThreshold() {
     let v = null;
