@@ -15,12 +15,13 @@ public sealed class BrowserWasmHost : IWasmCodeHost
     private readonly IJSInProcessObjectReference _js;
 
     /// <summary>
-    /// Runs of a block before it is compiled in the browser. Interpreted code is slow here (C# on
-    /// Mono's interpreter), so a lower threshold than the server's pays: with 200 instead of 1000
-    /// the shell loop of bench/run.sh client took 3.9 s instead of 11.2 s (docs/jit.md).
-    /// localStorage "webvm-jit-threshold" overrides it.
+    /// Runs of a block before it is compiled in the browser: the CPU's 1000 for now. 200 was
+    /// measured with bench/run.sh client at the same load: the shell loop (loop20k) 3.9 s instead
+    /// of 11.2 s, but gzip1x and sha256 slower (more modules, and compiling runs on the page's
+    /// thread: 11-18 s of compile in a run against 7 s), so it is not the default until compiles
+    /// are cheaper (docs/jit.md). localStorage "webvm-jit-threshold" overrides it.
     /// </summary>
-    public const int DefaultHotThreshold = 200;
+    public const int DefaultHotThreshold = 1000;
 
     private BrowserWasmHost(IJSInProcessObjectReference js)
     {

@@ -12,6 +12,11 @@ public static class InstructionSupport
     public static bool IsLowered(in Instr i)
     {
         int op = i.Op;
+        // MOVS/STOS (byte, word, dword) with or without REP (memcpy, memset), LODS without; forward
+        // only, checked in the code.
+        if (op is 0xA4 or 0xA5 or 0xAA or 0xAB or 0xAC or 0xAD && (i.Pfx & (Pfx.A16 | Pfx.Repne | Pfx.Lock)) == 0
+            && ((i.Pfx & Pfx.O16) == 0 || (op & 1) != 0) && (op < 0xAC || (i.Pfx & Pfx.Rep) == 0))
+            return true;
         // 16-bit moves (the kernel's 16-bit fields) and PAUSE (REP NOP, in spin loops): lowered.
         if ((i.Pfx & (Pfx.A16 | Pfx.Rep | Pfx.Repne | Pfx.Lock)) == 0 && (i.Pfx & Pfx.O16) != 0)
             return op is 0x89 or 0x8B or 0x90 || (op == 0xC7 && i.RegField == 0)
@@ -21,9 +26,6 @@ public static class InstructionSupport
                 || (op is 0x81 or 0x83 && i.RegField is not (2 or 3))
                 || op is 0x85 or 0xA9 or (>= 0x40 and <= 0x4F) || (op == 0xF7 && i.RegField == 0)
                 || (op == 0xFF && i.RegField is 0 or 1);
-        // MOVS/STOS, byte and dword, with or without REP (memcpy, memset); forward only, checked in the code.
-        if (op is 0xA4 or 0xA5 or 0xAA or 0xAB && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Repne | Pfx.Lock)) == 0)
-            return true;
         // LOCK CMPXCHG / XADD (the atomics of the kernel and libc): one CPU, so the lock changes nothing.
         if (op is 0x1B1 or 0x1C1 && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Rep | Pfx.Repne)) == 0 && (i.IsMem || (i.Pfx & Pfx.Lock) == 0))
             return true;

@@ -21,7 +21,9 @@ public sealed partial class PageLowering
         var c = _c;
         if (i.O16)
         {
-            if (op is 0xC1 or 0xD1 or 0xD3) ShiftNarrow(i, eip, k, 16);
+            if (op is 0xA5 or 0xAB) StringMove(i, eip, k);
+            else if (op == 0xAD) StringLoad(i, eip, k);
+            else if (op is 0xC1 or 0xD1 or 0xD3) ShiftNarrow(i, eip, k, 16);
             else if (op != 0x90 && !Alu16(i, eip, k)) Move16(i, eip, k); // 66 90: a two-byte NOP
             return true;
         }
@@ -41,6 +43,9 @@ public sealed partial class PageLowering
                 return true;
             case 0xA4: case 0xA5: case 0xAA: case 0xAB:
                 StringMove(i, eip, k);
+                return true;
+            case 0xAC: case 0xAD:
+                StringLoad(i, eip, k);
                 return true;
             case 0xC1: case 0xD1: case 0xD3:
                 Shift(i, eip, k);

@@ -4,8 +4,9 @@ using static Vm.Engine.Jit.Wasm.JitStateMirror;
 namespace Vm.Engine.Jit.Wasm;
 
 /// <summary>
-/// MOVSB/MOVSD and STOSB/STOSD, with and without REP (memcpy and memset of libc and the kernel:
-/// the client workloads' most frequent exits after the byte shifts). Forward only (DF set exits).
+/// MOVS and STOS (byte, word, dword), with and without REP (memcpy and memset of libc and the
+/// kernel: the client workloads' most frequent exits after the byte shifts), and LODS without REP.
+/// Forward only (DF set exits).
 /// </summary>
 public sealed partial class PageLowering
 {
@@ -20,11 +21,11 @@ public sealed partial class PageLowering
     {
         var c = _c;
         bool movs = i.Op is 0xA4 or 0xA5;
-        int size = (i.Op & 1) != 0 ? 4 : 1, shift = size == 4 ? 2 : 0;
+        int size = ElementSize(i), shift = size >> 1;
         bool rep = (i.Pfx & Pfx.Rep) != 0;
         uint cause = (uint)i.Op;
-        var load = size == 4 ? WasmOp.I32Load : WasmOp.I32Load8U;
-        var store = size == 4 ? WasmOp.I32Store : WasmOp.I32Store8;
+        var load = size switch { 4 => WasmOp.I32Load, 2 => WasmOp.I32Load16U, _ => WasmOp.I32Load8U };
+        var store = size switch { 4 => WasmOp.I32Store, 2 => WasmOp.I32Store16, _ => WasmOp.I32Store8 };
         c.Block().Loop();
         if (rep) c.Get(R0 + 1).Op(WasmOp.I32Eqz).BrIf(1);
         c.Get(Flags).I32(0x400).Op(WasmOp.I32And).If();
@@ -60,6 +61,28 @@ public sealed partial class PageLowering
             c.Br(0);
         }
         c.End().End();
+    }
+
+    /// <summary>Bytes per element: 1 for the byte forms, 2 with an operand-size prefix, else 4.</summary>
+    private static int ElementSize(in Instr i) => (i.Op & 1) == 0 ? 1 : i.O16 ? 2 : 4;
+
+    /// <summary>LODSB/LODSW/LODSD without REP (string scanning loops): AL/AX/EAX from seg:ESI, ESI advances.</summary>
+    private void StringLoad(in Instr i, uint eip, int k)
+    {
+        var c = _c;
+        int size = ElementSize(i);
+        c.Get(Flags).I32(0x400).Op(WasmOp.I32And).If();
+        Exit(JitExit.Interpret, eip, k, (uint)i.Op);
+        c.End();
+        c.Get(State).Mem(WasmOp.I32Load, (uint)(OffSegBase + 4 * i.Seg), 2).Get(R0 + 6).Op(WasmOp.I32Add).Set(Lin);
+        StringProbe(TlbR, size, eip, k, B);
+        switch (size)
+        {
+            case 1: SetByteReg(0, () => c.Get(B).Mem(WasmOp.I32Load8U, 0, 0)); break;
+            case 2: c.Get(R0).I32(unchecked((int)0xFFFF0000)).Op(WasmOp.I32And).Get(B).Mem(WasmOp.I32Load16U, 0, 0).Op(WasmOp.I32Or).Set(R0); break;
+            default: c.Get(B).Mem(WasmOp.I32Load, 0, 0).Set(R0); break;
+        }
+        c.Get(R0 + 6).I32(size).Op(WasmOp.I32Add).Set(R0 + 6);
     }
 
     /// <summary>

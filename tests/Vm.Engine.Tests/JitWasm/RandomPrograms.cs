@@ -7,7 +7,7 @@ namespace Vm.Engine.Tests.JitWasm;
 /// balanced PUSH/POP, MOVZX/MOVSX, byte moves and TEST, ADC/SBB, shifts and rotates by 1, an
 /// immediate (0 and masked counts included) and CL, NOT/NEG, CMOVcc/SETcc, XCHG, CDQ/CWDE, BSWAP,
 /// a PUSH EBP / MOV EBP,ESP / LEAVE frame, byte shifts and rotates, 16-bit ALU/TEST/INC/DEC,
-/// CMPXCHG (both outcomes) and XCHG with memory, MOVS/STOS with and without REP, SHLD/SHRD, XADD, and short Jcc over the next instruction on every
+/// CMPXCHG (both outcomes) and XCHG with memory, MOVS/STOS (8/16/32 bits) with and without REP, LODS, SHLD/SHRD, XADD, and short Jcc over the next instruction on every
 /// condition code.
 /// </summary>
 public static class RandomPrograms
@@ -209,12 +209,16 @@ public static class RandomPrograms
             // area that may overlap; ECX (the loop's counter) and ESI (the data pointer) kept around it.
             case 66:
             {
-                byte op = (byte)(rng.Next(2) == 0 ? 0xA4 + rng.Next(2) : 0xAA + rng.Next(2));
+                byte op = (byte)(rng.Next(3) switch { 0 => 0xA4, 1 => 0xAA, _ => 0xAC } + rng.Next(2));
                 byte[] edi = BitConverter.GetBytes(JitMachine.DataAddr + 128 + (uint)rng.Next(64));
                 byte[] esi = BitConverter.GetBytes(JitMachine.DataAddr + (uint)rng.Next(160));
                 byte[] ecx = BitConverter.GetBytes(rng.Next(17));
-                byte[] str = rng.Next(3) == 0 ? [op] : [0xF3, op];
-                return [0x51, 0x56, 0xBF, .. edi, 0xBE, .. esi, 0xB9, .. ecx, .. str, 0x5E, 0x59];
+                // A 66 prefix makes the dword forms word forms.
+                byte[] str = (rng.Next(3) == 0, (op & 1) != 0 && rng.Next(3) == 0) switch
+                {
+                    (true, true) => [0x66, op], (true, false) => [op], (false, true) => [0xF3, 0x66, op], _ => [0xF3, op],
+                };
+                return [0x51, 0x56, 0xBF, .. edi, 0xBE, .. esi, 0xB9, .. ecx, .. str, 0x01, 0xF0, 0x5E, 0x59]; // add eax, esi: ESI's advance shows
             }
             // SHLD / SHRD by an immediate (0 and past 31 included) and CL, register and memory.
             case 67:
