@@ -43,6 +43,7 @@ public static class InstructionSupport
             0xF7 => i.RegField is not (1 or 7), // TEST, NOT, NEG, MUL, IMUL, DIV (IDIV left)
             0x68 or 0x6A => true, // PUSH imm
             0xFC or 0xFD => true, // CLD, STD
+            0x9C => true, // PUSHF
             0x88 or 0x8A => true, // MOV r/m8, r8 and r8, r/m8
             0xC6 => i.RegField == 0, // MOV r/m8, imm8
             0x1B6 or 0x1B7 or 0x1BE or 0x1BF => true, // MOVZX / MOVSX r32, r/m8 or r/m16

@@ -144,6 +144,20 @@ public sealed partial class PageLowering
                 c.Get(Addr).Get(T).Mem(WasmOp.I32Store, 0, 0);
                 c.Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Set(R0 + 4);
                 return true;
+            case 0x9C:
+                // PUSHF (saving flags around cli in the kernel): EFLAGS with the arithmetic bits of
+                // the lazy state, VM and RF cleared, as the CPU's; in virtual-8086 mode (not 32-bit
+                // code, but checked) the interpreter decides whether it faults.
+                c.Get(Flags).I32(0x20000).Op(WasmOp.I32And).If();
+                Exit(JitExit.Interpret, eip, k, 0x9C);
+                c.End();
+                MaterializedFlags();
+                c.I32(0x00FCFFFF).Op(WasmOp.I32And).Set(T);
+                c.Get(State).Mem(WasmOp.I32Load, JitStateMirror.OffSegBase + 4 * 2, 2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
+                ProbeLin(eip, k, write: true);
+                c.Get(Addr).Get(T).Mem(WasmOp.I32Store, 0, 0);
+                c.Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Set(R0 + 4);
+                return true;
             case 0xFC: case 0xFD: // CLD / STD: DF, bit 10
                 c.Get(Flags).I32(~0x400).Op(WasmOp.I32And);
                 if (op == 0xFD) c.I32(0x400).Op(WasmOp.I32Or);

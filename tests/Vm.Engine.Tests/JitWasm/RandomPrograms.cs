@@ -7,7 +7,7 @@ namespace Vm.Engine.Tests.JitWasm;
 /// balanced PUSH/POP, MOVZX/MOVSX, byte moves and TEST, ADC/SBB, shifts and rotates by 1, an
 /// immediate (0 and masked counts included) and CL, NOT/NEG, CMOVcc/SETcc, XCHG, CDQ/CWDE, BSWAP,
 /// a PUSH EBP / MOV EBP,ESP / LEAVE frame, byte shifts and rotates, 16-bit ALU/TEST/INC/DEC,
-/// CMPXCHG (both outcomes) and XCHG with memory, MOVS/STOS (8/16/32 bits) with and without REP, LODS, SHLD/SHRD, XADD, and short Jcc over the next instruction on every
+/// CMPXCHG (both outcomes) and XCHG with memory, MOVS/STOS (8/16/32 bits) with and without REP, LODS, SHLD/SHRD, XADD, PUSHF, and short Jcc over the next instruction on every
 /// condition code.
 /// </summary>
 public static class RandomPrograms
@@ -67,7 +67,7 @@ public static class RandomPrograms
         byte[] imm = BitConverter.GetBytes(Value(rng));
         int cc = rng.Next(16);
         int anyByte = rng.Next(8);
-        switch (rng.Next(70))
+        switch (rng.Next(71))
         {
             case 0: return [(byte)((kind << 3) | 1), (byte)(0xC0 | (s << 3) | d)];
             case 1: return [0x83, (byte)(0xC0 | (kind << 3) | d), (byte)rng.Next(256)];
@@ -229,6 +229,8 @@ public static class RandomPrograms
             }
             // XADD (LOCK with memory), the register both distinct from and the same as r/m.
             case 68: return rng.Next(2) == 0 ? [0xF0, 0x0F, 0xC1, (byte)(0x40 | (d << 3) | 6), disp] : [0x0F, 0xC1, (byte)(0xC0 | (d << 3) | Dest[rng.Next(Dest.Length)])];
+            // PUSHF; POP r32: the flags as the lazy state stands.
+            case 69: return [0x9C, (byte)(0x58 + d)];
             default: return [0xA9, .. imm];
         }
     }
