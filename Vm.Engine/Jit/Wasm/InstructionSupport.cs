@@ -17,6 +17,8 @@ public static class InstructionSupport
         if (op is 0xA4 or 0xA5 or 0xAA or 0xAB or 0xAC or 0xAD && (i.Pfx & (Pfx.A16 | Pfx.Repne | Pfx.Lock)) == 0
             && ((i.Pfx & Pfx.O16) == 0 || (op & 1) != 0) && (op < 0xAC || (i.Pfx & Pfx.Rep) == 0))
             return true;
+        // SCASB with REPNE / REPE or alone.
+        if (op == 0xAE && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Lock)) == 0) return true;
         // 16-bit moves (the kernel's 16-bit fields) and PAUSE (REP NOP, in spin loops): lowered.
         if ((i.Pfx & (Pfx.A16 | Pfx.Rep | Pfx.Repne | Pfx.Lock)) == 0 && (i.Pfx & Pfx.O16) != 0)
             return op is 0x89 or 0x8B or 0x90 || (op == 0xC7 && i.RegField == 0)

@@ -47,6 +47,9 @@ public sealed partial class PageLowering
             case 0xAC: case 0xAD:
                 StringLoad(i, eip, k);
                 return true;
+            case 0xAE:
+                StringScan(i, eip, k);
+                return true;
             case 0xC1: case 0xD1: case 0xD3:
                 Shift(i, eip, k);
                 return true;
@@ -609,6 +612,26 @@ public sealed partial class PageLowering
             MaterializedFlags();
             c.I32(CfBit).Op(WasmOp.I32And).Set(LCf);
         }
+        NarrowFlags(bits, kind, keepCf);
+        if (!writes) return;
+        void WriteReg(int r)
+        {
+            if (bits == 8) SetByteReg(r, () => c.Get(T));
+            else c.Get(R0 + r).I32(unchecked((int)0xFFFF0000)).Op(WasmOp.I32And).Get(T).Op(WasmOp.I32Or).Set(R0 + r);
+        }
+        if (!destIsE) WriteReg(i.RegField);
+        else if (reg) WriteReg(rm);
+        else c.Get(Addr).Get(T).Mem(bits == 8 ? WasmOp.I32Store8 : WasmOp.I32Store16, 0, 0);
+    }
+
+    /// <summary>
+    /// T = A op B on <paramref name="bits"/> bits (kind as <see cref="NarrowAlu"/>), and EFLAGS as
+    /// the CPU's lazy 8- or 16-bit state would give them; the lazy state becomes None.
+    /// </summary>
+    private void NarrowFlags(int bits, int kind, bool keepCf)
+    {
+        var c = _c;
+        int mask = (1 << bits) - 1;
         c.Get(A).Get(B);
         c.Op(kind switch { 0 => WasmOp.I32Add, 1 => WasmOp.I32Or, 4 or 8 => WasmOp.I32And, 6 => WasmOp.I32Xor, _ => WasmOp.I32Sub });
         c.Set(N);
@@ -635,15 +658,6 @@ public sealed partial class PageLowering
         c.Set(Flags);
         c.I32((int)OpNone).Set(LOp);
         _knownOp = null;
-        if (!writes) return;
-        void WriteReg(int r)
-        {
-            if (bits == 8) SetByteReg(r, () => c.Get(T));
-            else c.Get(R0 + r).I32(unchecked((int)0xFFFF0000)).Op(WasmOp.I32And).Get(T).Op(WasmOp.I32Or).Set(R0 + r);
-        }
-        if (!destIsE) WriteReg(i.RegField);
-        else if (reg) WriteReg(rm);
-        else c.Get(Addr).Get(T).Mem(bits == 8 ? WasmOp.I32Store8 : WasmOp.I32Store16, 0, 0);
     }
 
     /// <summary>MOV r/m16, r16 (89), r16, r/m16 (8B) and r/m16, imm16 (C7 /0): a register keeps its upper half.</summary>

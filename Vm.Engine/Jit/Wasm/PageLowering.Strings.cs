@@ -5,7 +5,8 @@ namespace Vm.Engine.Jit.Wasm;
 
 /// <summary>
 /// MOVS and STOS (byte, word, dword), with and without REP (memcpy and memset of libc and the
-/// kernel: the client workloads' most frequent exits after the byte shifts), and LODS without REP.
+/// kernel: the client workloads' most frequent exits after the byte shifts), LODS without REP,
+/// and SCASB (strlen: the boot's top exit after those).
 /// Forward only (DF set exits).
 /// </summary>
 public sealed partial class PageLowering
@@ -58,6 +59,46 @@ public sealed partial class PageLowering
         if (rep)
         {
             c.Get(R0 + 1).Get(N).Op(WasmOp.I32Sub).Set(R0 + 1);
+            c.Br(0);
+        }
+        c.End().End();
+    }
+
+    /// <summary>
+    /// SCASB with REPNE / REPE or alone (strlen, memchr): AL compared with ES:EDI byte by byte
+    /// through runs inside one page, stopping where REPNE finds a match (REPE a difference); EDI
+    /// and ECX advance per byte, the flags are those of the last comparison (CMP AL, byte).
+    /// </summary>
+    private void StringScan(in Instr i, uint eip, int k)
+    {
+        var c = _c;
+        bool rep = (i.Pfx & (Pfx.Rep | Pfx.Repne)) != 0, repe = (i.Pfx & Pfx.Rep) != 0;
+        c.Block().Loop();
+        if (rep) c.Get(R0 + 1).Op(WasmOp.I32Eqz).BrIf(1);
+        c.Get(Flags).I32(0x400).Op(WasmOp.I32And).If();
+        Exit(JitExit.Interpret, eip, k, (uint)i.Op);
+        c.End();
+        c.Get(State).Mem(WasmOp.I32Load, OffSegBase + 4 * 0, 2).Get(R0 + 7).Op(WasmOp.I32Add).Set(Lin);
+        StringProbe(TlbR, 1, eip, k, Addr);
+        c.I32(4096).Get(Lin).I32(0xFFF).Op(WasmOp.I32And).Op(WasmOp.I32Sub).Set(N);
+        if (rep) Min(N, () => c.Get(R0 + 1));
+        else c.I32(1).Set(N);
+        // Entry: bytes compared in this run; B: the last one.
+        c.I32(0).Set(Entry);
+        c.Block().Loop();
+        c.Get(Addr).Get(Entry).Op(WasmOp.I32Add).Mem(WasmOp.I32Load8U, 0, 0).Set(B);
+        c.Get(Entry).I32(1).Op(WasmOp.I32Add).Set(Entry);
+        if (rep) c.Get(B).Get(R0).I32(0xFF).Op(WasmOp.I32And).Op(repe ? WasmOp.I32Ne : WasmOp.I32Eq).BrIf(1);
+        c.Get(Entry).Get(N).Op(WasmOp.I32LtU).BrIf(0);
+        c.End().End();
+        c.Get(R0 + 7).Get(Entry).Op(WasmOp.I32Add).Set(R0 + 7);
+        if (rep) c.Get(R0 + 1).Get(Entry).Op(WasmOp.I32Sub).Set(R0 + 1);
+        c.Get(R0).I32(0xFF).Op(WasmOp.I32And).Set(A);
+        NarrowFlags(8, 7, keepCf: false);
+        if (rep)
+        {
+            // Stopped by the condition: done; else the next page's run (or ECX is 0 at the top).
+            c.Get(B).Get(R0).I32(0xFF).Op(WasmOp.I32And).Op(repe ? WasmOp.I32Ne : WasmOp.I32Eq).BrIf(1);
             c.Br(0);
         }
         c.End().End();

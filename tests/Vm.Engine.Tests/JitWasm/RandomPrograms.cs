@@ -7,7 +7,7 @@ namespace Vm.Engine.Tests.JitWasm;
 /// balanced PUSH/POP, MOVZX/MOVSX, byte moves and TEST, ADC/SBB, shifts and rotates by 1, an
 /// immediate (0 and masked counts included) and CL, NOT/NEG, CMOVcc/SETcc, XCHG, CDQ/CWDE, BSWAP,
 /// a PUSH EBP / MOV EBP,ESP / LEAVE frame, byte shifts and rotates, 16-bit ALU/TEST/INC/DEC,
-/// CMPXCHG (both outcomes) and XCHG with memory, MOVS/STOS (8/16/32 bits) with and without REP, LODS, SHLD/SHRD, XADD, PUSHF, and short Jcc over the next instruction on every
+/// CMPXCHG (both outcomes) and XCHG with memory, MOVS/STOS (8/16/32 bits) with and without REP, LODS, SCASB, SHLD/SHRD, XADD, PUSHF, and short Jcc over the next instruction on every
 /// condition code.
 /// </summary>
 public static class RandomPrograms
@@ -209,7 +209,7 @@ public static class RandomPrograms
             // area that may overlap; ECX (the loop's counter) and ESI (the data pointer) kept around it.
             case 66:
             {
-                byte op = (byte)(rng.Next(3) switch { 0 => 0xA4, 1 => 0xAA, _ => 0xAC } + rng.Next(2));
+                byte op = (byte)(rng.Next(4) switch { 0 => 0xA4, 1 => 0xAA, 2 => 0xAC, _ => 0xAE } + rng.Next(2));
                 byte[] edi = BitConverter.GetBytes(JitMachine.DataAddr + 128 + (uint)rng.Next(64));
                 byte[] esi = BitConverter.GetBytes(JitMachine.DataAddr + (uint)rng.Next(160));
                 byte[] ecx = BitConverter.GetBytes(rng.Next(17));
@@ -218,7 +218,10 @@ public static class RandomPrograms
                 {
                     (true, true) => [0x66, op], (true, false) => [op], (false, true) => [0xF3, 0x66, op], _ => [0xF3, op],
                 };
-                return [0x51, 0x56, 0xBF, .. edi, 0xBE, .. esi, 0xB9, .. ecx, .. str, 0x01, 0xF0, 0x5E, 0x59]; // add eax, esi: ESI's advance shows
+                // SCASB with REPNE, REPE or alone (SCASD is left to the interpreter).
+                if (op == 0xAE) str = rng.Next(3) switch { 0 => [0xAE], 1 => [0xF2, 0xAE], _ => [0xF3, 0xAE] };
+                // pushf; add eax, esi; xor eax, [esp]; add esp, 4: the flags (SCASB's) and ESI's advance show in EAX.
+                return [0x51, 0x56, 0xBF, .. edi, 0xBE, .. esi, 0xB9, .. ecx, .. str, 0x9C, 0x01, 0xF0, 0x33, 0x04, 0x24, 0x83, 0xC4, 0x04, 0x5E, 0x59];
             }
             // SHLD / SHRD by an immediate (0 and past 31 included) and CL, register and memory.
             case 67:
