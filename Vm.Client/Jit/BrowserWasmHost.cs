@@ -14,7 +14,23 @@ public sealed class BrowserWasmHost : IWasmCodeHost
 {
     private readonly IJSInProcessObjectReference _js;
 
-    private BrowserWasmHost(IJSInProcessObjectReference js) => _js = js;
+    /// <summary>
+    /// Runs of a block before it is compiled in the browser: the CPU's 1000 for now. 200 was
+    /// measured with bench/run.sh client at the same load: the shell loop (loop20k) 3.9 s instead
+    /// of 11.2 s, but gzip1x and sha256 slower (more modules, and compiling runs on the page's
+    /// thread: 11-18 s of compile in a run against 7 s), so it is not the default until compiles
+    /// are cheaper (docs/jit.md). localStorage "webvm-jit-threshold" overrides it.
+    /// </summary>
+    public const int DefaultHotThreshold = 1000;
+
+    private BrowserWasmHost(IJSInProcessObjectReference js)
+    {
+        _js = js;
+        int chosen = js.Invoke<int>("hotThreshold");
+        HotThreshold = chosen > 0 ? chosen : DefaultHotThreshold;
+    }
+
+    public int? HotThreshold { get; }
 
     /// <summary>The host, or null where generated code cannot share the runtime's memory (the lab then interprets).</summary>
     public static async Task<BrowserWasmHost?> CreateAsync(IJSRuntime js)

@@ -6,6 +6,7 @@ import { chromium } from "playwright-core";
 import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
+import { startProfile, summarize } from "./profile.mjs";
 
 const [portalUrl, guestDir, password] = process.argv.slice(2);
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -60,6 +61,9 @@ async function workloads(page, read, send, into) {
   const page = await browser.newPage({ baseURL: portalUrl });
   // BENCH_LAB_JIT=off: the lab on the interpreter alone (bench/jit/wasm.sh's reference).
   if (process.env.BENCH_LAB_JIT === "off") await page.addInitScript(() => localStorage.setItem("webvm-jit", "off"));
+  // BENCH_LAB_JIT_THRESHOLD=N: runs of a guest block before the wasm JIT compiles it (js/jit.js).
+  if (process.env.BENCH_LAB_JIT_THRESHOLD)
+    await page.addInitScript(n => localStorage.setItem("webvm-jit-threshold", n), process.env.BENCH_LAB_JIT_THRESHOLD);
   await page.goto("t/demo/account/login");
   await page.getByLabel("Email").fill("student@demo.test");
   await page.getByLabel("Password").fill(password);
@@ -101,6 +105,9 @@ async function workloads(page, read, send, into) {
   const note = await page.locator(".lab-resume-note").textContent().catch(() => null);
   log(`ours open-to-prompt ${results.ours["open-to-prompt"]} s (${note ?? "booted: no resume snapshot"})`);
   // The terminal's rows as text (what the student sees); markers are printed last, so they are on screen.
+  // The JIT's counters at the prompt, so the workloads' share can be told from the boot's (or the snapshot's).
+  const atPrompt = await page.evaluate(() => JSON.stringify(globalThis.webvmJitStats?.counters ?? null)).catch(() => "null");
+  if (atPrompt !== "null") log(`ours wasm counters at the prompt ${atPrompt}`);
   const read = () => page.locator(".lab-terminal .xterm-rows").innerText().then(t => t.replace(/\u00a0/g, " "));
   const send = async line => { await page.locator(".lab-terminal").click(); await page.keyboard.type(line); await page.keyboard.press("Enter"); };
   if (!process.env.BENCH_BOOT_ONLY) {
@@ -127,10 +134,15 @@ async function workloadsOnScreen(page, read, send, into) {
   for (const [name, work] of WORKLOADS) {
     await send(`clear; echo WS''${name}; ${work}; echo WE''${name}`);
     await waitScreen(`WS${name}`);
+    const stop = process.env.BENCH_PROFILE ? await startProfile(page) : null;
     const t0 = Date.now();
     await waitScreen(`WE${name}`);
     into[name] = (Date.now() - t0) / 1000;
     log(`ours ${name} ${into[name]} s`);
+    if (stop) {
+      const out = process.env.BENCH_PROFILE_DIR ? path.join(process.env.BENCH_PROFILE_DIR, `ours-${name}.cpuprofile`) : null;
+      log(`ours ${name} profile${out ? " (" + out + ")" : ""}:\n${summarize(await stop(), out)}`);
+    }
   }
 }
 

@@ -7,6 +7,9 @@
 # Needs: node, /usr/bin/chromium, Debian's seabios (installed here if missing), the guest images.
 # By default ours resumes from the lab image's snapshot (made first by the portal's job); BENCH_RESUME=off boots.
 # BENCH_BOOT_ONLY=1 skips the workloads; BENCH_ONLY=loop20k,... picks some; BENCH_TIMEOUT (s) per wait.
+# BENCH_LAB_JIT=off: the lab on the interpreter alone; BENCH_LAB_JIT_THRESHOLD=N: the wasm JIT compiles blocks after N runs.
+# BENCH_PROFILE=1: a V8 CPU profile of each of the lab's workloads, summarized on stderr (self time by kind of code and by
+# function; BENCH_PROFILE_DIR=DIR keeps the .cpuprofile files for the DevTools).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

@@ -28,6 +28,17 @@ export function available() {
     return stats.available;
 }
 
+/**
+ * Runs of a guest block before it is compiled (the backend's HotThreshold): localStorage
+ * "webvm-jit-threshold" when set (the benchmark compares values), else 0 for BrowserWasmHost's default.
+ */
+export function hotThreshold() {
+    let v = null;
+    try { v = globalThis.localStorage?.getItem("webvm-jit-threshold"); } catch { }
+    const n = parseInt(v ?? "", 10);
+    return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
 /** Instantiates a module; returns the function-table index of its run(i32) export. */
 export function load(bytes) {
     const r = runtime();
@@ -64,7 +75,8 @@ export function loadDispatcher(bytes) {
 
 /** The backend's counters (instructions retired in wasm, exits, compile time), reported every so many entries. */
 export function counters(c) {
-    stats.counters = c;
+    // How modules chain ("wasm": the dispatcher module; else why not) goes with the figures.
+    stats.counters = { ...c, dispatcher: stats.dispatcher ?? "C#" };
 }
 
 /** Frees a module's function-table slot (its page was written or evicted). */

@@ -24,6 +24,13 @@ public unsafe interface IWasmCodeHost
     IWasmEntry? LoadDispatcher(byte[] module) => null;
 
     /// <summary>
+    /// Runs of a block before it is compiled, where the host wants other than the CPU's default
+    /// (measured for the server's IL backend): in the browser interpreted code is far slower, so
+    /// code pays for its compile sooner. Null: the CPU's <c>JitThreshold</c>.
+    /// </summary>
+    int? HotThreshold => null;
+
+    /// <summary>
     /// The backend's counters and the CPU's instruction count, reported now and then (every
     /// <see cref="WasmBackend.ReportEvery"/> entries) so a host can show where the time goes.
     /// </summary>

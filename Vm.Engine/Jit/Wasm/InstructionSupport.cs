@@ -12,10 +12,25 @@ public static class InstructionSupport
     public static bool IsLowered(in Instr i)
     {
         int op = i.Op;
+        // MOVS/STOS (byte, word, dword) with or without REP (memcpy, memset), LODS without; forward
+        // only, checked in the code.
+        if (op is 0xA4 or 0xA5 or 0xAA or 0xAB or 0xAC or 0xAD && (i.Pfx & (Pfx.A16 | Pfx.Repne | Pfx.Lock)) == 0
+            && ((i.Pfx & Pfx.O16) == 0 || (op & 1) != 0) && (op < 0xAC || (i.Pfx & Pfx.Rep) == 0))
+            return true;
+        // SCASB with REPNE / REPE or alone.
+        if (op == 0xAE && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Lock)) == 0) return true;
         // 16-bit moves (the kernel's 16-bit fields) and PAUSE (REP NOP, in spin loops): lowered.
         if ((i.Pfx & (Pfx.A16 | Pfx.Rep | Pfx.Repne | Pfx.Lock)) == 0 && (i.Pfx & Pfx.O16) != 0)
             return op is 0x89 or 0x8B or 0x90 || (op == 0xC7 && i.RegField == 0)
-                || (op is 0xC1 or 0xD1 or 0xD3 && i.RegField is not (2 or 3));
+                || (op is 0xC1 or 0xD1 or 0xD3 && i.RegField is not (2 or 3))
+                // 16-bit ALU (ADC/SBB left), TEST, INC/DEC.
+                || (AluKind(op) is int kind && kind is not (2 or 3))
+                || (op is 0x81 or 0x83 && i.RegField is not (2 or 3))
+                || op is 0x85 or 0xA9 or (>= 0x40 and <= 0x4F) || (op == 0xF7 && i.RegField == 0)
+                || (op == 0xFF && i.RegField is 0 or 1);
+        // LOCK CMPXCHG / XADD (the atomics of the kernel and libc): one CPU, so the lock changes nothing.
+        if (op is 0x1B1 or 0x1C1 && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Rep | Pfx.Repne)) == 0 && (i.IsMem || (i.Pfx & Pfx.Lock) == 0))
+            return true;
         if (op == 0x90 && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Repne | Pfx.Lock)) == 0) return true;
         // Operand/address-size, REP and LOCK prefixes change semantics the lowering does not model.
         if ((i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Rep | Pfx.Repne | Pfx.Lock)) != 0) return false;
@@ -30,6 +45,7 @@ public static class InstructionSupport
             0xF7 => i.RegField is not (1 or 7), // TEST, NOT, NEG, MUL, IMUL, DIV (IDIV left)
             0x68 or 0x6A => true, // PUSH imm
             0xFC or 0xFD => true, // CLD, STD
+            0x9C => true, // PUSHF
             0x88 or 0x8A => true, // MOV r/m8, r8 and r8, r/m8
             0xC6 => i.RegField == 0, // MOV r/m8, imm8
             0x1B6 or 0x1B7 or 0x1BE or 0x1BF => true, // MOVZX / MOVSX r32, r/m8 or r/m16
@@ -37,7 +53,8 @@ public static class InstructionSupport
             >= 0xB0 and <= 0xB7 => true, // MOV r8, imm8
             >= 0xA0 and <= 0xA3 => true, // MOV AL/EAX to and from moffs
             >= 0x90 and <= 0x97 => true, // NOP, XCHG EAX, r32
-            0x87 => !i.IsMem, // XCHG r32, r32 (with memory it locks: left)
+            0x87 => true, // XCHG r32, r/m32
+            0xC0 or 0xD0 or 0xD2 => i.RegField is not (2 or 3), // byte shifts and rotates; RCL/RCR left
             0x98 or 0x99 => true, // CWDE, CDQ
             0xC9 => true, // LEAVE
             >= 0x1C8 and <= 0x1CF => true, // BSWAP
@@ -45,6 +62,7 @@ public static class InstructionSupport
             >= 0x190 and <= 0x19F => true, // SETcc
             0x84 or 0xA8 => true, // TEST r/m8, r8 and AL, imm8
             0x1AF or 0x69 or 0x6B => true, // IMUL r32, r/m32 (, imm)
+            0x1A4 or 0x1A5 or 0x1AC or 0x1AD => true, // SHLD / SHRD by imm8 and CL
             0xFF => i.RegField is 0 or 1 or 6, // INC/DEC/PUSH r/m32 (CALL/JMP end blocks: IsIndirect)
             0x80 => i.RegField is not (2 or 3), // byte ALU r/m8, imm8 (ADC/SBB left)
             < 0x40 when (op & 7) is 0 or 2 or 4 && (op >> 3) is not (2 or 3) => true, // byte ALU forms

@@ -21,12 +21,35 @@ public sealed partial class PageLowering
         var c = _c;
         if (i.O16)
         {
-            if (op is 0xC1 or 0xD1 or 0xD3) Shift16(i, eip, k);
-            else if (op != 0x90) Move16(i, eip, k); // 66 90: a two-byte NOP
+            if (op is 0xA5 or 0xAB) StringMove(i, eip, k);
+            else if (op == 0xAD) StringLoad(i, eip, k);
+            else if (op is 0xC1 or 0xD1 or 0xD3) ShiftNarrow(i, eip, k, 16);
+            else if (op != 0x90 && !Alu16(i, eip, k)) Move16(i, eip, k); // 66 90: a two-byte NOP
             return true;
         }
         switch (op)
         {
+            case 0xC0: case 0xD0: case 0xD2:
+                ShiftNarrow(i, eip, k, 8);
+                return true;
+            case 0x1B1:
+                CompareExchange(i, eip, k);
+                return true;
+            case 0x1C1:
+                ExchangeAdd(i, eip, k);
+                return true;
+            case 0x1A4: case 0x1A5: case 0x1AC: case 0x1AD:
+                DoubleShift(i, eip, k, left: i.Op <= 0x1A5);
+                return true;
+            case 0xA4: case 0xA5: case 0xAA: case 0xAB:
+                StringMove(i, eip, k);
+                return true;
+            case 0xAC: case 0xAD:
+                StringLoad(i, eip, k);
+                return true;
+            case 0xAE:
+                StringScan(i, eip, k);
+                return true;
             case 0xC1: case 0xD1: case 0xD3:
                 Shift(i, eip, k);
                 return true;
@@ -54,8 +77,15 @@ public sealed partial class PageLowering
             case >= 0x91 and <= 0x97:
                 Exchange(0, op & 7);
                 return true;
-            case 0x87:
+            case 0x87 when !i.IsMem:
                 Exchange(i.Rm, i.RegField);
+                return true;
+            case 0x87:
+                // XCHG with memory (locked on hardware; one CPU here): translated for writing first.
+                Probe(i, eip, k, write: true);
+                c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(T);
+                c.Get(Addr).Get(R0 + i.RegField).Mem(WasmOp.I32Store, 0, 0);
+                c.Get(T).Set(R0 + i.RegField);
                 return true;
             case 0x98: // CWDE: EAX = sign-extended AX
                 c.Get(R0).I32(16).Op(WasmOp.I32Shl).I32(16).Op(WasmOp.I32ShrS).Set(R0);
@@ -94,17 +124,17 @@ public sealed partial class PageLowering
                 Group5(i, eip, k);
                 return true;
             case 0x80:
-                ByteAlu(i.RegField, i, eip, k, destIsE: true, () => c.I32(i.Imm & 0xFF));
+                NarrowAlu(8, i.RegField, i, eip, k, destIsE: true, () => c.I32(i.Imm & 0xFF));
                 return true;
             case < 0x40 when (op & 7) is 0 or 2 or 4:
                 if ((op & 7) == 4)
                 {
                     var al = new Instr();
-                    ByteAlu(op >> 3, al, eip, k, destIsE: true, () => c.I32(i.Imm & 0xFF));
+                    NarrowAlu(8, op >> 3, al, eip, k, destIsE: true, () => c.I32(i.Imm & 0xFF));
                 }
                 else
                 {
-                    ByteAlu(op >> 3, i, eip, k, destIsE: (op & 7) == 0, null);
+                    NarrowAlu(8, op >> 3, i, eip, k, destIsE: (op & 7) == 0, null);
                 }
                 return true;
             case 0xF7 when i.RegField is 4 or 5 or 6:
@@ -112,6 +142,20 @@ public sealed partial class PageLowering
                 return true;
             case 0x68: case 0x6A:
                 c.I32(i.Imm).Set(T);
+                c.Get(State).Mem(WasmOp.I32Load, JitStateMirror.OffSegBase + 4 * 2, 2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
+                ProbeLin(eip, k, write: true);
+                c.Get(Addr).Get(T).Mem(WasmOp.I32Store, 0, 0);
+                c.Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Set(R0 + 4);
+                return true;
+            case 0x9C:
+                // PUSHF (saving flags around cli in the kernel): EFLAGS with the arithmetic bits of
+                // the lazy state, VM and RF cleared, as the CPU's; in virtual-8086 mode (not 32-bit
+                // code, but checked) the interpreter decides whether it faults.
+                c.Get(Flags).I32(0x20000).Op(WasmOp.I32And).If();
+                Exit(JitExit.Interpret, eip, k, 0x9C);
+                c.End();
+                MaterializedFlags();
+                c.I32(0x00FCFFFF).Op(WasmOp.I32And).Set(T);
                 c.Get(State).Mem(WasmOp.I32Load, JitStateMirror.OffSegBase + 4 * 2, 2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
                 ProbeLin(eip, k, write: true);
                 c.Get(Addr).Get(T).Mem(WasmOp.I32Store, 0, 0);
@@ -128,6 +172,118 @@ public sealed partial class PageLowering
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// The 16-bit ALU forms (the kernel's 16-bit fields: <c>cmpw</c>, <c>testw</c>, <c>incw</c>):
+    /// ADD/OR/AND/SUB/XOR/CMP in their ModRM, AX-immediate and group 1 forms, TEST, INC/DEC; false
+    /// for the others (16-bit moves).
+    /// </summary>
+    private bool Alu16(Instr i, uint eip, int k)
+    {
+        int op = i.Op;
+        var c = _c;
+        int imm = i.Imm & 0xFFFF;
+        var ax = new Instr();
+        if (InstructionSupport.AluKind(op) is int kind)
+        {
+            switch (op & 7)
+            {
+                case 1: NarrowAlu(16, kind, i, eip, k, destIsE: true, null); break;
+                case 3: NarrowAlu(16, kind, i, eip, k, destIsE: false, null); break;
+                default: NarrowAlu(16, kind, ax, eip, k, destIsE: true, () => c.I32(imm)); break;
+            }
+            return true;
+        }
+        switch (op)
+        {
+            case 0x81: case 0x83: NarrowAlu(16, i.RegField, i, eip, k, destIsE: true, () => c.I32(imm)); return true;
+            case 0x85: NarrowAlu(16, 8, i, eip, k, destIsE: true, null); return true;
+            case 0xA9: NarrowAlu(16, 8, ax, eip, k, destIsE: true, () => c.I32(imm)); return true;
+            case 0xF7: NarrowAlu(16, 8, i, eip, k, destIsE: true, () => c.I32(imm)); return true;
+            case 0xFF: NarrowAlu(16, i.RegField == 1 ? 5 : 0, i, eip, k, destIsE: true, () => c.I32(1), keepCf: true); return true;
+            case >= 0x40 and <= 0x4F:
+                var r = new Instr(0, 0, 0, (byte)(0xC0 | (op & 7)), 0, 0, 0, 0, 0, 0, 0);
+                NarrowAlu(16, op >= 0x48 ? 5 : 0, r, eip, k, destIsE: true, () => c.I32(1), keepCf: true);
+                return true;
+            default: return false;
+        }
+    }
+
+    /// <summary>
+    /// CMPXCHG r/m32, r32 (LOCK is the kernel's and libc's atomics; one CPU here): CMP EAX with the
+    /// destination; equal: the destination takes the source, else EAX takes the destination.
+    /// </summary>
+    private void CompareExchange(in Instr i, uint eip, int k)
+    {
+        var c = _c;
+        if (i.IsMem)
+        {
+            Probe(i, eip, k, write: true);
+            c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(B);
+        }
+        else
+        {
+            c.Get(R0 + i.Rm).Set(B);
+        }
+        c.Get(R0).Set(A);
+        Compute(7);
+        c.Get(A).Get(B).Op(WasmOp.I32Eq).If();
+        if (i.IsMem) c.Get(Addr).Get(R0 + i.RegField).Mem(WasmOp.I32Store, 0, 0);
+        else c.Get(R0 + i.RegField).Set(R0 + i.Rm);
+        c.Else();
+        c.Get(B).Set(R0);
+        c.End();
+    }
+
+    /// <summary>XADD r/m32, r32 (LOCK XADD: atomic counters; one CPU here): the sum to r/m, the old r/m to r, flags of the ADD.</summary>
+    private void ExchangeAdd(in Instr i, uint eip, int k)
+    {
+        var c = _c;
+        if (i.IsMem)
+        {
+            Probe(i, eip, k, write: true);
+            c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(A);
+        }
+        else
+        {
+            c.Get(R0 + i.Rm).Set(A);
+        }
+        c.Get(R0 + i.RegField).Set(B);
+        Compute(0);
+        if (i.IsMem) c.Get(Addr).Get(LRes).Mem(WasmOp.I32Store, 0, 0);
+        // The register takes the old value first: with r/m the same register, the sum wins (as the CPU's).
+        c.Get(A).Set(R0 + i.RegField);
+        if (!i.IsMem) c.Get(LRes).Set(R0 + i.Rm);
+    }
+
+    /// <summary>
+    /// SHLD / SHRD r/m32, r32 by an immediate or CL (64-bit shifts in libgcc and the kernel), flags
+    /// as the CPU's Shld: a zero count changes nothing; else CF the last bit out of the
+    /// destination, OF its sign changed, SF/ZF/PF of the result, AF 0.
+    /// </summary>
+    private void DoubleShift(in Instr i, uint eip, int k, bool left)
+    {
+        var c = _c;
+        int? count = (i.Op & 1) == 0 ? i.Imm & 31 : null;
+        if (i.IsMem) Probe(i, eip, k, write: true);
+        if (count == 0) return;
+        if (count is int n) c.I32(n).Set(N);
+        else c.Get(R0 + 1).I32(31).Op(WasmOp.I32And).Tee(N).If();
+        if (i.IsMem) c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(A);
+        else c.Get(R0 + i.Rm).Set(A);
+        // N is 1..31 here, so both shifts are by less than 32.
+        c.Get(A).Get(N).Op(left ? WasmOp.I32Shl : WasmOp.I32ShrU)
+            .Get(R0 + i.RegField).I32(32).Get(N).Op(WasmOp.I32Sub).Op(left ? WasmOp.I32ShrU : WasmOp.I32Shl)
+            .Op(WasmOp.I32Or).Set(B);
+        if (left) c.Get(A).I32(32).Get(N).Op(WasmOp.I32Sub).Op(WasmOp.I32ShrU);
+        else c.Get(A).Get(N).I32(1).Op(WasmOp.I32Sub).Op(WasmOp.I32ShrU);
+        c.I32(1).Op(WasmOp.I32And).Set(T);
+        ShiftFlags(() => c.Get(B).Get(A).Op(WasmOp.I32Xor).I32(31).Op(WasmOp.I32ShrU));
+        if (i.IsMem) c.Get(Addr).Get(B).Mem(WasmOp.I32Store, 0, 0);
+        else c.Get(B).Set(R0 + i.Rm);
+        if (count == null) c.End();
+        _knownOp = null;
     }
 
     /// <summary>Pushes CF of the current flag state (0 or 1).</summary>
@@ -425,52 +581,83 @@ public sealed partial class PageLowering
             c.Get(Addr).Get(LinPage).I32(b.FallThrough).Op(WasmOp.I32Add).Mem(WasmOp.I32Store, 0, 0);
             c.Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Set(R0 + 4);
         }
-        Exit(JitExit.Branch, () => c.Get(T), n);
+        BranchTo(T, n);
     }
 
     /// <summary>
-    /// A byte ALU op (kind 0 ADD, 1 OR, 4 AND, 5 SUB, 6 XOR, 7 CMP) on r/m8 (a default Instr: AL)
-    /// and r8 or the pushed immediate; flags computed into EFLAGS as the CPU's lazy 8-bit state
-    /// would give them.
+    /// A byte or 16-bit ALU op (kind 0 ADD, 1 OR, 4 AND, 5 SUB, 6 XOR, 7 CMP, 8 TEST) on r/m (a
+    /// default Instr: AL or AX) and r or the pushed immediate; flags computed into EFLAGS as the
+    /// CPU's lazy 8- or 16-bit state would give them. <paramref name="keepCf"/>: INC/DEC (ADD/SUB
+    /// of 1 that leave CF as it was).
     /// </summary>
-    private void ByteAlu(int kind, Instr i, uint eip, int k, bool destIsE, Action? src)
+    private void NarrowAlu(int bits, int kind, Instr i, uint eip, int k, bool destIsE, Action? src, bool keepCf = false)
     {
         var c = _c;
-        bool writes = kind != 7;
+        bool writes = kind is not (7 or 8);
         bool reg = !i.IsMem;
-        int rm = i.Rm;
+        int rm = i.Rm, mask = (1 << bits) - 1;
         if (i.IsMem) Probe(i, eip, k, write: destIsE && writes);
-        // A = the destination's byte, B = the source's.
-        Action readE = () => { if (reg) GetByteReg(rm); else c.Get(Addr).Mem(WasmOp.I32Load8U, 0, 0); };
-        Action readG = () => GetByteReg(i.RegField);
+        // The destination's value in A, the source's in B.
+        void ReadReg(int r)
+        {
+            if (bits == 8) GetByteReg(r);
+            else c.Get(R0 + r).I32(mask).Op(WasmOp.I32And);
+        }
+        Action readE = () => { if (reg) ReadReg(rm); else c.Get(Addr).Mem(bits == 8 ? WasmOp.I32Load8U : WasmOp.I32Load16U, 0, 0); };
+        Action readG = () => ReadReg(i.RegField);
         if (destIsE) { readE(); c.Set(A); (src ?? readG)(); c.Set(B); }
         else { readG(); c.Set(A); readE(); c.Set(B); }
+        if (keepCf)
+        {
+            MaterializedFlags();
+            c.I32(CfBit).Op(WasmOp.I32And).Set(LCf);
+        }
+        NarrowFlags(bits, kind, keepCf);
+        if (!writes) return;
+        void WriteReg(int r)
+        {
+            if (bits == 8) SetByteReg(r, () => c.Get(T));
+            else c.Get(R0 + r).I32(unchecked((int)0xFFFF0000)).Op(WasmOp.I32And).Get(T).Op(WasmOp.I32Or).Set(R0 + r);
+        }
+        if (!destIsE) WriteReg(i.RegField);
+        else if (reg) WriteReg(rm);
+        else c.Get(Addr).Get(T).Mem(bits == 8 ? WasmOp.I32Store8 : WasmOp.I32Store16, 0, 0);
+    }
+
+    /// <summary>
+    /// T = A op B on <paramref name="bits"/> bits (kind as <see cref="NarrowAlu"/>), and EFLAGS as
+    /// the CPU's lazy 8- or 16-bit state would give them; the lazy state becomes None.
+    /// </summary>
+    private void NarrowFlags(int bits, int kind, bool keepCf)
+    {
+        var c = _c;
+        int mask = (1 << bits) - 1;
         c.Get(A).Get(B);
-        c.Op(kind switch { 0 => WasmOp.I32Add, 1 => WasmOp.I32Or, 4 => WasmOp.I32And, 6 => WasmOp.I32Xor, _ => WasmOp.I32Sub });
+        c.Op(kind switch { 0 => WasmOp.I32Add, 1 => WasmOp.I32Or, 4 or 8 => WasmOp.I32And, 6 => WasmOp.I32Xor, _ => WasmOp.I32Sub });
         c.Set(N);
-        // Flags of the 9-bit result N: CF bit 8 for ADD and SUB (a borrow sets bit 8 too), OF
-        // from the operands' and the result's bit 7, AF from bit 4.
-        c.Get(N).I32(0xFF).Op(WasmOp.I32And).Set(T);
+        // Flags of the (bits+1)-bit result N: CF the bit past the width for ADD and SUB (a borrow
+        // sets it too), OF from the operands' and the result's top bit, AF from bit 4.
+        c.Get(N).I32(mask).Op(WasmOp.I32And).Set(T);
         c.Get(Flags).I32(~ArithFlags).Op(WasmOp.I32And)
             .Get(T).Op(WasmOp.I32Eqz).I32(6).Op(WasmOp.I32Shl).Op(WasmOp.I32Or)
-            .Get(T).I32(0x80).Op(WasmOp.I32And).Op(WasmOp.I32Or);
+            .Get(T).I32(bits - 8).Op(WasmOp.I32ShrU).I32(0x80).Op(WasmOp.I32And).Op(WasmOp.I32Or);
         Parity(T);
         c.Op(WasmOp.I32Or);
         if (kind is 0 or 5 or 7)
         {
-            c.Get(N).I32(8).Op(WasmOp.I32ShrU).I32(1).Op(WasmOp.I32And).Op(WasmOp.I32Or);
+            if (keepCf) c.Get(LCf);
+            else c.Get(N).I32(bits).Op(WasmOp.I32ShrU).I32(1).Op(WasmOp.I32And);
+            c.Op(WasmOp.I32Or);
             c.Get(A).Get(B).Op(WasmOp.I32Xor).Get(T).Op(WasmOp.I32Xor).I32(0x10).Op(WasmOp.I32And).Op(WasmOp.I32Or);
             if (kind == 0) c.Get(A).Get(T).Op(WasmOp.I32Xor).Get(B).Get(T).Op(WasmOp.I32Xor).Op(WasmOp.I32And);
             else c.Get(A).Get(B).Op(WasmOp.I32Xor).Get(A).Get(T).Op(WasmOp.I32Xor).Op(WasmOp.I32And);
-            c.I32(0x80).Op(WasmOp.I32And).I32(4).Op(WasmOp.I32Shl).Op(WasmOp.I32Or);
+            // The top bit (7 or 15) to OF (bit 11).
+            c.I32(1 << (bits - 1)).Op(WasmOp.I32And).I32(Math.Abs(12 - bits)).Op(bits < 12 ? WasmOp.I32Shl : WasmOp.I32ShrU);
+            c.Op(WasmOp.I32Or);
         }
         c.Set(Flags);
         c.I32((int)OpNone).Set(LOp);
         _knownOp = null;
-        if (!writes) return;
-        if (!destIsE) SetByteReg(i.RegField, () => c.Get(T));
-        else if (reg) SetByteReg(rm, () => c.Get(T));
-        else c.Get(Addr).Get(T).Mem(WasmOp.I32Store8, 0, 0);
     }
 
     /// <summary>MOV r/m16, r16 (89), r16, r/m16 (8B) and r/m16, imm16 (C7 /0): a register keeps its upper half.</summary>
@@ -506,66 +693,70 @@ public sealed partial class PageLowering
     }
 
     /// <summary>
-    /// Group 2 on 16 bits (ROL, ROR, SHL, SHR, SAR; <c>rolw $8</c> is the kernel's byte swap of
-    /// 16-bit fields), flags as <c>X86Cpu.Shift</c> computes them for size 16: counts are masked
-    /// to 5 bits (so up to 31, past the operand's width), rotates by count mod 16 but still set CF/OF.
+    /// Group 2 on 16 or 8 bits (ROL, ROR, SHL, SHR, SAR; <c>rolw $8</c> is the kernel's byte swap of
+    /// 16-bit fields, byte shifts by 1 are in gzip's bit packing), flags as <c>X86Cpu.Shift</c>
+    /// computes them for those sizes: counts are masked to 5 bits (so up to 31, past the operand's
+    /// width), rotates by count mod the width but still set CF/OF. Byte registers 4-7 are AH..BH.
     /// </summary>
-    private void Shift16(in Instr i, uint eip, int k)
+    private void ShiftNarrow(in Instr i, uint eip, int k, int bits)
     {
         var c = _c;
         int kind = i.RegField;
-        int? count = i.Op switch { 0xC1 => i.Imm & 31, 0xD1 => 1, _ => null };
+        int msb = bits - 1, mask = (1 << bits) - 1;
+        int? count = i.Op switch { 0xC0 or 0xC1 => i.Imm & 31, 0xD0 or 0xD1 => 1, _ => null };
         if (i.IsMem) Probe(i, eip, k, write: true);
         if (count == 0) return;
         if (count is int n) c.I32(n).Set(N);
         else c.Get(R0 + 1).I32(31).Op(WasmOp.I32And).Tee(N).If();
-        if (i.IsMem) c.Get(Addr).Mem(WasmOp.I32Load16U, 0, 0).Set(A);
-        else c.Get(R0 + i.Rm).I32(0xFFFF).Op(WasmOp.I32And).Set(A);
+        if (i.IsMem) c.Get(Addr).Mem(bits == 8 ? WasmOp.I32Load8U : WasmOp.I32Load16U, 0, 0).Set(A);
+        else if (bits == 8) { GetByteReg(i.Rm); c.Set(A); }
+        else c.Get(R0 + i.Rm).I32(mask).Op(WasmOp.I32And).Set(A);
         switch (kind)
         {
-            case 0: // ROL by count mod 16: CF = bit 0, OF = bit 15 ^ CF
-                c.Get(A).Get(N).I32(15).Op(WasmOp.I32And).Tee(T).Op(WasmOp.I32Shl)
-                    .Get(A).I32(16).Get(T).Op(WasmOp.I32Sub).Op(WasmOp.I32ShrU).Op(WasmOp.I32Or).I32(0xFFFF).Op(WasmOp.I32And).Tee(B)
+            case 0: // ROL by count mod width: CF = bit 0, OF = MSB ^ CF
+                c.Get(A).Get(N).I32(msb).Op(WasmOp.I32And).Tee(T).Op(WasmOp.I32Shl)
+                    .Get(A).I32(bits).Get(T).Op(WasmOp.I32Sub).Op(WasmOp.I32ShrU).Op(WasmOp.I32Or).I32(mask).Op(WasmOp.I32And).Tee(B)
                     .I32(1).Op(WasmOp.I32And).Set(T);
-                RotateFlags(() => c.Get(B).I32(15).Op(WasmOp.I32ShrU).Get(T).Op(WasmOp.I32Xor));
+                RotateFlags(() => c.Get(B).I32(msb).Op(WasmOp.I32ShrU).Get(T).Op(WasmOp.I32Xor));
                 break;
-            case 1: // ROR: CF = bit 15, OF = bits 15 and 14 differ
-                c.Get(A).Get(N).I32(15).Op(WasmOp.I32And).Tee(T).Op(WasmOp.I32ShrU)
-                    .Get(A).I32(16).Get(T).Op(WasmOp.I32Sub).Op(WasmOp.I32Shl).Op(WasmOp.I32Or).I32(0xFFFF).Op(WasmOp.I32And).Tee(B)
-                    .I32(15).Op(WasmOp.I32ShrU).Set(T);
-                RotateFlags(() => c.Get(B).Get(B).I32(1).Op(WasmOp.I32Shl).Op(WasmOp.I32Xor).I32(15).Op(WasmOp.I32ShrU).I32(1).Op(WasmOp.I32And));
+            case 1: // ROR: CF = MSB, OF = the two top bits differ
+                c.Get(A).Get(N).I32(msb).Op(WasmOp.I32And).Tee(T).Op(WasmOp.I32ShrU)
+                    .Get(A).I32(bits).Get(T).Op(WasmOp.I32Sub).Op(WasmOp.I32Shl).Op(WasmOp.I32Or).I32(mask).Op(WasmOp.I32And).Tee(B)
+                    .I32(msb).Op(WasmOp.I32ShrU).Set(T);
+                RotateFlags(() => c.Get(B).Get(B).I32(1).Op(WasmOp.I32Shl).Op(WasmOp.I32Xor).I32(msb).Op(WasmOp.I32ShrU).I32(1).Op(WasmOp.I32And));
                 break;
             case 5: // SHR
                 c.Get(A).Get(N).Op(WasmOp.I32ShrU).Set(B);
                 c.Get(A).Get(N).I32(1).Op(WasmOp.I32Sub).Op(WasmOp.I32ShrU).I32(1).Op(WasmOp.I32And).Set(T);
-                Shift16Flags(() => c.Get(N).I32(1).Op(WasmOp.I32Eq).Get(A).I32(15).Op(WasmOp.I32ShrU).Op(WasmOp.I32And));
+                NarrowShiftFlags(bits, () => c.Get(N).I32(1).Op(WasmOp.I32Eq).Get(A).I32(msb).Op(WasmOp.I32ShrU).Op(WasmOp.I32And));
                 break;
-            case 7: // SAR: the count saturates at 15
-                c.Get(A).I32(16).Op(WasmOp.I32Shl).I32(16).Op(WasmOp.I32ShrS).Set(A);
-                c.Get(A).Get(N).I32(15).Get(N).I32(15).Op(WasmOp.I32LtU).Op(WasmOp.Select).Op(WasmOp.I32ShrS).I32(0xFFFF).Op(WasmOp.I32And).Set(B);
-                c.Get(A).Get(N).I32(1).Op(WasmOp.I32Sub).I32(15).Get(N).I32(16).Op(WasmOp.I32LtU).Op(WasmOp.Select).Op(WasmOp.I32ShrS).I32(1).Op(WasmOp.I32And).Set(T);
-                Shift16Flags(() => c.I32(0));
+            case 7: // SAR: the count saturates at width - 1
+                c.Get(A).I32(32 - bits).Op(WasmOp.I32Shl).I32(32 - bits).Op(WasmOp.I32ShrS).Set(A);
+                c.Get(A).Get(N).I32(msb).Get(N).I32(msb).Op(WasmOp.I32LtU).Op(WasmOp.Select).Op(WasmOp.I32ShrS).I32(mask).Op(WasmOp.I32And).Set(B);
+                c.Get(A).Get(N).I32(1).Op(WasmOp.I32Sub).I32(msb).Get(N).I32(bits).Op(WasmOp.I32LtU).Op(WasmOp.Select).Op(WasmOp.I32ShrS).I32(1).Op(WasmOp.I32And).Set(T);
+                NarrowShiftFlags(bits, () => c.I32(0));
                 break;
-            default: // SHL/SAL: CF is the last bit out (none past 16)
-                c.Get(A).Get(N).Op(WasmOp.I32Shl).I32(0xFFFF).Op(WasmOp.I32And).Set(B);
-                c.Get(A).I32(16).Get(N).Op(WasmOp.I32Sub).Op(WasmOp.I32ShrU).I32(1).Op(WasmOp.I32And)
-                    .I32(0).Get(N).I32(16).Op(WasmOp.I32LeU).Op(WasmOp.Select).Set(T);
-                Shift16Flags(() => c.Get(B).I32(15).Op(WasmOp.I32ShrU).Get(T).Op(WasmOp.I32Xor));
+            default: // SHL/SAL: CF is the last bit out (none past the width)
+                c.Get(A).Get(N).Op(WasmOp.I32Shl).I32(mask).Op(WasmOp.I32And).Set(B);
+                c.Get(A).I32(bits).Get(N).Op(WasmOp.I32Sub).Op(WasmOp.I32ShrU).I32(1).Op(WasmOp.I32And)
+                    .I32(0).Get(N).I32(bits).Op(WasmOp.I32LeU).Op(WasmOp.Select).Set(T);
+                NarrowShiftFlags(bits, () => c.Get(B).I32(msb).Op(WasmOp.I32ShrU).Get(T).Op(WasmOp.I32Xor));
                 break;
         }
-        if (i.IsMem) c.Get(Addr).Get(B).Mem(WasmOp.I32Store16, 0, 0);
+        if (i.IsMem) c.Get(Addr).Get(B).Mem(bits == 8 ? WasmOp.I32Store8 : WasmOp.I32Store16, 0, 0);
+        else if (bits == 8) SetByteReg(i.Rm, () => c.Get(B));
         else c.Get(R0 + i.Rm).I32(unchecked((int)0xFFFF0000)).Op(WasmOp.I32And).Get(B).Op(WasmOp.I32Or).Set(R0 + i.Rm);
         if (count == null) c.End();
         _knownOp = null;
     }
 
-    /// <summary>As <see cref="ShiftFlags"/> for a 16-bit result in B.</summary>
-    private void Shift16Flags(Action overflowBit)
+    /// <summary>As <see cref="ShiftFlags"/> for a 16- or 8-bit result in B.</summary>
+    private void NarrowShiftFlags(int bits, Action overflowBit)
     {
         var c = _c;
         c.Get(Flags).I32(~ArithFlags).Op(WasmOp.I32And)
             .Get(B).Op(WasmOp.I32Eqz).I32(6).Op(WasmOp.I32Shl).Op(WasmOp.I32Or)
-            .Get(B).I32(15).Op(WasmOp.I32ShrU).I32(7).Op(WasmOp.I32Shl).Op(WasmOp.I32Or);
+            .Get(B).I32(bits - 1).Op(WasmOp.I32ShrU).I32(7).Op(WasmOp.I32Shl).Op(WasmOp.I32Or);
         Parity(B);
         c.Op(WasmOp.I32Or).Get(T).Op(WasmOp.I32Or);
         overflowBit();

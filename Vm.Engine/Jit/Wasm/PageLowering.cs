@@ -70,43 +70,74 @@ public sealed partial class PageLowering
         Load(OffRam, Ram); Load(OffTlbRead, TlbR); Load(OffTlbWrite, TlbW); Load(OffLinearPage, LinPage);
         c.I32(0).Set(Retired);
         int n = _blocks.Count;
-        ResolveOffsetEntry();
+        // An entry by page offset (from the dispatcher) starts at the resolve case with the offset in A.
+        c.Get(Next).I32(unchecked((int)EntryByOffset)).Op(WasmOp.I32And).If();
+        c.Get(Next).I32(0xFFF).Op(WasmOp.I32And).Set(A).I32(n).Set(Next);
+        c.End();
         c.Loop();
         c.Block(); // exit label (not branched to: exits return)
-        for (int i = n - 1; i >= 0; i--) c.Block();
-        var cases = new int[n];
-        for (int i = 0; i < n; i++) cases[i] = i;
+        for (int i = n; i >= 0; i--) c.Block();
+        var cases = new int[n + 1];
+        for (int i = 0; i <= n; i++) cases[i] = i;
         c.Get(Next).BrTable(cases, n);
         for (int i = 0; i < n; i++)
         {
             c.End();
-            // Labels around block i's code: blocks i+1..n-1, the exit block, the loop.
-            _depthToLoop = n - i;
+            // Labels around block i's code: cases i+1..n, the exit block, the loop.
+            _depthToLoop = n + 1 - i;
             EmitBlock(_blocks[i]);
         }
+        c.End();
+        EmitResolve();
         c.End(); // exit block
         c.End(); // loop
         c.Op(WasmOp.Unreachable);
     }
 
     /// <summary>
-    /// An entry by page offset (from the dispatcher) becomes the block index starting there; an
-    /// offset where no block starts returns at once with <see cref="JitExit.NoBlock"/>.
+    /// The dispatch loop's last case: continues at the block starting at page offset A (an entry
+    /// by offset, a RET or indirect branch that stays in the page) through a binary search over the
+    /// blocks' offsets; where no block starts there, returns with <see cref="JitExit.NoBlock"/>
+    /// (EIP that address: the run loop goes on from it).
     /// </summary>
-    private void ResolveOffsetEntry()
+    private void EmitResolve()
+    {
+        var sorted = _blocks.Select((b, i) => (Offset: b.StartEip, Index: i)).OrderBy(x => x.Offset).ToList();
+        var c = _c;
+        // depth: the ifs around the code; the loop is one label past the exit block.
+        void Search(int lo, int hi, int depth)
+        {
+            if (hi - lo <= 4)
+            {
+                for (int j = lo; j < hi; j++)
+                    c.Get(A).I32((int)sorted[j].Offset).Op(WasmOp.I32Eq).If().I32(sorted[j].Index).Set(Next).Br(depth + 2).End();
+                return;
+            }
+            int mid = (lo + hi) / 2;
+            c.Get(A).I32((int)sorted[mid].Offset).Op(WasmOp.I32LtU).If();
+            Search(lo, mid, depth + 1);
+            c.Else();
+            Search(mid, hi, depth + 1);
+            c.End();
+        }
+        Search(0, sorted.Count, 0);
+        Exit(JitExit.NoBlock, () => c.Get(LinPage).Get(A).Op(WasmOp.I32Add), 0);
+    }
+
+    /// <summary>
+    /// A transfer to the EIP in <paramref name="target"/> after <paramref name="done"/> more
+    /// instructions: inside this module when it stays in the page (the resolve case finds the
+    /// block), else a branch exit for the dispatcher.
+    /// </summary>
+    private void BranchTo(int target, int done)
     {
         var c = _c;
-        c.Get(Next).I32(unchecked((int)EntryByOffset)).Op(WasmOp.I32And).If();
-        c.Get(Next).I32(0xFFF).Op(WasmOp.I32And).Set(A);
-        c.Block();
-        for (int i = 0; i < _blocks.Count; i++)
-            c.Get(A).I32(_blocks[i].StartEip).Op(WasmOp.I32Eq).If().I32(i).Set(Next).Br(1).End();
-        c.Get(State).Get(LinPage).Get(A).Op(WasmOp.I32Add).Mem(WasmOp.I32Store, OffEip, 2);
-        c.Get(State).I32(0).Mem(WasmOp.I32Store, OffRetired, 2);
-        c.Get(State).I32((int)JitExit.NoBlock).Mem(WasmOp.I32Store, OffExit, 2);
-        c.Op(WasmOp.Return);
+        c.Get(target).I32(unchecked((int)0xFFFFF000)).Op(WasmOp.I32And).Get(LinPage).Op(WasmOp.I32Eq).If();
+        c.Get(target).I32(0xFFF).Op(WasmOp.I32And).Set(A);
+        c.Get(Retired).I32(done).Op(WasmOp.I32Add).Set(Retired);
+        c.I32(_blocks.Count).Set(Next).Br(_depthToLoop + 1);
         c.End();
-        c.End();
+        Exit(JitExit.Branch, () => c.Get(target), done);
     }
 
     private void Load(int offset, int local) => _c.Get(State).Mem(WasmOp.I32Load, (uint)offset, 2).Set(local);
@@ -185,7 +216,7 @@ public sealed partial class PageLowering
                 ProbeLin(b.TransferEip, n - 1, write: false);
                 c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(B);
                 c.Get(R0 + 4).I32(4).Op(WasmOp.I32Add).Set(R0 + 4);
-                Exit(JitExit.Branch, () => c.Get(B), n);
+                BranchTo(B, n);
                 break;
             case BlockEnd.Indirect:
                 IndirectTransfer(b, n);
@@ -205,6 +236,8 @@ public sealed partial class PageLowering
     private void EmitInstr(Instr i, uint eip, int k)
     {
         int op = i.Op;
+        // 16-bit forms are all EmitMore's (the 32-bit ALU below would ignore the prefix).
+        if (i.O16 && EmitMore(i, eip, k)) return;
         if (InstructionSupport.AluKind(op) is int kind)
         {
             switch (op & 7)

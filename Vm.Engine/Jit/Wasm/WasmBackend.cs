@@ -106,6 +106,7 @@ public sealed unsafe class WasmBackend : IJitBackend
     {
         var backend = new WasmBackend(cpu, mem, host);
         cpu.UseJitBackend(backend, JitMode.Wasm);
+        if (host.HotThreshold is int hot) cpu.JitThreshold = hot;
         return backend;
     }
 

@@ -7,11 +7,12 @@ namespace Platform.Web.EndToEnd.Jit;
 /// <summary>
 /// The lab in Chromium with the wasm JIT: modules generated in C# are instantiated on the .NET
 /// runtime's memory (they read and write guest RAM that C# allocated with NativeMemory) and run
-/// the guest to its prompt and through a command.
+/// the guest to its prompt and through a command, chained by the dispatcher module through the
+/// runtime's function table.
 /// </summary>
 public sealed class WasmJitLabTests(BootedLabFixture lab) : IClassFixture<BootedLabFixture>
 {
-    private sealed record JitStats(bool Available, int Modules, long Bytes, int Released, int Failures);
+    private sealed record JitStats(bool Available, int Modules, long Bytes, int Released, int Failures, string? Dispatcher);
 
     private async Task<JitStats> StatsAsync()
     {
@@ -27,6 +28,8 @@ public sealed class WasmJitLabTests(BootedLabFixture lab) : IClassFixture<Booted
         Assert.True(before.Available, "generated code cannot share the .NET runtime's memory in this Chromium");
         Assert.True(before.Modules > 0, "the boot compiled no wasm modules");
         Assert.Equal(0, before.Failures);
+        // Modules chain through the dispatcher module on the runtime's function table, not through C#.
+        Assert.Equal("wasm", before.Dispatcher);
 
         // A loop in the guest shell: hot code, compiled while it runs, and the right answer.
         await lab.Page.RunAsync("i=0; s=0; while [ $i -lt 3000 ]; do s=$((s+i)); i=$((i+1)); done; echo sum=$s");

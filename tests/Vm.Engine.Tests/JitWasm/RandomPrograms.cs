@@ -6,7 +6,8 @@ namespace Vm.Engine.Tests.JitWasm;
 /// interpreter: RCL/RCR, MUL), memory operands at [ESI+d8] and absolute (moffs) in the data area,
 /// balanced PUSH/POP, MOVZX/MOVSX, byte moves and TEST, ADC/SBB, shifts and rotates by 1, an
 /// immediate (0 and masked counts included) and CL, NOT/NEG, CMOVcc/SETcc, XCHG, CDQ/CWDE, BSWAP,
-/// a PUSH EBP / MOV EBP,ESP / LEAVE frame, and short Jcc over the next instruction on every
+/// a PUSH EBP / MOV EBP,ESP / LEAVE frame, byte shifts and rotates, 16-bit ALU/TEST/INC/DEC,
+/// CMPXCHG (both outcomes) and XCHG with memory, MOVS/STOS (8/16/32 bits) with and without REP, LODS, SCASB, SHLD/SHRD, XADD, PUSHF, and short Jcc over the next instruction on every
 /// condition code.
 /// </summary>
 public static class RandomPrograms
@@ -66,7 +67,7 @@ public static class RandomPrograms
         byte[] imm = BitConverter.GetBytes(Value(rng));
         int cc = rng.Next(16);
         int anyByte = rng.Next(8);
-        switch (rng.Next(59))
+        switch (rng.Next(71))
         {
             case 0: return [(byte)((kind << 3) | 1), (byte)(0xC0 | (s << 3) | d)];
             case 1: return [0x83, (byte)(0xC0 | (kind << 3) | d), (byte)rng.Next(256)];
@@ -165,6 +166,74 @@ public static class RandomPrograms
                 1 => [0x68, .. imm, (byte)(0x58 + d)],
                 _ => [(byte)(0xFC + rng.Next(2)), 0xFC],
             };
+            // Byte group 2 (RCL/RCR left) by 1, an immediate and CL, on byte registers and memory.
+            case 59: return rng.Next(4) switch
+            {
+                0 => [0xD0, (byte)(0xC0 | (rng.Next(8) << 3) | b)],
+                1 => [0xC0, (byte)(0xC0 | (rng.Next(8) << 3) | b), (byte)rng.Next(40)],
+                2 => [0xD2, (byte)(0xC0 | (rng.Next(8) << 3) | b)],
+                _ => [(byte)(0xD0 + 2 * rng.Next(2)), (byte)(0x40 | (rng.Next(8) << 3) | 6), disp],
+            };
+            // 16-bit ALU (ADC/SBB left) in the ModRM forms, register and memory, and AX, imm16.
+            case 60: return rng.Next(3) switch
+            {
+                0 => rng.Next(2) == 0 ? [0x66, (byte)((kind << 3) | 1), (byte)(0xC0 | (s << 3) | d)] : [0x66, (byte)((kind << 3) | 3), (byte)(0xC0 | (d << 3) | s)],
+                1 => [0x66, (byte)((kind << 3) | 1), (byte)(0x40 | (s << 3) | 6), disp],
+                _ => [0x66, (byte)((kind << 3) | 3), (byte)(0x40 | (d << 3) | 6), disp],
+            };
+            case 61: return rng.Next(4) switch
+            {
+                0 => [0x66, 0x81, (byte)(0xC0 | (kind << 3) | d), imm[0], imm[1]],
+                1 => [0x66, 0x83, (byte)(0xC0 | (kind << 3) | d), (byte)rng.Next(256)],
+                2 => [0x66, 0x83, (byte)(0x40 | (kind << 3) | 6), disp, (byte)rng.Next(256)],
+                _ => [0x66, (byte)((kind << 3) | 5), imm[0], imm[1]],
+            };
+            // 16-bit TEST and INC/DEC.
+            case 62: return rng.Next(4) switch
+            {
+                0 => [0x66, 0x85, (byte)(0xC0 | (s << 3) | d)],
+                1 => [0x66, 0x85, (byte)(0x40 | (s << 3) | 6), disp],
+                2 => [0x66, 0xA9, imm[0], imm[1]],
+                _ => [0x66, 0xF7, (byte)(0xC0 | d), imm[0], imm[1]],
+            };
+            case 63: return rng.Next(3) switch
+            {
+                0 => [0x66, (byte)(0x40 + 8 * rng.Next(2) + d)],
+                1 => [0x66, 0xFF, (byte)(0xC0 | (rng.Next(2) << 3) | d)],
+                _ => [0x66, 0xFF, (byte)(0x40 | (rng.Next(2) << 3) | 6), disp],
+            };
+            // CMPXCHG (LOCK with memory, as the atomics use it) and XCHG with memory.
+            case 64: return rng.Next(2) == 0 ? [0xF0, 0x0F, 0xB1, (byte)(0x40 | (s << 3) | 6), disp] : [0x0F, 0xB1, (byte)(0xC0 | (s << 3) | d)];
+            case 65: return rng.Next(3) == 0 ? [0x8B, (byte)(0x40 | 6), disp, 0x0F, 0xB1, (byte)(0x40 | (d << 3) | 6), disp] : [0x87, (byte)(0x40 | (d << 3) | 6), disp];
+            // MOVSB/MOVSD/STOSB/STOSD, with REP (0 to 16 elements) or alone, between places in the data
+            // area that may overlap; ECX (the loop's counter) and ESI (the data pointer) kept around it.
+            case 66:
+            {
+                byte op = (byte)(rng.Next(4) switch { 0 => 0xA4, 1 => 0xAA, 2 => 0xAC, _ => 0xAE } + rng.Next(2));
+                byte[] edi = BitConverter.GetBytes(JitMachine.DataAddr + 128 + (uint)rng.Next(64));
+                byte[] esi = BitConverter.GetBytes(JitMachine.DataAddr + (uint)rng.Next(160));
+                byte[] ecx = BitConverter.GetBytes(rng.Next(17));
+                // A 66 prefix makes the dword forms word forms.
+                byte[] str = (rng.Next(3) == 0, (op & 1) != 0 && rng.Next(3) == 0) switch
+                {
+                    (true, true) => [0x66, op], (true, false) => [op], (false, true) => [0xF3, 0x66, op], _ => [0xF3, op],
+                };
+                // SCASB with REPNE, REPE or alone (SCASD is left to the interpreter).
+                if (op == 0xAE) str = rng.Next(3) switch { 0 => [0xAE], 1 => [0xF2, 0xAE], _ => [0xF3, 0xAE] };
+                // pushf; add eax, esi; xor eax, [esp]; add esp, 4: the flags (SCASB's) and ESI's advance show in EAX.
+                return [0x51, 0x56, 0xBF, .. edi, 0xBE, .. esi, 0xB9, .. ecx, .. str, 0x9C, 0x01, 0xF0, 0x33, 0x04, 0x24, 0x83, 0xC4, 0x04, 0x5E, 0x59];
+            }
+            // SHLD / SHRD by an immediate (0 and past 31 included) and CL, register and memory.
+            case 67:
+            {
+                byte op = (byte)(0xA4 + 8 * rng.Next(2) + rng.Next(2));
+                byte[] operand = rng.Next(2) == 0 ? [(byte)(0xC0 | (s << 3) | d)] : [(byte)(0x40 | (s << 3) | 6), disp];
+                return (op & 1) == 0 ? [0x0F, op, .. operand, (byte)rng.Next(40)] : [0x0F, op, .. operand];
+            }
+            // XADD (LOCK with memory), the register both distinct from and the same as r/m.
+            case 68: return rng.Next(2) == 0 ? [0xF0, 0x0F, 0xC1, (byte)(0x40 | (d << 3) | 6), disp] : [0x0F, 0xC1, (byte)(0xC0 | (d << 3) | Dest[rng.Next(Dest.Length)])];
+            // PUSHF; POP r32: the flags as the lazy state stands.
+            case 69: return [0x9C, (byte)(0x58 + d)];
             default: return [0xA9, .. imm];
         }
     }

@@ -59,7 +59,7 @@ public sealed class WasmBackendTests
     }
 
     [Fact]
-    public void CallAndReturnInALoop_MatchTheInterpreter_StackIncluded()
+    public void CallAndReturnInALoop_MatchTheInterpreter_StackIncluded_ReturnsStayInTheModule()
     {
         byte[] code =
         [
@@ -80,7 +80,37 @@ public sealed class WasmBackendTests
         Assert.Equal(expected.Regs, actual.Regs);
         Assert.Equal(expected.Eflags, actual.Eflags);
         Assert.Equal(JitMachine.StackTop, actual.Regs[4]);
-        Assert.True(m.Backend!.Stats.WasmInstructions > 4000, $"{m.Backend.Stats.WasmInstructions} instructions in wasm");
+        var st = m.Backend!.Stats;
+        Assert.True(st.WasmInstructions > 4000, $"{st.WasmInstructions} instructions in wasm");
+        // The RET finds its return address's block inside the module: no exit per call.
+        Assert.True(st.Entries + st.ChainedEntries < 50, $"{st.Entries} entries and {st.ChainedEntries} chained for 1000 calls: returns leave the module");
+    }
+
+    [Fact]
+    public void RepStosAndMovs_AcrossPages_Overlapping_MatchTheInterpreter()
+    {
+        uint d = JitMachine.DataAddr;
+        byte[] U(uint v) => BitConverter.GetBytes(v);
+        byte[] code =
+        [
+            0xBB, .. U(20),                                   // mov ebx, 20
+            0xBF, .. U(d + 0xF00), 0xB9, .. U(3000), 0xB0, 0x5A, 0xF3, 0xAA, // L: rep stosb into the next page
+            0xBE, .. U(d + 0x10), 0xBF, .. U(d + 0x1FFE), 0xB9, .. U(700), 0xF3, 0xA5, // rep movsd, an element across a page
+            0xBE, .. U(d + 0x2000), 0xBF, .. U(d + 0x2001), 0xB9, .. U(200), 0xF3, 0xA4, // overlapping rep movsb repeats a byte
+            0xBF, .. U(d + 0x2400), 0xAB,                     // stosd alone
+            0x01, 0xD8,                                       // add eax, ebx
+            0x4B, 0x75, 0xC5,                                 // dec ebx; jnz L
+        ];
+        var data = new byte[0x3000];
+        new Random(7).NextBytes(data);
+        var expected = Interpret(code, NoRegs, 0, data);
+        using var m = new JitMachine(wasm: true);
+        var actual = m.Run(code, NoRegs, 0, data);
+        Assert.Equal(expected.Regs, actual.Regs);
+        Assert.Equal(expected.Eflags, actual.Eflags);
+        Assert.True(expected.Data.AsSpan().SequenceEqual(actual.Data), "memory differs");
+        Assert.Equal(0x5A5A5A5Au, BitConverter.ToUInt32(actual.Data, 0x1000));
+        Assert.True(m.Backend!.Stats.WasmInstructions > 100, $"{m.Backend.Stats.WasmInstructions} instructions in wasm");
     }
 
     [Fact]
