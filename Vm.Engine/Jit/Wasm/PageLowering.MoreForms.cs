@@ -217,15 +217,7 @@ public sealed partial class PageLowering
     private void CompareExchange(in Instr i, uint eip, int k)
     {
         var c = _c;
-        if (i.IsMem)
-        {
-            Probe(i, eip, k, write: true);
-            c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(B);
-        }
-        else
-        {
-            c.Get(R0 + i.Rm).Set(B);
-        }
+        LoadRm32(i, eip, k, write: true, into: B);
         c.Get(R0).Set(A);
         Compute(7);
         c.Get(A).Get(B).Op(WasmOp.I32Eq).If();
@@ -240,15 +232,7 @@ public sealed partial class PageLowering
     private void ExchangeAdd(in Instr i, uint eip, int k)
     {
         var c = _c;
-        if (i.IsMem)
-        {
-            Probe(i, eip, k, write: true);
-            c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(A);
-        }
-        else
-        {
-            c.Get(R0 + i.Rm).Set(A);
-        }
+        LoadRm32(i, eip, k, write: true, into: A);
         c.Get(R0 + i.RegField).Set(B);
         Compute(0);
         if (i.IsMem) c.Get(Addr).Get(LRes).Mem(WasmOp.I32Store, 0, 0);
@@ -417,15 +401,7 @@ public sealed partial class PageLowering
     private void NotNeg(in Instr i, uint eip, int k, bool neg)
     {
         var c = _c;
-        if (i.IsMem)
-        {
-            Probe(i, eip, k, write: true);
-            c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(B);
-        }
-        else
-        {
-            c.Get(R0 + i.Rm).Set(B);
-        }
+        LoadRm32(i, eip, k, write: true, into: B);
         if (neg)
         {
             c.I32(0).Set(A);
@@ -469,15 +445,7 @@ public sealed partial class PageLowering
     private void ConditionalMove(in Instr i, uint eip, int k)
     {
         var c = _c;
-        if (i.IsMem)
-        {
-            Probe(i, eip, k, write: false);
-            c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(T);
-        }
-        else
-        {
-            c.Get(R0 + i.Rm).Set(T);
-        }
+        LoadRm32(i, eip, k, write: false, into: T);
         EmitCondition(i.Op & 15);
         c.If().Get(T).Set(R0 + i.RegField).End();
     }
@@ -500,15 +468,7 @@ public sealed partial class PageLowering
     private void SignedMultiply(in Instr i, uint eip, int k)
     {
         var c = _c;
-        if (i.IsMem)
-        {
-            Probe(i, eip, k, write: false);
-            c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(A);
-        }
-        else
-        {
-            c.Get(R0 + i.Rm).Set(A);
-        }
+        LoadRm32(i, eip, k, write: false, into: A);
         if (i.Op == 0x1AF) c.Get(R0 + i.RegField).Set(B);
         else c.I32(i.Imm).Set(B);
         c.Get(A).Get(B).Op(WasmOp.I32Mul).Set(N);
@@ -527,15 +487,7 @@ public sealed partial class PageLowering
         if (i.RegField == 6)
         {
             // The operand is read before the stack is probed: a miss on either leaves it all to the interpreter.
-            if (i.IsMem)
-            {
-                Probe(i, eip, k, write: false);
-                c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(T);
-            }
-            else
-            {
-                c.Get(R0 + i.Rm).Set(T);
-            }
+            LoadRm32(i, eip, k, write: false, into: T);
             c.Get(State).Mem(WasmOp.I32Load, JitStateMirror.OffSegBase + 4 * 2, 2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
             ProbeLin(eip, k, write: true);
             c.Get(Addr).Get(T).Mem(WasmOp.I32Store, 0, 0);
@@ -772,15 +724,7 @@ public sealed partial class PageLowering
     private void MultiplyDivide(in Instr i, uint eip, int k)
     {
         var c = _c;
-        if (i.IsMem)
-        {
-            Probe(i, eip, k, write: false);
-            c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(A);
-        }
-        else
-        {
-            c.Get(R0 + i.Rm).Set(A);
-        }
+        LoadRm32(i, eip, k, write: false, into: A);
         if (i.RegField == 6)
         {
             // The quotient fits in 32 bits exactly when EDX < the divisor (which also rules out 0).

@@ -318,6 +318,23 @@ public sealed partial class PageLowering
     }
 
     /// <summary>Pushes byte register r (0-3: AL, CL, DL, BL; 4-7: AH, CH, DH, BH), zero-extended.</summary>
+    /// <summary>
+    /// The 32-bit r/m operand into a local: through the TLB probe (which exits on a miss, with
+    /// <paramref name="write"/> asking for a writable page when the instruction stores back) or from the register.
+    /// </summary>
+    private void LoadRm32(in Instr i, uint eip, int k, bool write, int into)
+    {
+        if (i.IsMem)
+        {
+            Probe(i, eip, k, write);
+            _c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(into);
+        }
+        else
+        {
+            _c.Get(R0 + i.Rm).Set(into);
+        }
+    }
+
     private void GetByteReg(int r)
     {
         if (r < 4) _c.Get(R0 + r);
