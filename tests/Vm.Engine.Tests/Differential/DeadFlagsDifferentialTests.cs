@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using Vm.Engine.Tests.Cpu;
-
 namespace Vm.Engine.Tests.Differential;
 
 /// <summary>
@@ -31,41 +27,5 @@ public class DeadFlagsDifferentialTests
     [Theory]
     [MemberData(nameof(Forms))]
     public void DeadFlags_MatchHostProcessor(string text, string hex, bool ofDefined)
-    {
-        uint defined = Defined | (ofDefined ? OF : 0);
-        var rng = new Random(text.Aggregate(31, (h, c) => h * 31 + c));
-        byte[] code = Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
-        var inputs = new List<(uint[] Regs, uint Flags)>();
-        var lines = new List<string>();
-        var mem = new byte[EngineRunner.MemSize];
-        for (int n = 0; n < Cases; n++)
-        {
-            var regs = new uint[8];
-            for (int r = 0; r < 8; r++) regs[r] = (uint)rng.NextInt64(0, 1L << 32);
-            regs[4] = 0x00A00800;
-            uint flags = 0x202 | ((uint)rng.Next(0, 1 << 12) & 0x8D5);
-            inputs.Add((regs, flags));
-            var sb = new StringBuilder(Convert.ToHexString(code));
-            foreach (var r in regs) sb.Append(' ').Append(r.ToString("x", CultureInfo.InvariantCulture));
-            sb.Append(' ').Append(flags.ToString("x", CultureInfo.InvariantCulture)).Append(' ').Append(Convert.ToHexString(mem));
-            lines.Add(sb.ToString());
-        }
-        string[] native = NativeHarness.Run(lines);
-        using var engine = new EngineRunner();
-        for (int n = 0; n < Cases; n++)
-        {
-            var (regs, flags) = inputs[n];
-            var parts = native[n].Split(' ');
-            var got = engine.Run(code, regs, flags, mem, viaBlocks: true);
-            Assert.Equal(-1, got.Vector);
-            for (int r = 0; r < 8; r++)
-            {
-                uint want = uint.Parse(parts[1 + r], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-                if (r == 7 && text.Contains("pop edi", StringComparison.Ordinal)) { want &= defined; got.Regs[r] &= defined; }
-                Assert.True(want == got.Regs[r], $"{text}: r{r} host {want:X8} engine {got.Regs[r]:X8}");
-            }
-            uint wantFl = uint.Parse(parts[9], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            Assert.Equal(wantFl & defined, got.Eflags & defined);
-        }
-    }
+        => RegisterSequenceCheck.MatchesHost(text, hex, Defined | (ofDefined ? OF : 0), Cases);
 }
