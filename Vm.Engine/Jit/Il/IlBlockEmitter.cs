@@ -275,9 +275,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
                 break;
             case JitOp.Load8Zx:
             case JitOp.Load16Zx:
-                EmitLinear(op.Addr);
-                il.Emit(OpCodes.Ldarg_1);
-                il.Emit(OpCodes.Ldloc, _lin);
+                EmitAccessArgs(op.Addr);
                 il.Emit(OpCodes.Call, op.Op == JitOp.Load8Zx ? F.Read8 : F.Read16);
                 il.Emit(OpCodes.Stloc, _v);
                 RegRef(op.Dst);
@@ -293,17 +291,13 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
                 il.Emit(OpCodes.Stind_I4);
                 break;
             case JitOp.Load8:
-                EmitLinear(op.Addr);
-                il.Emit(OpCodes.Ldarg_1);
-                il.Emit(OpCodes.Ldloc, _lin);
+                EmitAccessArgs(op.Addr);
                 il.Emit(OpCodes.Call, F.Read8);
                 il.Emit(OpCodes.Stloc, _v);
                 StoreReg8(op.Dst, _v);
                 break;
             case JitOp.Store8:
-                EmitLinear(op.Addr);
-                il.Emit(OpCodes.Ldarg_1);
-                il.Emit(OpCodes.Ldloc, _lin);
+                EmitAccessArgs(op.Addr);
                 LoadReg8(op.Src);
                 il.Emit(OpCodes.Conv_U1);
                 il.Emit(OpCodes.Call, F.Write8);
@@ -317,9 +311,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
                 EmitImul(in op);
                 break;
             case JitOp.Load16:
-                EmitLinear(op.Addr);
-                il.Emit(OpCodes.Ldarg_1);
-                il.Emit(OpCodes.Ldloc, _lin);
+                EmitAccessArgs(op.Addr);
                 il.Emit(OpCodes.Call, F.Read16);
                 il.Emit(OpCodes.Stloc, _v);
                 RegRef(op.Dst);
@@ -331,9 +323,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
                 il.Emit(OpCodes.Stind_I4);
                 break;
             case JitOp.Store16:
-                EmitLinear(op.Addr);
-                il.Emit(OpCodes.Ldarg_1);
-                il.Emit(OpCodes.Ldloc, _lin);
+                EmitAccessArgs(op.Addr);
                 LoadReg(op.Src);
                 il.Emit(OpCodes.Conv_U2);
                 il.Emit(OpCodes.Call, F.Write16);
@@ -535,6 +525,14 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
     }
 
     /// <summary>lin = segment base + offset.</summary>
+    /// <summary>The linear address into _lin, then the CPU and that address on the stack: the arguments of the Read8/16 and Write8/16 helpers.</summary>
+    private void EmitAccessArgs(JitAddr a)
+    {
+        EmitLinear(a);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldloc, _lin);
+    }
+
     private void EmitLinear(JitAddr a)
     {
         SegRef(a.Seg);
@@ -772,9 +770,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         bool test = op.Op == JitOp.Test8;
         if (op.Dst == JitAddr.NoReg)
         {
-            EmitLinear(op.Addr);
-            il.Emit(OpCodes.Ldarg_1);
-            il.Emit(OpCodes.Ldloc, _lin);
+            EmitAccessArgs(op.Addr);
             il.Emit(OpCodes.Call, F.Read8);
         }
         else LoadReg8(op.Dst);
