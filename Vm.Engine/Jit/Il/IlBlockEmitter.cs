@@ -750,12 +750,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.Ceq);
         Not();
         il.Emit(OpCodes.Stloc, _cf);
-        il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldc_I4, (int)X86Cpu.LazyOp.Shift);
-        il.Emit(OpCodes.Stfld, F.LazyOp);
-        il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldc_I4_2);
-        il.Emit(OpCodes.Stfld, F.LazySz);
+        SetLazyKind(X86Cpu.LazyOp.Shift, LazySize32);
         StoreField(F.LazyRes, _r);
         StoreField(F.LazyCf, _cf);
         StoreField(F.LazyOf, _cf);
@@ -784,12 +779,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.And);
         il.Emit(OpCodes.Stloc, _r);
         if (!op.FlagsLive) return;
-        il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldc_I4, (int)(test ? X86Cpu.LazyOp.Logic : X86Cpu.LazyOp.Sub));
-        il.Emit(OpCodes.Stfld, F.LazyOp);
-        il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldc_I4_0);
-        il.Emit(OpCodes.Stfld, F.LazySz);
+        SetLazyKind(test ? X86Cpu.LazyOp.Logic : X86Cpu.LazyOp.Sub, LazySize8);
         StoreField(F.LazyDst, test ? null : _a);
         StoreField(F.LazySrc, test ? null : _b);
         StoreField(F.LazyRes, _r);
@@ -832,12 +822,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.Ldc_I4_1);
         il.Emit(OpCodes.And);
         il.Emit(OpCodes.Stloc, _b);
-        il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldc_I4, (int)X86Cpu.LazyOp.Shift);
-        il.Emit(OpCodes.Stfld, F.LazyOp);
-        il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldc_I4_2);
-        il.Emit(OpCodes.Stfld, F.LazySz);
+        SetLazyKind(X86Cpu.LazyOp.Shift, LazySize32);
         StoreField(F.LazyRes, _r);
         StoreField(F.LazyCf, _b);
         il.Emit(OpCodes.Ldarg_1);
@@ -885,14 +870,23 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.Stfld, F.LazyCf);
     }
 
-    private void SetLazy(X86Cpu.LazyOp kind, LocalBuilder? dst, LocalBuilder? src, LocalBuilder res)
+    // The interpreter's lazy-flag operand sizes: 0 byte, 1 word, 2 dword.
+    private const int LazySize8 = 0, LazySize32 = 2;
+
+    /// <summary>Which operation last set the flags, and at what size; the operand fields are the caller's.</summary>
+    private void SetLazyKind(X86Cpu.LazyOp kind, int size)
     {
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldc_I4, (int)kind);
         il.Emit(OpCodes.Stfld, F.LazyOp);
         il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldc_I4_2);
+        il.Emit(OpCodes.Ldc_I4, size);
         il.Emit(OpCodes.Stfld, F.LazySz);
+    }
+
+    private void SetLazy(X86Cpu.LazyOp kind, LocalBuilder? dst, LocalBuilder? src, LocalBuilder res)
+    {
+        SetLazyKind(kind, LazySize32);
         StoreField(F.LazyDst, dst);
         StoreField(F.LazySrc, src);
         StoreField(F.LazyRes, res);
