@@ -18,20 +18,9 @@ public sealed class JitLoopTests
             0x49,                   // dec ecx
             0x75, 0xF8,             // jnz L
         ];
-        uint[] regs = [0, iterations, 0, 0, EngineRunner.DataAddr + 0x1F0, 0, 0, 0];
-        using var interp = new EngineRunner();
-        var want = interp.Run(code, regs, 0, new byte[EngineRunner.MemSize], viaBlocks: true);
-        using var jit = new EngineRunner();
-        jit.Cpu.SetJitMode(JitMode.Il);
-        jit.Cpu.JitThreshold = 1;
-        var got = jit.Run(code, regs, 0, new byte[EngineRunner.MemSize], viaBlocks: true);
-        Assert.Equal(want.Vector, got.Vector);
-        Assert.Equal(want.Regs, got.Regs);
-        Assert.Equal(want.Eflags & 0x8D5, got.Eflags & 0x8D5);
-        Assert.Equal(interp.Cpu.InstructionCount, jit.Cpu.InstructionCount);
-        Assert.Equal(interp.Cpu.S.Eip, jit.Cpu.S.Eip);
+        var j = RunUnderInterpreterAndIl(code, iterations, threshold: 1);
         // The loop ran in compiled code: far fewer entries than iterations.
-        Assert.True(jit.Cpu.JitCounters.CompiledRuns < Math.Min(iterations, 25_000), $"entries {jit.Cpu.JitCounters.CompiledRuns}");
+        Assert.True(j.CompiledRuns < Math.Min(iterations, 25_000), $"entries {j.CompiledRuns}");
     }
 
     [Theory]
@@ -52,20 +41,7 @@ public sealed class JitLoopTests
             0xC3,                         // ret
             0x31, 0xC3,                   // out: xor ebx,eax
         ];
-        uint[] regs = [0, iterations, 0, 0, EngineRunner.DataAddr + 0x1F0, 0, 0, 0];
-        using var interp = new EngineRunner();
-        var want = interp.Run(code, regs, 0, new byte[EngineRunner.MemSize], viaBlocks: true);
-        using var jit = new EngineRunner();
-        jit.Cpu.SetJitMode(JitMode.Il);
-        jit.Cpu.JitThreshold = 1;
-        var got = jit.Run(code, regs, 0, new byte[EngineRunner.MemSize], viaBlocks: true);
-        Assert.Equal(want.Vector, got.Vector);
-        Assert.Equal(want.Regs, got.Regs);
-        Assert.Equal(want.Eflags & 0x8D5, got.Eflags & 0x8D5);
-        Assert.Equal(want.Mem, got.Mem);
-        Assert.Equal(interp.Cpu.InstructionCount, jit.Cpu.InstructionCount);
-        Assert.Equal(interp.Cpu.S.Eip, jit.Cpu.S.Eip);
-        var j = jit.Cpu.JitCounters;
+        var j = RunUnderInterpreterAndIl(code, iterations, threshold: 1);
         Assert.True(j.Chained >= Math.Min(iterations, 1000) - 2, $"chained entries {j.Chained}");
         Assert.True(j.CompiledRuns - j.Chained < 20, $"entries from the run loop {j.CompiledRuns - j.Chained}");
     }
@@ -93,12 +69,25 @@ public sealed class JitLoopTests
             0x90, 0x90,                   // (padding)
             0x31, 0xC3,                   // out: xor ebx,eax
         ];
+        var j = RunUnderInterpreterAndIl(code, iterations, threshold: 4);
+        Assert.True(j.BlocksCompiled <= 2, $"compiled {j.BlocksCompiled} shared {j.SharedEntries} chained {j.Chained} runs {j.CompiledRuns}");
+        Assert.True(j.SharedEntries >= 1, $"shared entries {j.SharedEntries}");
+        Assert.True(j.Chained >= Math.Min(iterations, 1000) - 10, $"chained entries {j.Chained}");
+    }
+
+    /// <summary>
+    /// Runs the code (ECX = <paramref name="iterations"/>) under the interpreter and under the IL JIT
+    /// compiling blocks after <paramref name="threshold"/> runs, asserts the same registers, flags,
+    /// memory, instruction count and EIP, and returns the JIT's counters.
+    /// </summary>
+    private static Vm.Engine.Cpu.JitStats RunUnderInterpreterAndIl(byte[] code, uint iterations, int threshold)
+    {
         uint[] regs = [0, iterations, 0, 0, EngineRunner.DataAddr + 0x1F0, 0, 0, 0];
         using var interp = new EngineRunner();
         var want = interp.Run(code, regs, 0, new byte[EngineRunner.MemSize], viaBlocks: true);
         using var jit = new EngineRunner();
         jit.Cpu.SetJitMode(JitMode.Il);
-        jit.Cpu.JitThreshold = 4;
+        jit.Cpu.JitThreshold = threshold;
         var got = jit.Run(code, regs, 0, new byte[EngineRunner.MemSize], viaBlocks: true);
         Assert.Equal(want.Vector, got.Vector);
         Assert.Equal(want.Regs, got.Regs);
@@ -106,9 +95,6 @@ public sealed class JitLoopTests
         Assert.Equal(want.Mem, got.Mem);
         Assert.Equal(interp.Cpu.InstructionCount, jit.Cpu.InstructionCount);
         Assert.Equal(interp.Cpu.S.Eip, jit.Cpu.S.Eip);
-        var j = jit.Cpu.JitCounters;
-        Assert.True(j.BlocksCompiled <= 2, $"compiled {j.BlocksCompiled} shared {j.SharedEntries} chained {j.Chained} runs {j.CompiledRuns}");
-        Assert.True(j.SharedEntries >= 1, $"shared entries {j.SharedEntries}");
-        Assert.True(j.Chained >= Math.Min(iterations, 1000) - 10, $"chained entries {j.Chained}");
+        return jit.Cpu.JitCounters;
     }
 }
