@@ -8,7 +8,11 @@ cd "$(dirname "$0")"
 scripts/install-test-deps.sh
 eval "$(scripts/services/start-test-services.sh)"
 if [ -x scripts/guest/build-guest-images.sh ]; then
-    scripts/guest/build-guest-images.sh
+    # This checkout's version of the images: the tests and their portals use it even if another
+    # checkout publishes a different version meanwhile.
+    guest_images=$(scripts/guest/build-guest-images.sh)
+    WEBVM_GUEST_DIR=$(sed -n 's/^dir: //p' <<<"$guest_images")
+    export WEBVM_GUEST_DIR
 fi
 # The Debian root disk the engine's streamed-disk tests boot (one-time, cached like the guest images).
 if [ -x scripts/guest/build-debian-root.sh ]; then

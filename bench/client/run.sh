@@ -30,7 +30,7 @@ data=$(mktemp -d /tmp/webvm-bench-client.XXXXXX)
 password="bench-$(date +%s)"
 port=$((20000 + RANDOM % 20000))
 ( cd "$root/artifacts/bench-client/portal" && exec env ASPNETCORE_ENVIRONMENT=Production Platform__DataDirectory="$data" \
-    Platform__DemoPassword="$password" WEBVM_CACHE="$(dirname "$guest_dir")" \
+    Platform__DemoPassword="$password" LabImages__GuestDirectory="$guest_dir" \
     dotnet Platform.Web.dll --urls "http://127.0.0.1:$port" >"$data/portal.log" 2>&1 ) &
 portal=$!
 trap 'kill $portal 2>/dev/null || true; rm -rf "$data"' EXIT

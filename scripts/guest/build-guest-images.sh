@@ -7,6 +7,12 @@
 #               and starts a BusyBox shell on the console. Every file under scripts/guest/commands/
 #               is copied into the initramfs's /bin with its mode.
 # Idempotent; everything is cached under ${WEBVM_CACHE:-$HOME/.cache/webvm}/guest (never in the repo).
+# Each version of the images (a hash of this script, the init and the commands) has its own folder,
+# guest/v/VERSION, so checkouts at different versions (branches, worktrees) do not rebuild each
+# other's images; the newest three are kept. The top-level guest/bzImage, initrd.gz and vmlinux.gz
+# are the last version this script was run for (what the README's commands and a plain portal use).
+# Prints "dir: FOLDER", "kernel: FILE" and "initrd: FILE" of this version on standard output;
+# test.sh exports the folder as WEBVM_GUEST_DIR, which the tests and the portal prefer.
 # Needs root for apt-get (dpkg --add-architecture i386, apt-get update).
 #   --verify-qemu   afterwards boot the images in qemu-system-i386 (-cpu pentium3) and check
 #                   that the shell marker appears (apt-get install qemu-system-x86).
@@ -18,14 +24,37 @@ CACHE="${WEBVM_CACHE:-$HOME/.cache/webvm}/guest"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # The cache key covers this script (its module list), the init and scripts/guest/commands/.
 VERSION="6-$(cd "$HERE" && cat build-guest-images.sh guest-init.sh $(find commands -type f 2>/dev/null | LC_ALL=C sort) 2>/dev/null | sha256sum | cut -c1-12)"
-mkdir -p "$CACHE/debs"
+OUT="$CACHE/v/$VERSION"
+mkdir -p "$CACHE/debs" "$CACHE/v"
 log() { echo "[guest] $*" >&2; }
+
+# One build at a time per cache: the downloaded packages are shared.
+exec 9>"$CACHE/.build.lock"
+flock 9
+
+# Makes this version the top-level one (hard links, each swapped in by a rename) and reports it.
+publish() {
+  local f
+  if [[ "$(cat "$CACHE/.version" 2>/dev/null)" != "$VERSION" ]]; then
+    for f in bzImage initrd.gz vmlinux.gz busybox kernel.config; do
+      ln -f "$OUT/$f" "$CACHE/$f.tmp" && mv -f "$CACHE/$f.tmp" "$CACHE/$f"
+    done
+    echo "$VERSION" > "$CACHE/.version"
+  fi
+  touch "$OUT"
+  # Keep the three most recently used versions.
+  ls -1dt "$CACHE"/v/*/ 2>/dev/null | tail -n +4 | xargs -r rm -rf
+  [[ $VERIFY == 1 ]] && verify_qemu
+  echo "dir: $OUT"
+  echo "kernel: $OUT/bzImage"
+  echo "initrd: $OUT/initrd.gz"
+}
 
 verify_qemu() {
   log "verifying with qemu-system-i386 -cpu pentium3 (TCG)"
   local logf="$CACHE/qemu-verify.log" pid ok=0
   qemu-system-i386 -cpu pentium3 -m 256M -display none -serial "file:$logf" -no-reboot \
-    -kernel "$CACHE/bzImage" -initrd "$CACHE/initrd.gz" \
+    -kernel "$OUT/bzImage" -initrd "$OUT/initrd.gz" \
     -append "console=ttyS0 quiet cryptomgr.notests noisapnp" </dev/null >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 1 240); do
@@ -38,12 +67,9 @@ verify_qemu() {
   log "qemu reached WEBVM-SHELL-READY"
 }
 
-if [[ -f "$CACHE/bzImage" && -f "$CACHE/initrd.gz" && -f "$CACHE/vmlinux.gz" && -f "$CACHE/.version" \
-      && "$(cat "$CACHE/.version")" == "$VERSION" ]]; then
-  log "cached images are up to date"
-  [[ $VERIFY == 1 ]] && verify_qemu
-  echo "kernel: $CACHE/bzImage"
-  echo "initrd: $CACHE/initrd.gz"
+if [[ -f "$OUT/.complete" ]]; then
+  log "cached images are up to date ($OUT)"
+  publish
   exit 0
 fi
 
@@ -86,20 +112,21 @@ for pkg in "$REAL:i386" "busybox-static:i386" "e2fsck-static:i386"; do
 done
 
 WORK="$CACHE/work"
+mkdir -p "$OUT"
 rm -rf "$WORK"; mkdir -p "$WORK/kernel" "$WORK/busybox" "$WORK/e2fsck" "$WORK/root"
 log "unpacking"
 dpkg-deb -x "$(ls "${REAL}"_*_i386.deb | head -1)" "$WORK/kernel"
 dpkg-deb -x "$(ls busybox-static_*_i386.deb | head -1)" "$WORK/busybox"
 dpkg-deb -x "$(ls e2fsck-static_*_i386.deb | head -1)" "$WORK/e2fsck"
-cp "$(ls "$WORK"/kernel/boot/vmlinuz-* | head -1)" "$CACHE/bzImage.tmp"
-cp "$(ls "$WORK"/kernel/boot/config-* | head -1)" "$CACHE/kernel.config"
+cp "$(ls "$WORK"/kernel/boot/vmlinuz-* | head -1)" "$OUT/bzImage.tmp"
+cp "$(ls "$WORK"/kernel/boot/config-* | head -1)" "$OUT/kernel.config"
 # The kernel proper (vmlinux, an ELF), decompressed here: the browser client loads it directly and
 # skips the ~2.4 G guest instructions the bzImage spends decompressing itself (see docs/client.md).
 # The payload starts payload_offset (0x248) bytes into the protected-mode part ((setup_sects+1)*512).
-setup_sects=$(od -An -tu1 -j $((0x1F1)) -N1 "$CACHE/bzImage.tmp" | tr -d ' ')
-payload_offset=$(od -An -tu4 -j $((0x248)) -N4 "$CACHE/bzImage.tmp" | tr -d ' ')
-tail -c +$(( (setup_sects + 1) * 512 + payload_offset + 1 )) "$CACHE/bzImage.tmp" | xz -dc --single-stream | gzip -6 > "$CACHE/vmlinux.gz.tmp"
-[[ "$(gzip -dc "$CACHE/vmlinux.gz.tmp" | head -c 4 | od -An -c | tr -d ' ')" == '177ELF' ]] || { log "ERROR: the kernel payload is not an xz-compressed ELF"; exit 1; }
+setup_sects=$(od -An -tu1 -j $((0x1F1)) -N1 "$OUT/bzImage.tmp" | tr -d ' ')
+payload_offset=$(od -An -tu4 -j $((0x248)) -N4 "$OUT/bzImage.tmp" | tr -d ' ')
+tail -c +$(( (setup_sects + 1) * 512 + payload_offset + 1 )) "$OUT/bzImage.tmp" | xz -dc --single-stream | gzip -6 > "$OUT/vmlinux.gz.tmp"
+[[ "$(gzip -dc "$OUT/vmlinux.gz.tmp" | head -c 4 | od -An -c | tr -d ' ')" == '177ELF' ]] || { log "ERROR: the kernel payload is not an xz-compressed ELF"; exit 1; }
 
 log "building the initramfs"
 R="$WORK/root"
@@ -147,14 +174,12 @@ echo 'PS1="# "' > "$R/etc/profile"
 echo "root:x:0:0:root:/root:/bin/sh" > "$R/etc/passwd"
 # The host may lack cpio; the guest's static i386 busybox runs natively on x86 hosts and has it.
 if command -v cpio >/dev/null; then CPIO=(cpio -o -H newc --quiet -R 0:0); else CPIO=("$WORK/busybox/bin/busybox" cpio -o -H newc); fi
-(cd "$R" && find . | LC_ALL=C sort | "${CPIO[@]}" | gzip -9 > "$CACHE/initrd.gz.tmp")
-mv "$CACHE/bzImage.tmp" "$CACHE/bzImage"
-mv "$CACHE/initrd.gz.tmp" "$CACHE/initrd.gz"
-mv "$CACHE/vmlinux.gz.tmp" "$CACHE/vmlinux.gz"
-cp "$WORK/busybox/bin/busybox" "$CACHE/busybox"
+(cd "$R" && find . | LC_ALL=C sort | "${CPIO[@]}" | gzip -9 > "$OUT/initrd.gz.tmp")
+mv "$OUT/bzImage.tmp" "$OUT/bzImage"
+mv "$OUT/initrd.gz.tmp" "$OUT/initrd.gz"
+mv "$OUT/vmlinux.gz.tmp" "$OUT/vmlinux.gz"
+cp "$WORK/busybox/bin/busybox" "$OUT/busybox"
 rm -rf "$WORK"
-echo "$VERSION" > "$CACHE/.version"
+touch "$OUT/.complete"
 log "done"
-[[ $VERIFY == 1 ]] && verify_qemu
-echo "kernel: $CACHE/bzImage"
-echo "initrd: $CACHE/initrd.gz"
+publish

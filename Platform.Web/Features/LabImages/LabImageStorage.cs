@@ -12,13 +12,19 @@ public sealed class LabImageOptions
     public string StoreDirectory { get; set; } = "images";
     /// <summary>The Debian mirror recipe builds download from.</summary>
     public string Mirror { get; set; } = "http://deb.debian.org/debian";
-    /// <summary>The guest kernel and initramfs folder; empty means $WEBVM_CACHE/guest, else ~/.cache/webvm/guest.</summary>
+    /// <summary>
+    /// The guest kernel and initramfs folder; empty means $WEBVM_GUEST_DIR (one version's folder, as
+    /// test.sh exports it), else $WEBVM_CACHE/guest, else ~/.cache/webvm/guest.
+    /// </summary>
     public string GuestDirectory { get; set; } = "";
 
     public string ResolveGuestDirectory()
     {
         if (!string.IsNullOrEmpty(GuestDirectory))
             return GuestDirectory;
+        var versioned = Environment.GetEnvironmentVariable("WEBVM_GUEST_DIR");
+        if (!string.IsNullOrEmpty(versioned))
+            return versioned;
         var cache = Environment.GetEnvironmentVariable("WEBVM_CACHE");
         if (string.IsNullOrEmpty(cache))
             cache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "webvm");
