@@ -11,43 +11,30 @@ namespace Vm.Engine.Devices.Virtio;
 /// register announces; reading the ISR register acknowledges and lowers the line.
 /// Subclasses implement the device type: features, queues, configuration and queue handling.
 /// </summary>
-public abstract partial class VirtioPciDevice : PciFunction, IPolledDevice
+public abstract partial class VirtioPciDevice : VirtioPciTransport
 {
-    public const ushort VendorId = 0x1AF4;
-    public const byte StatusAcknowledge = 1, StatusDriver = 2, StatusDriverOk = 4, StatusFeaturesOk = 8, StatusNeedsReset = 0x40, StatusFailed = 0x80;
     private const int RegHostFeatures = 0, RegGuestFeatures = 4, RegQueuePfn = 8, RegQueueSize = 12, RegQueueSelect = 14,
         RegQueueNotify = 16, RegStatus = 18, RegIsr = 19, DeviceConfigStart = 20;
     public const uint FeatureIndirectDesc = 1u << 28;
 
-    protected readonly GuestRam Ram;
-    private readonly IInterruptLine _irq;
-    protected readonly Virtqueue[] Queues;
-
     // Transport state: plain fields, so a snapshot can save them.
     public uint DriverFeatures;
-    public byte Status;
-    public byte Isr;
-    public ushort QueueSelect;
     private uint _pfnLatch;
     private ushort _notifyLatch;
 
-    /// <summary>The last protocol error the driver caused (the device stopped until reset), for the host to show.</summary>
-    public string? LastError { get; private set; }
-
-    public Action? Wake { get; set; }
-
     protected VirtioPciDevice(GuestRam ram, IInterruptLine irq, byte irqNumber, ushort virtioType, uint classCode,
         ushort ioBase, ushort[] queueSizes, int configSize)
-        : base(VendorId, (ushort)(0x1000 + LegacyIdOffset(virtioType)), classCode, revision: 0, subsystemVendor: VendorId, subsystem: virtioType)
+        : base(ram, irq, irqNumber, (ushort)(0x1000 + LegacyIdOffset(virtioType)), classCode, revision: 0, subsystem: virtioType,
+            queueSizes, LegacyBarSize(configSize), ioBase)
     {
-        Ram = ram;
-        _irq = irq;
-        Queues = queueSizes.Select(s => new Virtqueue(ram, s)).ToArray();
+    }
+
+    // The common registers and the device configuration, rounded up to a power of two (BARs are naturally aligned).
+    private static uint LegacyBarSize(int configSize)
+    {
         uint size = 32;
         while (size < DeviceConfigStart + configSize) size <<= 1;
-        DefineIoBar(0, size, ioBase);
-        DefineInterrupt(irqNumber);
-        Config[Command] = CommandIo | CommandBusMaster;
+        return size;
     }
 
     // Transitional IDs (virtio 1.0 §4.1.2.1): net 0x1000, block 0x1001, console 0x1003, entropy 0x1005.
@@ -59,53 +46,6 @@ public abstract partial class VirtioPciDevice : PciFunction, IPolledDevice
 
     /// <summary>Feature bits the device offers (the low 32: a legacy driver sees no more).</summary>
     protected abstract uint DeviceFeatures { get; }
-    protected abstract byte ReadDeviceConfig(int offset);
-    protected virtual void WriteDeviceConfig(int offset, byte value) { }
-    /// <summary>The driver made buffers available on queue <paramref name="queue"/>.</summary>
-    protected abstract void QueueNotified(int queue);
-    /// <summary>The driver reset the device (status 0): forget all device-type state.</summary>
-    protected virtual void DeviceReset() { }
-    /// <summary>Status reached DRIVER_OK: the device may start using its queues (buffers posted before count too).</summary>
-    protected virtual void DriverReady()
-    {
-        for (int i = 0; i < Queues.Length; i++)
-        {
-            if (Queues[i].HasAvailable) QueueNotified(i);
-        }
-    }
-
-    public bool DriverOk => (Status & StatusDriverOk) != 0 && (Status & StatusNeedsReset) == 0;
-
-    public virtual bool Busy => false;
-
-    public virtual void Poll() { }
-
-    /// <summary>Tells the driver that used buffers are waiting (unless it asked not to be interrupted).</summary>
-    protected void NotifyUsed(Virtqueue q)
-    {
-        if (q.InterruptSuppressed) return;
-        Isr |= 1;
-        _irq.Set(true);
-    }
-
-    /// <summary>Runs <paramref name="work"/>; a protocol error stops the device (NEEDS_RESET) and is recorded.</summary>
-    protected void Guarded(Action work)
-    {
-        if (!DriverOk) return;
-        try
-        {
-            work();
-        }
-        catch (VirtioException e)
-        {
-            LastError = e.Message;
-            Status |= StatusNeedsReset;
-            Isr |= 2;
-            _irq.Set(true);
-        }
-    }
-
-    private Virtqueue? Selected => QueueSelect < Queues.Length ? Queues[QueueSelect] : null;
 
     public override byte IoRead(int bar, int offset)
     {
@@ -124,14 +64,7 @@ public abstract partial class VirtioPciDevice : PciFunction, IPolledDevice
                 switch (offset)
                 {
                     case RegStatus: return Status;
-                    case RegIsr:
-                    {
-                        // Reading ISR acknowledges the interrupt (§4.1.4.5).
-                        byte v = Isr;
-                        Isr = 0;
-                        _irq.Set(false);
-                        return v;
-                    }
+                    case RegIsr: return ReadIsr();
                     default: return 0;
                 }
         }
@@ -165,34 +98,18 @@ public abstract partial class VirtioPciDevice : PciFunction, IPolledDevice
             case RegQueueSelect + 1: QueueSelect = (ushort)((QueueSelect & 0x00FF) | (value << 8)); break;
             case RegQueueNotify: _notifyLatch = value; break;
             case RegQueueNotify + 1:
-            {
-                int index = _notifyLatch | (value << 8);
-                if (index < Queues.Length && Queues[index].Ready) Guarded(() => QueueNotified(index));
+                Notify(_notifyLatch | (value << 8));
                 break;
-            }
             case RegStatus:
-                if (value == 0)
+                if (value != 0)
                 {
-                    Reset();
+                    SetStatus(value);
                     break;
                 }
-                bool wasOk = DriverOk;
-                Status = value;
-                if (!wasOk && DriverOk) Guarded(DriverReady);
+                DriverFeatures = 0;
+                ResetTransport();
                 break;
         }
-    }
-
-    private void Reset()
-    {
-        Status = 0;
-        DriverFeatures = 0;
-        QueueSelect = 0;
-        Isr = 0;
-        LastError = null;
-        _irq.Set(false);
-        foreach (var q in Queues) q.Reset();
-        DeviceReset();
     }
 
     protected static byte ConfigByte(ReadOnlySpan<byte> config, int offset) => offset < config.Length ? config[offset] : (byte)0;

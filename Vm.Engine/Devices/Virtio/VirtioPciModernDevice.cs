@@ -13,40 +13,25 @@ namespace Vm.Engine.Devices.Virtio;
 /// queue: notify_off_multiplier 0), device configuration at 0x100. INTx only, as for the legacy
 /// devices (no MSI-X without a local APIC).
 /// </summary>
-public abstract partial class VirtioPciModernDevice : PciFunction, IPolledDevice
+public abstract partial class VirtioPciModernDevice : VirtioPciTransport
 {
     public const ulong FeatureVersion1 = 1UL << 32;
     private const int CommonAt = 0x00, CommonSize = 0x40, IsrAt = 0x40, NotifyAt = 0x44, DeviceAt = 0x100, BarSize = 0x200;
     private const byte CapVendor = 0x09, CfgCommon = 1, CfgNotify = 2, CfgIsr = 3, CfgDevice = 4;
 
-    protected readonly GuestRam Ram;
-    private readonly IInterruptLine _irq;
-    protected readonly Virtqueue[] Queues;
     private readonly ushort[] _maxSizes;
 
     // Transport state: plain fields, so a snapshot can save them.
     public ulong DriverFeatures;
     public uint DeviceFeatureSelect, DriverFeatureSelect;
-    public byte Status;
-    public byte Isr;
-    public ushort QueueSelect;
     /// <summary>Bytes of multi-byte registers as the driver writes them (a byte at a time, lowest first).</summary>
     private readonly byte[] _latch = new byte[CommonSize];
 
-    public string? LastError { get; private set; }
-    public Action? Wake { get; set; }
-
     protected VirtioPciModernDevice(GuestRam ram, IInterruptLine irq, byte irqNumber, ushort virtioType, uint classCode,
         ushort ioBase, ushort[] queueSizes)
-        : base(VirtioPciDevice.VendorId, (ushort)(0x1040 + virtioType), classCode, revision: 1, subsystemVendor: VirtioPciDevice.VendorId, subsystem: 0x40)
+        : base(ram, irq, irqNumber, (ushort)(0x1040 + virtioType), classCode, revision: 1, subsystem: 0x40, queueSizes, BarSize, ioBase)
     {
-        Ram = ram;
-        _irq = irq;
-        Queues = queueSizes.Select(s => new Virtqueue(ram, s)).ToArray();
         _maxSizes = queueSizes.ToArray();
-        DefineIoBar(0, BarSize, ioBase);
-        DefineInterrupt(irqNumber);
-        Config[Command] = CommandIo | CommandBusMaster;
         // Capability list (PCI 3.0 §6.7): status bit 4 and the pointer at 0x34; virtio_pci_cap (§4.1.4).
         Config[0x06] |= 0x10;
         Config[0x34] = 0x40;
@@ -71,63 +56,11 @@ public abstract partial class VirtioPciModernDevice : PciFunction, IPolledDevice
     /// <summary>Feature bits the device offers besides VIRTIO_F_VERSION_1 (always offered).</summary>
     protected virtual ulong DeviceFeatures => 0;
     private ulong OfferedFeatures => DeviceFeatures | FeatureVersion1;
-    protected abstract byte ReadDeviceConfig(int offset);
-    protected virtual void WriteDeviceConfig(int offset, byte value) { }
-    protected abstract void QueueNotified(int queue);
-    protected virtual void DeviceReset() { }
-    protected virtual void DriverReady()
-    {
-        for (int i = 0; i < Queues.Length; i++)
-        {
-            if (Queues[i].HasAvailable) QueueNotified(i);
-        }
-    }
-
-    public bool DriverOk => (Status & VirtioPciDevice.StatusDriverOk) != 0 && (Status & VirtioPciDevice.StatusNeedsReset) == 0;
-    public virtual bool Busy => false;
-    public virtual void Poll() { }
-
-    protected void NotifyUsed(Virtqueue q)
-    {
-        if (q.InterruptSuppressed) return;
-        Isr |= 1;
-        _irq.Set(true);
-    }
-
-    protected void Guarded(Action work)
-    {
-        if (!DriverOk) return;
-        try
-        {
-            work();
-        }
-        catch (VirtioException e)
-        {
-            Fail(e.Message);
-        }
-    }
-
-    private void Fail(string message)
-    {
-        LastError = message;
-        Status |= VirtioPciDevice.StatusNeedsReset;
-        Isr |= 2;
-        _irq.Set(true);
-    }
-
-    private Virtqueue? Selected => QueueSelect < Queues.Length ? Queues[QueueSelect] : null;
 
     public override byte IoRead(int bar, int offset)
     {
         if (offset >= DeviceAt) return ReadDeviceConfig(offset - DeviceAt);
-        if (offset == IsrAt)
-        {
-            // Reading ISR acknowledges the interrupt (§4.1.4.5).
-            byte v = Isr;
-            Isr = 0;
-            _irq.Set(false);
-            return v;
-        }
+        if (offset == IsrAt) return ReadIsr();
         if (offset >= CommonSize) return 0;
         var q = Selected;
         return offset switch
@@ -165,11 +98,7 @@ public abstract partial class VirtioPciModernDevice : PciFunction, IPolledDevice
         if (offset is NotifyAt or NotifyAt + 1)
         {
             _latch[0x3E + offset - NotifyAt] = value;
-            if (offset == NotifyAt + 1)
-            {
-                int index = _latch[0x3E] | (_latch[0x3F] << 8);
-                if (index < Queues.Length && Queues[index].Ready) Guarded(() => QueueNotified(index));
-            }
+            if (offset == NotifyAt + 1) Notify(_latch[0x3E] | (_latch[0x3F] << 8));
             return;
         }
         if (offset >= CommonSize) return;
@@ -180,7 +109,7 @@ public abstract partial class VirtioPciModernDevice : PciFunction, IPolledDevice
             case 0x03: DeviceFeatureSelect = Latched32(0x00); break;
             case 0x0B: DriverFeatureSelect = Latched32(0x08); break;
             case 0x0F:
-                if (DriverFeatureSelect < 2 && (Status & VirtioPciDevice.StatusFeaturesOk) == 0)
+                if (DriverFeatureSelect < 2 && (Status & StatusFeaturesOk) == 0)
                 {
                     int shift = 32 * (int)DriverFeatureSelect;
                     DriverFeatures = (DriverFeatures & ~(0xFFFFFFFFUL << shift)) | ((ulong)Latched32(0x0C) << shift);
@@ -226,28 +155,17 @@ public abstract partial class VirtioPciModernDevice : PciFunction, IPolledDevice
             return;
         }
         // §3.1.1: FEATURES_OK sticks only when the driver accepted VIRTIO_F_VERSION_1.
-        if ((value & VirtioPciDevice.StatusFeaturesOk) != 0 && (DriverFeatures & FeatureVersion1) == 0)
-            value &= unchecked((byte)~VirtioPciDevice.StatusFeaturesOk);
-        bool wasOk = DriverOk;
-        Status = value;
-        if (!wasOk && DriverOk) Guarded(DriverReady);
+        if ((value & StatusFeaturesOk) != 0 && (DriverFeatures & FeatureVersion1) == 0)
+            value &= unchecked((byte)~StatusFeaturesOk);
+        SetStatus(value);
     }
 
     private void Reset()
     {
-        Status = 0;
         DriverFeatures = 0;
         DeviceFeatureSelect = DriverFeatureSelect = 0;
-        QueueSelect = 0;
-        Isr = 0;
-        LastError = null;
         Array.Clear(_latch);
-        _irq.Set(false);
-        for (int i = 0; i < Queues.Length; i++)
-        {
-            Queues[i].Reset();
-            Queues[i].Size = _maxSizes[i];
-        }
-        DeviceReset();
+        for (int i = 0; i < Queues.Length; i++) Queues[i].Size = _maxSizes[i];
+        ResetTransport();
     }
 }
