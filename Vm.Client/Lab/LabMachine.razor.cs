@@ -68,10 +68,11 @@ public sealed partial class LabMachine
             _self = DotNetObjectReference.Create(this);
             _terminal = _js.Invoke<int>("openTerminal", _terminalHost, _self);
             _jit = await Vm.Client.Jit.BrowserWasmHost.CreateAsync(Js);
-            await DownloadAsync();
+            SetStatus("Asking the portal for the machine…");
+            _description = await new BootDownloader(Http).DescribeAsync(AssignmentId, _stop.Token);
             await OpenHomeDiskAsync();
             await DownloadResumeSnapshotAsync();
-            StartMachine();
+            await StartMachineAsync();
         }
         catch (LabException e)
         {
@@ -86,12 +87,15 @@ public sealed partial class LabMachine
         }
     }
 
-    private async Task DownloadAsync()
+    /// <summary>
+    /// The kernel and initramfs, fetched the first time the machine boots: a resume needs neither (the
+    /// snapshot holds the machine's memory), so a student who resumes never waits for them.
+    /// </summary>
+    private async Task DownloadBootFilesAsync()
     {
+        if (_kernel is not null) return;
         var downloader = new BootDownloader(Http);
-        SetStatus("Asking the portal for the machine…");
-        _description = await downloader.DescribeAsync(AssignmentId, _stop.Token);
-        var d = _description;
+        var d = _description!;
         _progressTotal = d.Kernel.Bytes + d.Initrd.Bytes + (d.KernelElf?.Bytes ?? 0);
         var watch = Stopwatch.StartNew();
         long lastPaint = 0;
@@ -102,10 +106,11 @@ public sealed partial class LabMachine
             lastPaint = watch.ElapsedMilliseconds;
             SetStatus($"Downloading the machine: {_progressDone / 1024} of {_progressTotal / 1024} KiB");
         }
-        _kernel = await downloader.DownloadAsync(d.Kernel, Progress, _stop.Token);
+        var kernel = await downloader.DownloadAsync(d.Kernel, Progress, _stop.Token);
         _initrd = await downloader.DownloadAsync(d.Initrd, b => Progress(d.Kernel.Bytes + b), _stop.Token);
         if (d.KernelElf is { } elf)
             _kernelElf = await downloader.DownloadAsync(elf, b => Progress(d.Kernel.Bytes + d.Initrd.Bytes + b), _stop.Token);
+        _kernel = kernel; // last: it marks the set as complete
         Console.WriteLine($"webvm: boot files in {watch.ElapsedMilliseconds} ms");
     }
 
@@ -162,9 +167,11 @@ public sealed partial class LabMachine
         Console.WriteLine($"webvm: home disk with {_overlay.Count} saved block(s)");
     }
 
-    private void StartMachine()
+    /// <summary>Resumes the snapshot if there is one that works, else boots (fetching the boot files first if need be).</summary>
+    private async Task StartMachineAsync()
     {
         var d = _description!;
+        _generation++; // the old machine's loop stops before the machine goes away
         _machine?.Dispose();
         // The home disk is named in the session line (BrowserMachine.MountHome), not the command line: the
         // command line is in the resume snapshot, which must be the same for every student.
@@ -175,7 +182,7 @@ public sealed partial class LabMachine
             try
             {
                 var watch = Stopwatch.StartNew();
-                _machine = new BrowserMachine(_kernel!, _initrd!, d.KernelCommandLine, d.MemoryMiB, _kernelElf, _homeDisk, _jit, display, resumeFrom: _snapshot)
+                _machine = new BrowserMachine([], [], d.KernelCommandLine, d.MemoryMiB, disk: _homeDisk, jit: _jit, display: display, resumeFrom: _snapshot)
                     { MountHome = _homeDisk is not null };
                 Console.WriteLine($"webvm: restored the resume snapshot in {watch.ElapsedMilliseconds} ms");
                 _resumeNote = "Resumed the lab's saved machine: no boot needed.";
@@ -186,8 +193,12 @@ public sealed partial class LabMachine
                 CannotResume(e.Message);
             }
         }
-        _machine ??= new BrowserMachine(_kernel!, _initrd!, d.KernelCommandLine, d.MemoryMiB, _kernelElf, _homeDisk, _jit, display)
-            { MountHome = _homeDisk is not null };
+        if (_machine is null)
+        {
+            await DownloadBootFilesAsync();
+            _machine = new BrowserMachine(_kernel!, _initrd!, d.KernelCommandLine, d.MemoryMiB, _kernelElf, _homeDisk, _jit, display)
+                { MountHome = _homeDisk is not null };
+        }
         _machine.DiskFailed += OnDiskFailed;
         _machine.SetTerminalSize(Cols, Rows);
         _diskError = null;
@@ -370,13 +381,32 @@ public sealed partial class LabMachine
         if (!_paused) _js?.InvokeVoid("focusTerminal", _terminal);
     }
 
-    private Task ResetMachineAsync()
+    private async Task ResetMachineAsync()
     {
-        if (_kernel is null) return Task.CompletedTask;
+        if (_description is null) return;
         _js!.InvokeVoid("writeTerminal", _terminal, Encoding.ASCII.GetBytes("\r\n\x1b[33m[machine reset]\x1b[0m\r\n"));
         _error = null;
-        StartMachine();
-        return Task.CompletedTask;
+        await RestartAsync();
+    }
+
+    /// <summary>Reset machine and Reset disk: a new machine; a boot that cannot fetch its files says why.</summary>
+    private async Task RestartAsync()
+    {
+        try
+        {
+            await StartMachineAsync();
+        }
+        catch (LabException e)
+        {
+            Fail(e.Message);
+        }
+        catch (HttpRequestException e)
+        {
+            Fail($"The lab machine could not start: {e.Message}");
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
     }
 
     private void OnDiskFailed(Exception e)
@@ -458,7 +488,7 @@ public sealed partial class LabMachine
         }
         _js!.InvokeVoid("writeTerminal", _terminal, Encoding.ASCII.GetBytes("\r\n\x1b[33m[disk reset to the image; restarting]\x1b[0m\r\n"));
         _error = null;
-        StartMachine();
+        await RestartAsync();
     }
 
     private void SetStatus(string text)

@@ -121,6 +121,31 @@ public sealed partial class LabResumeTests(ResumableLabFixture lab) : IClassFixt
     }
 
     [Fact]
+    public async Task FirstOpen_Resumes_WithoutFetchingTheBootFiles_AndResetMachineResumesAgain()
+    {
+        // A fresh browser context: nothing cached, so every file the lab needs comes over the network.
+        var page = await lab.Portal.NewPageAsync();
+        await page.SignInAsync(ResumableLabFixture.Student);
+        var bootFiles = new List<string>();
+        page.Request += (_, request) =>
+        {
+            if (request.Url.Contains("/lab/boot/")) lock (bootFiles) bootFiles.Add(request.Url);
+        };
+        await page.GotoAsync($"{lab.AssignmentPath}/lab");
+        await page.WaitForLabPromptAsync();
+        await Expect(page.Locator(".lab-resume-note")).ToHaveAttributeAsync("data-resumed", "true");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Reset machine" }).ClickAsync();
+        // The shell's marker again, after the reset's line: the new machine's prompt, not the old one's.
+        await Expect(page.Terminal()).ToHaveTextAsync(new Regex(@"\[machine reset\][\s\S]*WEBVM-SHELL-READY"), new() { Timeout = 120_000 });
+        await page.RunAsync("echo again-$((20+22))");
+        await page.ExpectOutputAsync("again-42");
+        await Expect(page.Locator(".lab-resume-note")).ToHaveAttributeAsync("data-resumed", "true");
+        lock (bootFiles) Assert.Empty(bootFiles);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task DamagedSnapshot_SaysSo_AndBoots()
     {
         // A fresh browser context: an empty chunk cache, so every chunk comes over the network, and one
