@@ -170,7 +170,16 @@ printf '%s\n' "${ORDER[@]}" > "$R/lib/modules/gpu.order"
 log "modules: $(cat "$R/lib/modules/virtio.order" "$R/lib/modules/disk.order" "$R/lib/modules/gpu.order" | tr '\n' ' ')"
 # Commands other parts of the project give the guest (e.g. submit), into /bin with their modes.
 if [[ -d "$HERE/commands" ]]; then cp -a "$HERE/commands/." "$R/bin/"; fi
-echo 'PS1="# "' > "$R/etc/profile"
+cat > "$R/etc/profile" <<'PROFILE'
+PS1="# "
+# poweroff, halt and reboot as a student types them. BusyBox's own only signal PID 1, here a shell that
+# ignores the signal, and poweroff -f ends in a kernel panic (no ACPI to power off with). A halt is what
+# the emulator takes as power off; a reboot goes through the keyboard controller's reset line. Functions,
+# because BusyBox's shell runs its applets ahead of anything on PATH.
+poweroff() { sync; busybox halt -f; }
+halt() { sync; busybox halt -f; }
+reboot() { sync; busybox reboot -f; }
+PROFILE
 echo "root:x:0:0:root:/root:/bin/sh" > "$R/etc/passwd"
 # The host may lack cpio; the guest's static i386 busybox runs natively on x86 hosts and has it.
 if command -v cpio >/dev/null; then CPIO=(cpio -o -H newc --quiet -R 0:0); else CPIO=("$WORK/busybox/bin/busybox" cpio -o -H newc); fi
