@@ -75,6 +75,7 @@ if [ -n "$root" ]; then
     mkdir -p /newroot/run/webvm
     cp /bin/busybox /newroot/run/webvm/busybox
     for a in halt reboot; do ln -s busybox "/newroot/run/webvm/$a"; done
+    cp /bin/follow-tty-size /newroot/run/webvm/
     cat > /newroot/run/webvm/shutdown <<'EOF'
 #!/bin/sh
 # Stops the machine cleanly: flush, remount the root read-only, halt (the machine powers off).
@@ -94,6 +95,7 @@ EOF
       export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/run/webvm
       export TERM=linux HOME=/root
       cd /root 2>/dev/null
+      follow-tty-size "/dev/$tty" &
       echo "WEBVM-SHELL-READY"
       while :; do
         setsid -c /bin/bash -l <"/dev/$tty" >"/dev/$tty" 2>&1
@@ -144,13 +146,8 @@ if [ -n "$home" ]; then
 fi
 cd /root 2>/dev/null
 
-# The browser's terminal size ("ROWS COLS" lines on a virtio-console port): applied to the console
-# tty, whose kernel then signals SIGWINCH to the shell's foreground job, as a resized xterm would.
-if [ -e /dev/virtio-ports/org.webvm.tty-size ]; then
-  tty=$(sed "s/.* //" /sys/class/tty/console/active)
-  ( while read -r rows cols; do stty -F "/dev/$tty" rows "$rows" cols "$cols" 2>/dev/null; done \
-      < /dev/virtio-ports/org.webvm.tty-size ) &
-fi
+# The browser's terminal size, applied to the console tty.
+follow-tty-size "/dev/$(sed "s/.* //" /sys/class/tty/console/active)" &
 
 # With a display (vesafb's /dev/fb0, docs/display.md) a second shell runs on its text console, tty1,
 # where the display's keyboard types.

@@ -11,6 +11,7 @@ public sealed class StreamedRootBootTests : IDisposable
 {
     private const string Cmdline = "console=ttyS0 quiet cryptomgr.notests noisapnp root=/dev/vda";
     private static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(8);
+    private const string TerminalSizePort = "org.webvm.tty-size";
     private readonly string _scratch = DiskTestData.TempFolder();
 
     [Fact]
@@ -27,10 +28,15 @@ public sealed class StreamedRootBootTests : IDisposable
         // First boot: log in, compile and run a C program, leave a file, shut down.
         await using (var disk = Open(manifest, http, server, cache, overlay))
         {
-            using var g = new GuestSession(Cmdline, 256u << 20, c => c with { Disk = disk.Source });
+            using var g = new GuestSession(Cmdline, 256u << 20, c => c with { Disk = disk.Source, ConsolePortNames = [TerminalSizePort] });
+            var terminalSize = g.Machine.VirtioConsole.Port(TerminalSizePort)!;
+            terminalSize.HostOpen = true;
             g.WaitFor(GuestSession.Marker, BootTimeout);
             g.WaitFor("# ", TimeSpan.FromSeconds(120));
             Assert.Equal("root", g.Run("whoami").Trim());
+            // The browser's terminal size reaches the Debian shell's tty, as on the initramfs's shell.
+            terminalSize.Send("37 101\n"u8);
+            Assert.Equal("37 101", g.Run("for i in $(seq 1 50); do [ \"$(stty size)\" = '37 101' ] && break; sleep 0.2; done; stty size").Trim());
             Assert.Matches(@"^/dev/(vda|root) / ext4 rw", g.Run("grep ' / ' /proc/mounts").Trim());
             g.Run("printf '%s\\n' '#include <stdio.h>' 'int main(void){int s=0;for(int i=1;i<=100;i++)s+=i;printf(\"sum=%d\\n\",s);return 0;}' > /root/hello.c");
             Assert.Equal("", g.Run("gcc -O1 -o /root/hello /root/hello.c 2>&1", TimeSpan.FromMinutes(8)).Trim());
