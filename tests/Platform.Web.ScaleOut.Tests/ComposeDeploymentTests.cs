@@ -1,9 +1,13 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Npgsql;
+using Platform.Web.Features.LabImages;
+using Platform.Web.Features.Labs;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 
@@ -76,6 +80,19 @@ public sealed partial class ComposeDeploymentTests
                 .Build();
             await hub.StartAsync();
             Assert.Equal(HubConnectionState.Connected, hub.State);
+
+            // Labs can start: the image carries the guest kernel and initramfs (the Dockerfile's guest
+            // stage), and a lab's machine description through the proxy names them, downloadable.
+            using (var proxied = new HttpClient { BaseAddress = new Uri(proxyAddress, "t/demo/") })
+            {
+                proxied.DefaultRequestHeaders.Add("Cookie", session);
+                var machine = await proxied.GetAsync($"assignments/{await LabAssignmentAsync(database)}/lab/machine.json");
+                Assert.True(machine.IsSuccessStatusCode, $"machine.json: {(int)machine.StatusCode} {await machine.Content.ReadAsStringAsync()}");
+                var kernel = (await machine.Content.ReadFromJsonAsync<LabMachineDescription>())!.Kernel;
+                var bytes = await proxied.GetByteArrayAsync(kernel.Url);
+                Assert.Equal(kernel.Bytes, bytes.Length);
+                Assert.Equal(kernel.Sha256, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+            }
         }
         finally
         {
@@ -102,6 +119,9 @@ public sealed partial class ComposeDeploymentTests
         environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         Assert.Equal("/data", environment["Platform__DataDirectory"]);
         environment["Platform__DataDirectory"] = data;
+        // The image's copy of the guest images is this machine's (the same script builds both).
+        Assert.Equal("/app/guest", environment["LabImages__GuestDirectory"]);
+        environment["LabImages__GuestDirectory"] = new LabImageOptions().ResolveGuestDirectory();
         var written = new NpgsqlConnectionStringBuilder(environment["ConnectionStrings__Platform"]);
         Assert.Equal(("postgres", "webvm", "webvm", DocumentedVariables["POSTGRES_PASSWORD"]), (written.Host, written.Database, written.Username, written.Password));
         // The postgres service creates that user and database with that password.
@@ -165,6 +185,15 @@ public sealed partial class ComposeDeploymentTests
         using var reader = new StreamReader(path);
         // The compose file shares the portal settings through an anchor and merge keys (<<: *portal).
         return new DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(new MergingParser(new Parser(reader)));
+    }
+
+    /// <summary>A demo assignment with a lab, as the seeded database has it.</summary>
+    private static async Task<Guid> LabAssignmentAsync(string database)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT \"Id\" FROM \"Assignments\" WHERE \"LabImageId\" IS NOT NULL LIMIT 1", connection);
+        return (Guid)(await command.ExecuteScalarAsync() ?? throw new InvalidOperationException("the demo school has no assignment with a lab"));
     }
 
     /// <summary>The ENV instruction of the final stage, with its line continuations.</summary>
