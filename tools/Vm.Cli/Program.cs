@@ -184,7 +184,7 @@ internal static class Cli
             {
                 var j = machine.Cpu.JitCounters;
                 Console.Error.WriteLine($"Vm.Cli: jit {machine.Cpu.JitMode}: blocks compiled {j.BlocksCompiled} (native ops {j.NativeOps}, handler calls {j.HandlerOps}), " +
-                    $"instructions in compiled code {100.0 * j.CompiledInstructions / Math.Max(1, machine.Cpu.InstructionCount):F1}%, runs {j.CompiledRuns}, invalidated {j.Invalidations}, evicted {j.Evictions}, failed {j.CompileFailures}");
+                    $"instructions in compiled code {100.0 * j.CompiledInstructions / Math.Max(1, machine.Cpu.InstructionCount):F1}%, runs {j.CompiledRuns} (chained {j.Chained}, from the site's record {j.ChainSiteHits}), invalidated {j.Invalidations}, evicted {j.Evictions}, failed {j.CompileFailures}");
                 if (machine.Cpu.JitProfile is { } profile)
                 {
                     foreach (var line in profile.Top(25)) Console.Error.WriteLine($"Vm.Cli: jit profile {line}");

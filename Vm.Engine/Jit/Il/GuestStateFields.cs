@@ -56,8 +56,10 @@ internal static class GuestStateFields
     /// <summary>void WriteSplit(uint lin, uint v, int n): a TLB miss, a code page, or a page-crossing write.</summary>
     public static readonly MethodInfo WriteSplit = Method(typeof(X86Cpu), "WriteSplit");
     public static readonly MethodInfo GetCF = Method(typeof(X86Cpu), "GetCF");
-    /// <summary>JitEntry? JitChain(int retired): the next block's compiled code, when compiled code may go on to it.</summary>
+    /// <summary>JitEntry? JitChain(int retired, ref ChainSite site): the next block's compiled code, when compiled code may go on to it.</summary>
     public static readonly MethodInfo JitChain = Method(typeof(X86Cpu), "JitChain");
+    /// <summary>ChainSite[] RegionEntry.Sites: the region's exits to other code, by site number.</summary>
+    public static readonly FieldInfo RegionSites = Field(typeof(RegionEntry), nameof(RegionEntry.Sites));
     public static readonly MethodInfo JitEntryInvoke = typeof(JitEntry).GetMethod("Invoke")!;
     public static readonly MethodInfo Cond = Method(typeof(X86Cpu), "Cond");
 

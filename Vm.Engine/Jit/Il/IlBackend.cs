@@ -45,8 +45,10 @@ public sealed unsafe class IlBackend : IJitBackend
         var method = new DynamicMethod($"jit_{block.Phys:x8}", typeof(int), [typeof(RegionEntry), typeof(X86Cpu)], typeof(X86Cpu), skipVisibility: true);
         var pointers = new Instr*[arrays.Length];
         for (int b = 0; b < arrays.Length; b++) pointers[b] = (Instr*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(arrays[b]));
-        new IlBlockEmitter(method.GetILGenerator(), region, _ram, pointers, _cpu.JitProfile).Emit();
-        CompiledBlock EntryAt(int index) => new((JitEntry)method.CreateDelegate(typeof(JitEntry), new RegionEntry(index, arrays)), arrays);
+        var emitter = new IlBlockEmitter(method.GetILGenerator(), region, _ram, pointers, _cpu.JitProfile);
+        emitter.Emit();
+        var sites = new ChainSite[emitter.ChainSites];
+        CompiledBlock EntryAt(int index) => new((JitEntry)method.CreateDelegate(typeof(JitEntry), new RegionEntry(index, arrays, sites)), arrays);
         var more = new List<KeyValuePair<uint, CompiledBlock>>();
         for (int b = 1; b < region.Blocks.Count; b++) more.Add(new(region.Blocks[b].Phys, EntryAt(b)));
         var head = EntryAt(0);
@@ -55,8 +57,10 @@ public sealed unsafe class IlBackend : IJitBackend
 }
 
 /// <summary>What a region's compiled method is bound to: the block it starts at, and the data its code points into.</summary>
-public sealed class RegionEntry(int index, object keepAlive)
+public sealed class RegionEntry(int index, object keepAlive, ChainSite[] sites)
 {
+    /// <summary>The region's exits to code outside it, each with the successor it last chained to (shared by the region's entries).</summary>
+    public readonly ChainSite[] Sites = sites;
     /// <summary>The index in the region of the block this entry starts at (0: the head).</summary>
     public readonly int Index = index;
     public readonly object KeepAlive = keepAlive;

@@ -24,6 +24,9 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
     /// <summary>Per instruction count: code that returns it (an exit after a whole block).</summary>
     private readonly Dictionary<int, Label> _exits = new();
 
+    /// <summary>How many chain sites the code has: <see cref="RegionEntry.Sites"/> must hold that many.</summary>
+    public int ChainSites { get; private set; }
+
     public void Emit()
     {
         _e0 = il.DeclareLocal(typeof(uint));
@@ -150,6 +153,10 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         var back = il.DefineLabel();
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldc_I4, block.InstructionCount);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldfld, F.RegionSites);
+        il.Emit(OpCodes.Ldc_I4, ChainSites++);
+        il.Emit(OpCodes.Ldelema, typeof(ChainSite));
         il.Emit(OpCodes.Call, F.JitChain);
         il.Emit(OpCodes.Stloc, _next);
         il.Emit(OpCodes.Ldloc, _next);

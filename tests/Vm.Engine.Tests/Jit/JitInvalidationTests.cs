@@ -60,6 +60,31 @@ public sealed class JitInvalidationTests
     }
 
     [Fact]
+    public void ChainSiteRecord_IsNotUsedAfterItsTargetWasRewritten()
+    {
+        // The CALL site remembers the callee it chained to; halfway the loop rewrites the
+        // callee's immediate, and a site that kept its record would go on adding the old one.
+        uint buf = EngineRunner.DataAddr + 0x100;
+        byte[] code =
+        [
+            0xBF, .. Le(buf),                    // mov edi,buf
+            0xC7, 0x07, .. Le(0xC301C083),       // mov dword [edi],(add eax,1; ret)
+            0xB9, .. Le(6),                      // mov ecx,6
+            0xFF, 0xD7,                          // L: call edi
+            0x83, 0xF9, 0x04,                    // cmp ecx,4
+            0x75, 0x04,                          // jne skip
+            0xC6, 0x47, 0x02, 0x05,              // mov byte [edi+2],5   (add eax,5)
+            0x49,                                // skip: dec ecx
+            0x75, 0xF2,                          // jnz L
+        ];
+        using var runner = JitRunner();
+        var r = runner.Run(code, [0, 0, 0, 0, EngineRunner.DataAddr + 0x1F0, 0, 0, 0], 0, new byte[EngineRunner.MemSize], viaBlocks: true);
+        Assert.Equal(-1, r.Vector);
+        Assert.Equal(18u, r.Regs[0]); // 3 * 1 + 3 * 5
+        Assert.True(runner.Cpu.JitCounters.ChainSiteHits > 0, $"site hits {runner.Cpu.JitCounters.ChainSiteHits}");
+    }
+
+    [Fact]
     public void CacheLimit_EvictsOldestAndResultsStayRight()
     {
         // 64 blocks (one per JMP target) run 20 times: with room for 8, blocks are evicted and recompiled.
