@@ -66,6 +66,7 @@ public sealed class BrowserWasmHost : IWasmCodeHost
             ["interpretExits"] = s.InterpretExits, ["interpretedEntries"] = s.InterpretedEntries,
             ["modulesBuilt"] = s.ModulesBuilt, ["modulesDiscarded"] = s.ModulesDiscarded, ["modulesEvicted"] = s.ModulesEvicted,
             ["shortBlocks"] = s.ShortBlocks, ["chainedEntries"] = s.ChainedEntries, ["compileSeconds"] = s.CompileTicks / (double)System.Diagnostics.Stopwatch.Frequency,
+            ["loadSeconds"] = s.LoadTicks / (double)System.Diagnostics.Stopwatch.Frequency, ["moduleBytes"] = s.ModuleBytes,
         };
         // What stops the code most (instructions not lowered, TLB misses): "exit:op-C1" etc.
         foreach (var (cause, count) in topExits) counters["exit:" + cause] = count;

@@ -23,6 +23,8 @@ const WORKLOADS = [
 ].filter(([n]) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(",").includes(n));
 const SETUP = "head -c 4194304 /dev/urandom > /tmp/r4m";
 const log = m => process.stderr.write(`[bench] ${m}\n`);
+// The wasm JIT's counters as the page last published them (js/jit.js).
+const jitCounters = page => page.evaluate(() => globalThis.webvmJitStats?.counters ?? null).catch(() => null);
 
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium", headless: true,
@@ -135,10 +137,19 @@ async function workloadsOnScreen(page, read, send, into) {
     await send(`clear; echo WS''${name}; ${work}; echo WE''${name}`);
     await waitScreen(`WS${name}`);
     const stop = process.env.BENCH_PROFILE ? await startProfile(page) : null;
+    const before = await jitCounters(page);
     const t0 = Date.now();
     await waitScreen(`WE${name}`);
     into[name] = (Date.now() - t0) / 1000;
     log(`ours ${name} ${into[name]} s`);
+    // The wasm JIT's counters over this workload (they are published at most half a second apart).
+    await page.waitForTimeout(600);
+    const after = await jitCounters(page);
+    if (before && after) {
+      const delta = Object.fromEntries(Object.entries(after).filter(([k, v]) => typeof v === "number")
+        .map(([k, v]) => [k, +(v - (before[k] ?? 0)).toFixed(3)]).filter(([, v]) => v !== 0));
+      log(`ours ${name} wasm counters over the workload ${JSON.stringify(delta)}`);
+    }
     if (stop) {
       const out = process.env.BENCH_PROFILE_DIR ? path.join(process.env.BENCH_PROFILE_DIR, `ours-${name}.cpuprofile`) : null;
       log(`ours ${name} profile${out ? " (" + out + ")" : ""}:\n${summarize(await stop(), out)}`);

@@ -20,26 +20,35 @@ public sealed partial class PageLowering
     // Locals: parameter 0 is the state mirror's address.
     private const int State = 0, R0 = 1, LOp = 9, LDst = 10, LSrc = 11, LRes = 12, LCf = 13, Flags = 14,
         Next = 15, Retired = 16, Budget = 17, A = 18, B = 19, Lin = 20, Entry = 21, Addr = 22, Ram = 23, TlbR = 24, TlbW = 25, LinPage = 26,
-        N = 27, T = 28, Wide = 29;
+        N = 27, T = 28, Wide = 29, ExitEip = 30, ExitWhy = 31;
     private const uint OpNone = 0, OpAdd = 1, OpSub = 2, OpLogic = 3, OpInc = 4, OpDec = 5;
 
     private readonly List<GuestBlock> _blocks;
     private readonly Dictionary<uint, int> _index = new();
     private readonly WasmCode _c = new(1);
+    private readonly uint _tableAddr;
     private int _flagsFn;
     private int _depthToLoop;
+    /// <summary>The depth (<see cref="WasmCode.Depth"/>) of the block every exit branches out of to the one exit sequence.</summary>
+    private int _exitDepth;
     private uint? _knownOp; // the flag producer's kind when it is in the current block
 
-    private PageLowering(List<GuestBlock> blocks)
+    private PageLowering(List<GuestBlock> blocks, uint tableAddr)
     {
         _blocks = blocks;
+        _tableAddr = tableAddr;
         for (int i = 0; i < blocks.Count; i++) _index[blocks[i].StartEip] = i;
     }
 
     /// <summary>The module's bytes and the block index of each entry EIP.</summary>
-    public static (byte[] Module, Dictionary<uint, int> Entries) Lower(List<GuestBlock> blocks)
+    /// <param name="tableAddr">
+    /// The wasm address of the page's block table (4096 bytes, block index + 1 at each page offset
+    /// where one of the returned blocks starts), which the caller fills before the module runs: a
+    /// RET or indirect branch inside the page finds its block there.
+    /// </param>
+    public static (byte[] Module, Dictionary<uint, int> Entries) Lower(List<GuestBlock> blocks, uint tableAddr)
     {
-        var l = new PageLowering(blocks);
+        var l = new PageLowering(blocks, tableAddr);
         return (l.Build(), l._index);
     }
 
@@ -52,6 +61,8 @@ public sealed partial class PageLowering
         _flagsFn = 1; // run is function 0, the flags helper function 1
         for (int i = 0; i < 28; i++) _c.AddLocal(WasmType.I32);
         _c.AddLocal(WasmType.I64); // Wide: a 64-bit product
+        _c.AddLocal(WasmType.I32); // ExitEip
+        _c.AddLocal(WasmType.I32); // ExitWhy: JitExit | cause << 8
         EmitRun();
         int run = m.AddFunction(runType, _c);
         m.AddFunction(flagsType, FlagsHelper());
@@ -70,12 +81,9 @@ public sealed partial class PageLowering
         Load(OffRam, Ram); Load(OffTlbRead, TlbR); Load(OffTlbWrite, TlbW); Load(OffLinearPage, LinPage);
         c.I32(0).Set(Retired);
         int n = _blocks.Count;
-        // An entry by page offset (from the dispatcher) starts at the resolve case with the offset in A.
-        c.Get(Next).I32(unchecked((int)EntryByOffset)).Op(WasmOp.I32And).If();
-        c.Get(Next).I32(0xFFF).Op(WasmOp.I32And).Set(A).I32(n).Set(Next);
-        c.End();
         c.Loop();
-        c.Block(); // exit label (not branched to: exits return)
+        c.Block(); // every exit branches out of this to the one exit sequence below
+        _exitDepth = c.Depth;
         for (int i = n; i >= 0; i--) c.Block();
         var cases = new int[n + 1];
         for (int i = 0; i <= n; i++) cases[i] = i;
@@ -90,37 +98,40 @@ public sealed partial class PageLowering
         c.End();
         EmitResolve();
         c.End(); // exit block
+        EmitExitSequence();
         c.End(); // loop
         c.Op(WasmOp.Unreachable);
     }
 
     /// <summary>
-    /// The dispatch loop's last case: continues at the block starting at page offset A (an entry
-    /// by offset, a RET or indirect branch that stays in the page) through a binary search over the
-    /// blocks' offsets; where no block starts there, returns with <see cref="JitExit.NoBlock"/>
-    /// (EIP that address: the run loop goes on from it).
+    /// The state write-back every exit shares (an exit sets ExitEip, ExitWhy and Retired and
+    /// branches here): one copy of the ~20 stores per module instead of one per exit, which made
+    /// most of a module's bytes (and of the browser's compile time).
+    /// </summary>
+    private void EmitExitSequence()
+    {
+        var c = _c;
+        for (int r = 0; r < 8; r++) Store(OffR + 4 * r, R0 + r);
+        Store(OffEflags, Flags); Store(OffLazyOp, LOp); Store(OffLazyDst, LDst); Store(OffLazySrc, LSrc);
+        Store(OffLazyRes, LRes); Store(OffLazyCf, LCf);
+        Store(OffRetired, Retired);
+        Store(OffEip, ExitEip);
+        c.Get(State).Get(ExitWhy).I32(0xFF).Op(WasmOp.I32And).Mem(WasmOp.I32Store, OffExit, 2);
+        c.Get(State).Get(ExitWhy).I32(8).Op(WasmOp.I32ShrU).Mem(WasmOp.I32Store, OffExitCause, 2);
+        c.Op(WasmOp.Return);
+    }
+
+    /// <summary>
+    /// The dispatch loop's last case: continues at the block starting at page offset A (a RET or
+    /// indirect branch that stays in the page) through the page's block table; where no block
+    /// starts there, exits with <see cref="JitExit.NoBlock"/> (EIP that address: the run loop goes on from it).
     /// </summary>
     private void EmitResolve()
     {
-        var sorted = _blocks.Select((b, i) => (Offset: b.StartEip, Index: i)).OrderBy(x => x.Offset).ToList();
         var c = _c;
-        // depth: the ifs around the code; the loop is one label past the exit block.
-        void Search(int lo, int hi, int depth)
-        {
-            if (hi - lo <= 4)
-            {
-                for (int j = lo; j < hi; j++)
-                    c.Get(A).I32((int)sorted[j].Offset).Op(WasmOp.I32Eq).If().I32(sorted[j].Index).Set(Next).Br(depth + 2).End();
-                return;
-            }
-            int mid = (lo + hi) / 2;
-            c.Get(A).I32((int)sorted[mid].Offset).Op(WasmOp.I32LtU).If();
-            Search(lo, mid, depth + 1);
-            c.Else();
-            Search(mid, hi, depth + 1);
-            c.End();
-        }
-        Search(0, sorted.Count, 0);
+        c.Get(A).Mem(WasmOp.I32Load8U, _tableAddr, 0).Tee(T).If();
+        c.Get(T).I32(1).Op(WasmOp.I32Sub).Set(Next).Br(2); // the if, the exit block, the loop
+        c.End();
         Exit(JitExit.NoBlock, () => c.Get(LinPage).Get(A).Op(WasmOp.I32Add), 0);
     }
 
@@ -147,20 +158,15 @@ public sealed partial class PageLowering
     /// <summary>Writes the state back and returns: retired counts <paramref name="done"/> more instructions.</summary>
     private void Exit(JitExit why, uint eip, int done, uint cause = 0) => Exit(why, () => _c.Get(LinPage).I32(eip).Op(WasmOp.I32Add), done, cause);
 
-    /// <summary>As above with the EIP computed (a RET's popped address).</summary>
+    /// <summary>As above with the EIP computed (a RET's popped address): branches to the exit sequence.</summary>
     private void Exit(JitExit why, Action pushEip, int done, uint cause = 0)
     {
         var c = _c;
-        for (int r = 0; r < 8; r++) Store(OffR + 4 * r, R0 + r);
-        Store(OffEflags, Flags); Store(OffLazyOp, LOp); Store(OffLazyDst, LDst); Store(OffLazySrc, LSrc);
-        Store(OffLazyRes, LRes); Store(OffLazyCf, LCf);
-        c.Get(State).Get(Retired).I32(done).Op(WasmOp.I32Add).Mem(WasmOp.I32Store, OffRetired, 2);
-        c.Get(State);
         pushEip();
-        c.Mem(WasmOp.I32Store, OffEip, 2);
-        c.Get(State).I32((int)why).Mem(WasmOp.I32Store, OffExit, 2);
-        if (why == JitExit.Interpret) c.Get(State).I32(cause).Mem(WasmOp.I32Store, OffExitCause, 2);
-        c.Op(WasmOp.Return);
+        c.Set(ExitEip);
+        c.I32((int)((uint)why | cause << 8)).Set(ExitWhy);
+        if (done != 0) c.Get(Retired).I32(done).Op(WasmOp.I32Add).Set(Retired);
+        c.Br(c.Depth - _exitDepth);
     }
 
     /// <summary>Continues at <paramref name="target"/>: inside the module when it is a block here, else an exit.</summary>
