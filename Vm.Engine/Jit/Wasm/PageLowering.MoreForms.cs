@@ -57,7 +57,7 @@ public sealed partial class PageLowering
                 SetByteReg(op & 7, () => c.I32(i.Imm & 0xFF));
                 return true;
             case 0xA0:
-                Probe(i, eip, k, write: false);
+                Probe(i, eip, k, write: false, size: 1);
                 SetByteReg(0, () => c.Get(Addr).Mem(WasmOp.I32Load8U, 0, 0));
                 return true;
             case 0xA1:
@@ -65,7 +65,7 @@ public sealed partial class PageLowering
                 c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(R0);
                 return true;
             case 0xA2:
-                Probe(i, eip, k, write: true);
+                Probe(i, eip, k, write: true, size: 1);
                 c.Get(Addr).Get(R0).Mem(WasmOp.I32Store8, 0, 0);
                 return true;
             case 0xA3:
@@ -386,7 +386,7 @@ public sealed partial class PageLowering
     {
         if (i.IsMem)
         {
-            Probe(i, eip, k, write: false);
+            Probe(i, eip, k, write: false, size: 1);
             _c.Get(Addr).Mem(WasmOp.I32Load8U, 0, 0);
         }
         else
@@ -469,7 +469,7 @@ public sealed partial class PageLowering
     private void SetOnCondition(in Instr i, uint eip, int k)
     {
         var c = _c;
-        if (i.IsMem) Probe(i, eip, k, write: true);
+        if (i.IsMem) Probe(i, eip, k, write: true, size: 1);
         EmitCondition(i.Op & 15);
         c.Set(T);
         if (i.IsMem) c.Get(Addr).Get(T).Mem(WasmOp.I32Store8, 0, 0);
@@ -563,7 +563,7 @@ public sealed partial class PageLowering
         bool writes = kind is not (7 or 8);
         bool reg = !i.IsMem;
         int rm = i.Rm, mask = (1 << bits) - 1;
-        if (i.IsMem) Probe(i, eip, k, write: destIsE && writes);
+        if (i.IsMem) Probe(i, eip, k, write: destIsE && writes, size: bits / 8);
         // The destination's value in A, the source's in B.
         void ReadReg(int r)
         {
@@ -644,18 +644,18 @@ public sealed partial class PageLowering
         {
             case 0x89:
                 if (!i.IsMem) { SetLow(rm, () => c.Get(R0 + regField)); return; }
-                Probe(i, eip, k, write: true);
+                Probe(i, eip, k, write: true, size: 2);
                 c.Get(Addr).Get(R0 + regField).Mem(WasmOp.I32Store16, 0, 0);
                 return;
             case 0x8B:
                 if (!i.IsMem) { SetLow(regField, () => c.Get(R0 + rm)); return; }
-                Probe(i, eip, k, write: false);
+                Probe(i, eip, k, write: false, size: 2);
                 SetLow(regField, () => c.Get(Addr).Mem(WasmOp.I32Load16U, 0, 0));
                 return;
             default: // 0xC7
                 int imm = i.Imm & 0xFFFF;
                 if (!i.IsMem) { SetLow(rm, () => c.I32(imm)); return; }
-                Probe(i, eip, k, write: true);
+                Probe(i, eip, k, write: true, size: 2);
                 c.Get(Addr).I32(imm).Mem(WasmOp.I32Store16, 0, 0);
                 return;
         }
@@ -673,7 +673,7 @@ public sealed partial class PageLowering
         int kind = i.RegField;
         int msb = bits - 1, mask = (1 << bits) - 1;
         int? count = i.Op switch { 0xC0 or 0xC1 => i.Imm & 31, 0xD0 or 0xD1 => 1, _ => null };
-        if (i.IsMem) Probe(i, eip, k, write: true);
+        if (i.IsMem) Probe(i, eip, k, write: true, size: bits / 8);
         if (count == 0) return;
         if (count is int n) c.I32(n).Set(N);
         else c.Get(R0 + 1).I32(31).Op(WasmOp.I32And).Tee(N).If();
