@@ -15,13 +15,13 @@ public sealed class BrowserWasmHost : IWasmCodeHost
     private readonly IJSInProcessObjectReference _js;
 
     /// <summary>
-    /// Runs of a block before it is compiled in the browser: the CPU's 1000 for now. 200 was
-    /// measured with bench/run.sh client at the same load: the shell loop (loop20k) 3.9 s instead
-    /// of 11.2 s, but gzip1x and sha256 slower (more modules, and compiling runs on the page's
-    /// thread: 11-18 s of compile in a run against 7 s), so it is not the default until compiles
-    /// are cheaper (docs/jit.md). localStorage "webvm-jit-threshold" overrides it.
+    /// Runs of a block before it is compiled in the browser. 200 since modules became 2.2x smaller
+    /// (one exit sequence per module) and cheaper to build: bench/run.sh client at 55c9dc4 gave, in
+    /// CPU seconds, loop20k 3.74 against 5.02 with the CPU's 1000, sha256 0.74 against 1.07, gzip1x
+    /// 4.19 against 4.02 (docs/jit.md). Before that change 200 made gzip1x and sha256 slower (11-18 s
+    /// of compile per run). localStorage "webvm-jit-threshold" overrides it.
     /// </summary>
-    public const int DefaultHotThreshold = 1000;
+    public const int DefaultHotThreshold = 200;
 
     private BrowserWasmHost(IJSInProcessObjectReference js)
     {
@@ -66,6 +66,7 @@ public sealed class BrowserWasmHost : IWasmCodeHost
             ["interpretExits"] = s.InterpretExits, ["interpretedEntries"] = s.InterpretedEntries,
             ["modulesBuilt"] = s.ModulesBuilt, ["modulesDiscarded"] = s.ModulesDiscarded, ["modulesEvicted"] = s.ModulesEvicted,
             ["shortBlocks"] = s.ShortBlocks, ["chainedEntries"] = s.ChainedEntries, ["compileSeconds"] = s.CompileTicks / (double)System.Diagnostics.Stopwatch.Frequency,
+            ["loadSeconds"] = s.LoadTicks / (double)System.Diagnostics.Stopwatch.Frequency, ["moduleBytes"] = s.ModuleBytes,
         };
         // What stops the code most (instructions not lowered, TLB misses): "exit:op-C1" etc.
         foreach (var (cause, count) in topExits) counters["exit:" + cause] = count;

@@ -23,6 +23,28 @@ const WORKLOADS = [
 ].filter(([n]) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(",").includes(n));
 const SETUP = "head -c 4194304 /dev/urandom > /tmp/r4m";
 const log = m => process.stderr.write(`[bench] ${m}\n`);
+// CPU seconds (user + system) of this driver's child processes (Chromium's browser, renderer and
+// helper processes): on a shared machine a workload's CPU time moves far less with the load than its
+// wall-clock time, so each workload is also reported as NAME-cpu (both machines run in this browser).
+function chromiumCpuSeconds() {
+  const stats = [];
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const text = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      stats.push({ pid: +d, ppid: +f[1], ticks: +f[11] + +f[12] });
+    } catch { }
+  }
+  const mine = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of stats) if (!mine.has(p.pid) && mine.has(p.ppid)) { mine.add(p.pid); grew = true; }
+  }
+  return stats.filter(p => p.pid !== process.pid && mine.has(p.pid)).reduce((t, p) => t + p.ticks, 0) / 100;
+}
+// The wasm JIT's counters as the page last published them (js/jit.js).
+const jitCounters = page => page.evaluate(() => globalThis.webvmJitStats?.counters ?? null).catch(() => null);
 
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium", headless: true,
@@ -49,10 +71,11 @@ async function workloads(page, read, send, into) {
   for (const [name, work] of WORKLOADS) {
     await send(`echo WS''${name}; ${work}; echo WE''${name}`);
     at = await waitFor(page, read, `WS${name}`, at);
-    const t0 = Date.now();
+    const t0 = Date.now(), cpu0 = chromiumCpuSeconds();
     at = await waitFor(page, read, `WE${name}`, at);
     into[name] = (Date.now() - t0) / 1000;
-    log(`v86 ${name} ${into[name]} s`);
+    into[`${name}-cpu`] = chromiumCpuSeconds() - cpu0;
+    log(`v86 ${name} ${into[name]} s (CPU ${into[`${name}-cpu`].toFixed(2)} s)`);
   }
 }
 
@@ -135,10 +158,20 @@ async function workloadsOnScreen(page, read, send, into) {
     await send(`clear; echo WS''${name}; ${work}; echo WE''${name}`);
     await waitScreen(`WS${name}`);
     const stop = process.env.BENCH_PROFILE ? await startProfile(page) : null;
-    const t0 = Date.now();
+    const before = await jitCounters(page);
+    const t0 = Date.now(), cpu0 = chromiumCpuSeconds();
     await waitScreen(`WE${name}`);
     into[name] = (Date.now() - t0) / 1000;
-    log(`ours ${name} ${into[name]} s`);
+    into[`${name}-cpu`] = chromiumCpuSeconds() - cpu0;
+    log(`ours ${name} ${into[name]} s (CPU ${into[`${name}-cpu`].toFixed(2)} s)`);
+    // The wasm JIT's counters over this workload (they are published at most half a second apart).
+    await page.waitForTimeout(600);
+    const after = await jitCounters(page);
+    if (before && after) {
+      const delta = Object.fromEntries(Object.entries(after).filter(([k, v]) => typeof v === "number")
+        .map(([k, v]) => [k, +(v - (before[k] ?? 0)).toFixed(3)]).filter(([, v]) => v !== 0));
+      log(`ours ${name} wasm counters over the workload ${JSON.stringify(delta)}`);
+    }
     if (stop) {
       const out = process.env.BENCH_PROFILE_DIR ? path.join(process.env.BENCH_PROFILE_DIR, `ours-${name}.cpuprofile`) : null;
       log(`ours ${name} profile${out ? " (" + out + ")" : ""}:\n${summarize(await stop(), out)}`);

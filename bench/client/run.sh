@@ -4,6 +4,8 @@
 # same shell marker) and the engine benchmark's guest workloads, smaller (loop20k, gzip1x; sha256), typed into
 # the lab's terminal / sent to v86's serial port. Both boot the same bzImage and initrd.gz with the
 # same command line and 128 MiB. Prints "BENCH name=... ours=S ref=S refname=v86 ratio=OURS/REF unit=s".
+# Each workload also as NAME-cpu: the CPU seconds Chromium's processes spent on it (steadier than wall clock on a
+# shared machine).
 # Needs: node, /usr/bin/chromium, Debian's seabios (installed here if missing), the guest images.
 # By default ours resumes from the lab image's snapshot (made first by the portal's job); BENCH_RESUME=off boots.
 # BENCH_BOOT_ONLY=1 skips the workloads; BENCH_ONLY=loop20k,... picks some; BENCH_TIMEOUT (s) per wait.

@@ -5,8 +5,8 @@ namespace Vm.Engine.Jit.Wasm;
 /// <summary>
 /// The module that chains page modules inside wasm: it calls the first module through the
 /// function table, and while that returns a branch whose target page has a module (TLB entry →
-/// physical page → <see cref="JitStateMirror.PageFns"/>), calls that one with the target's page
-/// offset (<see cref="JitStateMirror.EntryByOffset"/>), until an exit that needs C#, the budget,
+/// physical page → <see cref="JitStateMirror.PageFns"/>), calls that one at the target's block
+/// (<see cref="JitStateMirror.PageTables"/>), until an exit that needs C#, the budget,
 /// or a target no module holds. In the browser this replaces the C# loop whose iterations, on the
 /// runtime's interpreter, cost more than the code they chained (97 M of them in the client workloads).
 /// </summary>
@@ -40,9 +40,14 @@ public static class DispatcherModule
             .Mem(WasmOp.I32Load, 0, 2).Tee(tlb).I32(0xFFF).Op(WasmOp.I32And).BrIf(1);
         c.Get(tlb).I32(12).Op(WasmOp.I32ShrU); Load(OffPageCount); c.Op(WasmOp.I32GeU).BrIf(1);
         Load(OffPageFns);
-        c.Get(tlb).I32(12).Op(WasmOp.I32ShrU).I32(2).Op(WasmOp.I32Shl).Op(WasmOp.I32Add).Mem(WasmOp.I32Load, 0, 2).Tee(fn)
+        c.Get(tlb).I32(12).Op(WasmOp.I32ShrU).I32(2).Op(WasmOp.I32Shl).Tee(tlb).Op(WasmOp.I32Add).Mem(WasmOp.I32Load, 0, 2).Tee(fn)
             .Op(WasmOp.I32Eqz).BrIf(1);
-        StoreFrom(OffEntry, () => c.Get(eip).I32(0xFFF).Op(WasmOp.I32And).I32(unchecked((int)EntryByOffset)).Op(WasmOp.I32Or));
+        // The block at the target's page offset, from the page's block table (one load, where a
+        // search inside the module cost a few mispredicted branches per hop); none: C# goes on.
+        Load(OffPageTables);
+        c.Get(tlb).Op(WasmOp.I32Add).Mem(WasmOp.I32Load, 0, 2).Get(eip).I32(0xFFF).Op(WasmOp.I32And).Op(WasmOp.I32Add)
+            .Mem(WasmOp.I32Load8U, 0, 0).Tee(tlb).Op(WasmOp.I32Eqz).BrIf(1);
+        StoreFrom(OffEntry, () => c.Get(tlb).I32(1).Op(WasmOp.I32Sub));
         StoreFrom(OffLinearPage, () => c.Get(eip).I32(unchecked((int)0xFFFFF000)).Op(WasmOp.I32And));
         StoreFrom(OffBudget, () => c.Get(budget).Get(total).Op(WasmOp.I32Sub));
         c.Get(chained).I32(1).Op(WasmOp.I32Add).Set(chained);

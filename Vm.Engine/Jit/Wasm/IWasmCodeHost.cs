@@ -32,7 +32,7 @@ public unsafe interface IWasmCodeHost
 
     /// <summary>
     /// The backend's counters and the CPU's instruction count, reported now and then (every
-    /// <see cref="WasmBackend.ReportEvery"/> entries) so a host can show where the time goes.
+    /// <see cref="WasmBackend.ReportEvery"/> entries or <see cref="WasmBackend.ReportInterval"/>) so a host can show where the time goes.
     /// </summary>
     void Report(in WasmStats stats, ulong instructions, IReadOnlyList<(string Cause, long Count)> topExits) { }
 }

@@ -32,6 +32,10 @@ public static class InstructionSupport
         if (op is 0x1B1 or 0x1C1 && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Rep | Pfx.Repne)) == 0 && (i.IsMem || (i.Pfx & Pfx.Lock) == 0))
             return true;
         if (op == 0x90 && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Repne | Pfx.Lock)) == 0) return true;
+        // LOCK BTS/BTR/BTC on memory (the kernel's set_bit and test_and_clear_bit): one CPU, as above.
+        if ((op is 0x1AB or 0x1B3 or 0x1BB || (op == 0x1BA && i.RegField >= 5)) && i.IsMem
+            && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Rep | Pfx.Repne)) == 0)
+            return true;
         // Operand/address-size, REP and LOCK prefixes change semantics the lowering does not model.
         if ((i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Rep | Pfx.Repne | Pfx.Lock)) != 0) return false;
         if (op < 0x40 && AluKind(op) is not null) return true;
@@ -67,6 +71,9 @@ public static class InstructionSupport
             0x80 => i.RegField is not (2 or 3), // byte ALU r/m8, imm8 (ADC/SBB left)
             < 0x40 when (op & 7) is 0 or 2 or 4 && (op >> 3) is not (2 or 3) => true, // byte ALU forms
             0xF6 => i.RegField == 0, // TEST r/m8, imm8
+            0xFE => i.RegField is 0 or 1, // INC/DEC r/m8
+            0x1A3 or 0x1AB or 0x1B3 or 0x1BB => true, // BT/BTS/BTR/BTC r/m32, r32
+            0x1BA => i.RegField >= 4, // BT/BTS/BTR/BTC r/m32, imm8
             _ => false,
         };
     }

@@ -37,14 +37,13 @@ public unsafe struct JitStateMirror
     public uint FirstFn;
     /// <summary>What the dispatcher did: modules entered after the first.</summary>
     public uint Chained;
+    /// <summary>For the dispatcher: the address of each physical page's block table (4096 bytes: block index + 1 at each page offset where one starts, 0 elsewhere), 0 where no module.</summary>
+    public uint PageTables;
 
     public const int OffR = 0, OffEip = 32, OffEflags = 36, OffLazyOp = 40, OffLazyDst = 44, OffLazySrc = 48,
         OffLazyRes = 52, OffLazyCf = 56, OffRam = 60, OffTlbRead = 64, OffTlbWrite = 68, OffSegBase = 72,
         OffBudget = 96, OffRetired = 100, OffExit = 104, OffEntry = 108, OffLinearPage = 112, OffExitCause = 116,
-        OffPageFns = 120, OffPageCount = 124, OffFirstFn = 128, OffChained = 132, Size = 160;
-
-    /// <summary>In <see cref="Entry"/>: the rest is a page offset for the module to resolve, not a block index.</summary>
-    public const uint EntryByOffset = 0x8000_0000;
+        OffPageFns = 120, OffPageCount = 124, OffFirstFn = 128, OffChained = 132, OffPageTables = 136, Size = 160;
 }
 
 /// <summary>Why generated code returned to the dispatcher.</summary>
@@ -56,7 +55,7 @@ public enum JitExit : uint
     Interpret = 2,
     /// <summary>The instruction budget ran out at a block start.</summary>
     Budget = 3,
-    /// <summary>Entered by offset (<see cref="JitStateMirror.EntryByOffset"/>) where no block of the module starts: EIP is that address, nothing ran.</summary>
+    /// <summary>A RET or indirect branch inside the page to an offset where no block of the module starts: EIP is that address.</summary>
     NoBlock = 4,
 }
 

@@ -57,7 +57,7 @@ public sealed partial class PageLowering
                 SetByteReg(op & 7, () => c.I32(i.Imm & 0xFF));
                 return true;
             case 0xA0:
-                Probe(i, eip, k, write: false);
+                Probe(i, eip, k, write: false, size: 1);
                 SetByteReg(0, () => c.Get(Addr).Mem(WasmOp.I32Load8U, 0, 0));
                 return true;
             case 0xA1:
@@ -65,7 +65,7 @@ public sealed partial class PageLowering
                 c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(R0);
                 return true;
             case 0xA2:
-                Probe(i, eip, k, write: true);
+                Probe(i, eip, k, write: true, size: 1);
                 c.Get(Addr).Get(R0).Mem(WasmOp.I32Store8, 0, 0);
                 return true;
             case 0xA3:
@@ -120,6 +120,12 @@ public sealed partial class PageLowering
             case 0x1AF: case 0x69: case 0x6B:
                 SignedMultiply(i, eip, k);
                 return true;
+            case 0xFE: // INC/DEC r/m8 (CF kept)
+                NarrowAlu(8, i.RegField == 1 ? 5 : 0, i, eip, k, destIsE: true, () => c.I32(1), keepCf: true);
+                return true;
+            case 0x1A3: case 0x1AB: case 0x1B3: case 0x1BB: case 0x1BA:
+                BitTest(i, eip, k);
+                return true;
             case 0xFF:
                 Group5(i, eip, k);
                 return true;
@@ -142,7 +148,7 @@ public sealed partial class PageLowering
                 return true;
             case 0x68: case 0x6A:
                 c.I32(i.Imm).Set(T);
-                c.Get(State).Mem(WasmOp.I32Load, JitStateMirror.OffSegBase + 4 * 2, 2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
+                SegBase(2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
                 ProbeLin(eip, k, write: true);
                 c.Get(Addr).Get(T).Mem(WasmOp.I32Store, 0, 0);
                 c.Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Set(R0 + 4);
@@ -156,7 +162,7 @@ public sealed partial class PageLowering
                 c.End();
                 MaterializedFlags();
                 c.I32(0x00FCFFFF).Op(WasmOp.I32And).Set(T);
-                c.Get(State).Mem(WasmOp.I32Load, JitStateMirror.OffSegBase + 4 * 2, 2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
+                SegBase(2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
                 ProbeLin(eip, k, write: true);
                 c.Get(Addr).Get(T).Mem(WasmOp.I32Store, 0, 0);
                 c.Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Set(R0 + 4);
@@ -273,8 +279,17 @@ public sealed partial class PageLowering
     /// <summary>Pushes CF of the current flag state (0 or 1).</summary>
     private void CarryFlag()
     {
-        MaterializedFlags();
-        _c.I32(CfBit).Op(WasmOp.I32And);
+        var c = _c;
+        // From the producer when it is known in the block: no call to the flags helper.
+        switch (_knownOp)
+        {
+            case OpNone: c.Get(Flags).I32(CfBit).Op(WasmOp.I32And); break;
+            case OpSub: c.Get(LDst).Get(LSrc).Op(WasmOp.I32LtU); break;
+            case OpAdd: c.Get(LRes).Get(LDst).Op(WasmOp.I32LtU); break;
+            case OpLogic: c.I32(0); break;
+            case OpInc or OpDec: c.Get(LCf); break;
+            default: MaterializedFlags(); c.I32(CfBit).Op(WasmOp.I32And); break;
+        }
     }
 
     /// <summary>
@@ -371,7 +386,7 @@ public sealed partial class PageLowering
     {
         if (i.IsMem)
         {
-            Probe(i, eip, k, write: false);
+            Probe(i, eip, k, write: false, size: 1);
             _c.Get(Addr).Mem(WasmOp.I32Load8U, 0, 0);
         }
         else
@@ -394,7 +409,7 @@ public sealed partial class PageLowering
         Parity(B);
         c.Op(WasmOp.I32Or).Set(Flags);
         c.I32((int)OpNone).Set(LOp);
-        _knownOp = null;
+        _knownOp = OpNone;
     }
 
     /// <summary>NOT (no flags) and NEG (SUB from 0: the CPU's lazy Sub of 0 and the operand).</summary>
@@ -426,7 +441,7 @@ public sealed partial class PageLowering
     private void Leave(uint eip, int k)
     {
         var c = _c;
-        c.Get(State).Mem(WasmOp.I32Load, JitStateMirror.OffSegBase + 4 * 2, 2).Get(R0 + 5).Op(WasmOp.I32Add).Set(Lin);
+        SegBase(2).Get(R0 + 5).Op(WasmOp.I32Add).Set(Lin);
         ProbeLin(eip, k, write: false);
         c.Get(R0 + 5).I32(4).Op(WasmOp.I32Add).Set(R0 + 4);
         c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(R0 + 5);
@@ -454,7 +469,7 @@ public sealed partial class PageLowering
     private void SetOnCondition(in Instr i, uint eip, int k)
     {
         var c = _c;
-        if (i.IsMem) Probe(i, eip, k, write: true);
+        if (i.IsMem) Probe(i, eip, k, write: true, size: 1);
         EmitCondition(i.Op & 15);
         c.Set(T);
         if (i.IsMem) c.Get(Addr).Get(T).Mem(WasmOp.I32Store8, 0, 0);
@@ -488,7 +503,7 @@ public sealed partial class PageLowering
         {
             // The operand is read before the stack is probed: a miss on either leaves it all to the interpreter.
             LoadRm32(i, eip, k, write: false, into: T);
-            c.Get(State).Mem(WasmOp.I32Load, JitStateMirror.OffSegBase + 4 * 2, 2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
+            SegBase(2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
             ProbeLin(eip, k, write: true);
             c.Get(Addr).Get(T).Mem(WasmOp.I32Store, 0, 0);
             c.Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Set(R0 + 4);
@@ -501,8 +516,8 @@ public sealed partial class PageLowering
             return;
         }
         Probe(i, eip, k, write: true);
-        MaterializedFlags();
-        c.I32(CfBit).Op(WasmOp.I32And).Set(LCf);
+        CarryFlag();
+        c.Set(LCf);
         c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Tee(LDst).I32(1).Op(dec ? WasmOp.I32Sub : WasmOp.I32Add).Set(LRes);
         c.Get(Addr).Get(LRes).Mem(WasmOp.I32Store, 0, 0);
         c.I32(1).Set(LSrc).I32(dec ? OpDec : OpInc).Set(LOp);
@@ -528,7 +543,7 @@ public sealed partial class PageLowering
         }
         if (i.RegField == 2)
         {
-            c.Get(State).Mem(WasmOp.I32Load, JitStateMirror.OffSegBase + 4 * 2, 2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
+            SegBase(2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
             ProbeLin(b.TransferEip, n - 1, write: true);
             c.Get(Addr).Get(LinPage).I32(b.FallThrough).Op(WasmOp.I32Add).Mem(WasmOp.I32Store, 0, 0);
             c.Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Set(R0 + 4);
@@ -548,7 +563,7 @@ public sealed partial class PageLowering
         bool writes = kind is not (7 or 8);
         bool reg = !i.IsMem;
         int rm = i.Rm, mask = (1 << bits) - 1;
-        if (i.IsMem) Probe(i, eip, k, write: destIsE && writes);
+        if (i.IsMem) Probe(i, eip, k, write: destIsE && writes, size: bits / 8);
         // The destination's value in A, the source's in B.
         void ReadReg(int r)
         {
@@ -561,8 +576,8 @@ public sealed partial class PageLowering
         else { readG(); c.Set(A); readE(); c.Set(B); }
         if (keepCf)
         {
-            MaterializedFlags();
-            c.I32(CfBit).Op(WasmOp.I32And).Set(LCf);
+            CarryFlag();
+            c.Set(LCf);
         }
         NarrowFlags(bits, kind, keepCf);
         if (!writes) return;
@@ -609,7 +624,9 @@ public sealed partial class PageLowering
         }
         c.Set(Flags);
         c.I32((int)OpNone).Set(LOp);
-        _knownOp = null;
+        _knownOp = OpNone;
+        // A compare's operands stay in A and B for a Jcc right after it (EmitCondition).
+        if (kind is 5 or 7 && !keepCf) _narrowCompareBits = bits;
     }
 
     /// <summary>MOV r/m16, r16 (89), r16, r/m16 (8B) and r/m16, imm16 (C7 /0): a register keeps its upper half.</summary>
@@ -627,18 +644,18 @@ public sealed partial class PageLowering
         {
             case 0x89:
                 if (!i.IsMem) { SetLow(rm, () => c.Get(R0 + regField)); return; }
-                Probe(i, eip, k, write: true);
+                Probe(i, eip, k, write: true, size: 2);
                 c.Get(Addr).Get(R0 + regField).Mem(WasmOp.I32Store16, 0, 0);
                 return;
             case 0x8B:
                 if (!i.IsMem) { SetLow(regField, () => c.Get(R0 + rm)); return; }
-                Probe(i, eip, k, write: false);
+                Probe(i, eip, k, write: false, size: 2);
                 SetLow(regField, () => c.Get(Addr).Mem(WasmOp.I32Load16U, 0, 0));
                 return;
             default: // 0xC7
                 int imm = i.Imm & 0xFFFF;
                 if (!i.IsMem) { SetLow(rm, () => c.I32(imm)); return; }
-                Probe(i, eip, k, write: true);
+                Probe(i, eip, k, write: true, size: 2);
                 c.Get(Addr).I32(imm).Mem(WasmOp.I32Store16, 0, 0);
                 return;
         }
@@ -656,7 +673,7 @@ public sealed partial class PageLowering
         int kind = i.RegField;
         int msb = bits - 1, mask = (1 << bits) - 1;
         int? count = i.Op switch { 0xC0 or 0xC1 => i.Imm & 31, 0xD0 or 0xD1 => 1, _ => null };
-        if (i.IsMem) Probe(i, eip, k, write: true);
+        if (i.IsMem) Probe(i, eip, k, write: true, size: bits / 8);
         if (count == 0) return;
         if (count is int n) c.I32(n).Set(N);
         else c.Get(R0 + 1).I32(31).Op(WasmOp.I32And).Tee(N).If();
@@ -753,4 +770,47 @@ public sealed partial class PageLowering
     private void DividendTo64() =>
         _c.Get(R0 + 2).Op(WasmOp.I64ExtendI32U).I64(32).Op(WasmOp.I64Shl).Get(R0).Op(WasmOp.I64ExtendI32U).Op(WasmOp.I64Or);
 
+    /// <summary>
+    /// BT/BTS/BTR/BTC r/m32 with a register (0F A3/AB/B3/BB) or an immediate (0F BA /4-7) bit
+    /// offset (the kernel's bitmaps): CF = the bit, the other flags as they stand (the CPU's
+    /// SetFlag), the bit then set, cleared or flipped. With memory and a register offset the
+    /// offset is signed and picks the dword (SDM vol. 2, BT: bit string addressing).
+    /// </summary>
+    private void BitTest(in Instr i, uint eip, int k)
+    {
+        var c = _c;
+        int kind = i.Op == 0x1BA ? i.RegField - 4 : i.Op switch { 0x1A3 => 0, 0x1AB => 1, 0x1B3 => 2, _ => 3 };
+        bool regOffset = i.Op != 0x1BA;
+        // N: the bit number; A: the dword.
+        if (regOffset) c.Get(R0 + i.RegField).I32(31).Op(WasmOp.I32And).Set(N);
+        else c.I32(i.Imm & 31).Set(N);
+        if (i.IsMem)
+        {
+            LinearAddress(i);
+            if (regOffset) c.Get(Lin).Get(R0 + i.RegField).I32(5).Op(WasmOp.I32ShrS).I32(2).Op(WasmOp.I32Shl).Op(WasmOp.I32Add).Set(Lin);
+            ProbeLin(eip, k, write: kind != 0);
+            c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(A);
+        }
+        else
+        {
+            c.Get(R0 + i.Rm).Set(A);
+        }
+        if (_knownOp == OpNone) c.Get(Flags);
+        else MaterializedFlags();
+        c.I32(~CfBit).Op(WasmOp.I32And).Get(A).Get(N).Op(WasmOp.I32ShrU).I32(1).Op(WasmOp.I32And).Op(WasmOp.I32Or).Set(Flags);
+        c.I32((int)OpNone).Set(LOp);
+        _knownOp = OpNone;
+        if (kind == 0) return;
+        c.I32(1).Get(N).Op(WasmOp.I32Shl).Set(B);
+        c.Get(A).Get(B);
+        switch (kind)
+        {
+            case 1: c.Op(WasmOp.I32Or); break;
+            case 2: c.I32(-1).Op(WasmOp.I32Xor).Op(WasmOp.I32And); break;
+            default: c.Op(WasmOp.I32Xor); break;
+        }
+        c.Set(A);
+        if (i.IsMem) c.Get(Addr).Get(A).Mem(WasmOp.I32Store, 0, 0);
+        else c.Get(A).Set(R0 + i.Rm);
+    }
 }

@@ -33,13 +33,13 @@ public sealed partial class PageLowering
         Exit(JitExit.Interpret, eip, k, cause);
         c.End();
         // Destination: ES:EDI, translated for writing; N = the elements left in its page.
-        c.Get(State).Mem(WasmOp.I32Load, OffSegBase + 4 * 0, 2).Get(R0 + 7).Op(WasmOp.I32Add).Set(Lin);
+        SegBase(0).Get(R0 + 7).Op(WasmOp.I32Add).Set(Lin);
         StringProbe(TlbW, size, eip, k, Addr);
         c.I32(4096).Get(Lin).I32(0xFFF).Op(WasmOp.I32And).Op(WasmOp.I32Sub).I32(shift).Op(WasmOp.I32ShrU).Set(N);
         if (movs)
         {
             // Source: seg:ESI (DS unless overridden), for reading.
-            c.Get(State).Mem(WasmOp.I32Load, (uint)(OffSegBase + 4 * i.Seg), 2).Get(R0 + 6).Op(WasmOp.I32Add).Set(Lin);
+            SegBase(i.Seg).Get(R0 + 6).Op(WasmOp.I32Add).Set(Lin);
             StringProbe(TlbR, size, eip, k, B);
             Min(N, () => c.I32(4096).Get(Lin).I32(0xFFF).Op(WasmOp.I32And).Op(WasmOp.I32Sub).I32(shift).Op(WasmOp.I32ShrU));
         }
@@ -78,7 +78,7 @@ public sealed partial class PageLowering
         c.Get(Flags).I32(0x400).Op(WasmOp.I32And).If();
         Exit(JitExit.Interpret, eip, k, (uint)i.Op);
         c.End();
-        c.Get(State).Mem(WasmOp.I32Load, OffSegBase + 4 * 0, 2).Get(R0 + 7).Op(WasmOp.I32Add).Set(Lin);
+        SegBase(0).Get(R0 + 7).Op(WasmOp.I32Add).Set(Lin);
         StringProbe(TlbR, 1, eip, k, Addr);
         c.I32(4096).Get(Lin).I32(0xFFF).Op(WasmOp.I32And).Op(WasmOp.I32Sub).Set(N);
         if (rep) Min(N, () => c.Get(R0 + 1));
@@ -115,7 +115,7 @@ public sealed partial class PageLowering
         c.Get(Flags).I32(0x400).Op(WasmOp.I32And).If();
         Exit(JitExit.Interpret, eip, k, (uint)i.Op);
         c.End();
-        c.Get(State).Mem(WasmOp.I32Load, (uint)(OffSegBase + 4 * i.Seg), 2).Get(R0 + 6).Op(WasmOp.I32Add).Set(Lin);
+        SegBase(i.Seg).Get(R0 + 6).Op(WasmOp.I32Add).Set(Lin);
         StringProbe(TlbR, size, eip, k, B);
         switch (size)
         {

@@ -20,26 +20,42 @@ public sealed partial class PageLowering
     // Locals: parameter 0 is the state mirror's address.
     private const int State = 0, R0 = 1, LOp = 9, LDst = 10, LSrc = 11, LRes = 12, LCf = 13, Flags = 14,
         Next = 15, Retired = 16, Budget = 17, A = 18, B = 19, Lin = 20, Entry = 21, Addr = 22, Ram = 23, TlbR = 24, TlbW = 25, LinPage = 26,
-        N = 27, T = 28, Wide = 29;
+        N = 27, T = 28, Wide = 29, ExitEip = 30, ExitWhy = 31, EsBase = 32, SsBase = 33, DsBase = 34;
     private const uint OpNone = 0, OpAdd = 1, OpSub = 2, OpLogic = 3, OpInc = 4, OpDec = 5;
 
     private readonly List<GuestBlock> _blocks;
     private readonly Dictionary<uint, int> _index = new();
     private readonly WasmCode _c = new(1);
+    private readonly uint _tableAddr;
     private int _flagsFn;
-    private int _depthToLoop;
+    /// <summary>The dispatch loop's depth (<see cref="WasmCode.Depth"/>): a branch there goes through the br_table.</summary>
+    private int _loopDepth;
+    /// <summary>The block being lowered, and the depth of its own loop when it branches to itself (else -1).</summary>
+    private int _current, _selfDepth;
+    /// <summary>The depth (<see cref="WasmCode.Depth"/>) of the block every exit branches out of to the one exit sequence.</summary>
+    private int _exitDepth;
     private uint? _knownOp; // the flag producer's kind when it is in the current block
+    /// <summary>The width of a byte or word compare that was the instruction just lowered (its operands in A and B), else 0.</summary>
+    private int _narrowCompareBits;
 
-    private PageLowering(List<GuestBlock> blocks)
+    private PageLowering(List<GuestBlock> blocks, uint tableAddr)
     {
-        _blocks = blocks;
-        for (int i = 0; i < blocks.Count; i++) _index[blocks[i].StartEip] = i;
+        // In address order, a block's fall-through successor is usually the next one, whose code
+        // follows it: reached by falling through, not through the dispatch loop's br_table.
+        _blocks = blocks.OrderBy(b => b.StartEip).ToList();
+        _tableAddr = tableAddr;
+        for (int i = 0; i < _blocks.Count; i++) _index[_blocks[i].StartEip] = i;
     }
 
     /// <summary>The module's bytes and the block index of each entry EIP.</summary>
-    public static (byte[] Module, Dictionary<uint, int> Entries) Lower(List<GuestBlock> blocks)
+    /// <param name="tableAddr">
+    /// The wasm address of the page's block table (4096 bytes, block index + 1 at each page offset
+    /// where one of the returned blocks starts), which the caller fills before the module runs: a
+    /// RET or indirect branch inside the page finds its block there.
+    /// </param>
+    public static (byte[] Module, Dictionary<uint, int> Entries) Lower(List<GuestBlock> blocks, uint tableAddr)
     {
-        var l = new PageLowering(blocks);
+        var l = new PageLowering(blocks, tableAddr);
         return (l.Build(), l._index);
     }
 
@@ -52,6 +68,9 @@ public sealed partial class PageLowering
         _flagsFn = 1; // run is function 0, the flags helper function 1
         for (int i = 0; i < 28; i++) _c.AddLocal(WasmType.I32);
         _c.AddLocal(WasmType.I64); // Wide: a 64-bit product
+        _c.AddLocal(WasmType.I32); // ExitEip
+        _c.AddLocal(WasmType.I32); // ExitWhy: JitExit | cause << 8
+        for (int s = 0; s < 3; s++) _c.AddLocal(WasmType.I32); // EsBase, SsBase, DsBase
         EmitRun();
         int run = m.AddFunction(runType, _c);
         m.AddFunction(flagsType, FlagsHelper());
@@ -68,14 +87,13 @@ public sealed partial class PageLowering
         Load(OffEflags, Flags); Load(OffLazyOp, LOp); Load(OffLazyDst, LDst); Load(OffLazySrc, LSrc);
         Load(OffLazyRes, LRes); Load(OffLazyCf, LCf); Load(OffBudget, Budget); Load(OffEntry, Next);
         Load(OffRam, Ram); Load(OffTlbRead, TlbR); Load(OffTlbWrite, TlbW); Load(OffLinearPage, LinPage);
+        Load(OffSegBase + 4 * 0, EsBase); Load(OffSegBase + 4 * 2, SsBase); Load(OffSegBase + 4 * 3, DsBase);
         c.I32(0).Set(Retired);
         int n = _blocks.Count;
-        // An entry by page offset (from the dispatcher) starts at the resolve case with the offset in A.
-        c.Get(Next).I32(unchecked((int)EntryByOffset)).Op(WasmOp.I32And).If();
-        c.Get(Next).I32(0xFFF).Op(WasmOp.I32And).Set(A).I32(n).Set(Next);
-        c.End();
         c.Loop();
-        c.Block(); // exit label (not branched to: exits return)
+        _loopDepth = c.Depth;
+        c.Block(); // every exit branches out of this to the one exit sequence below
+        _exitDepth = c.Depth;
         for (int i = n; i >= 0; i--) c.Block();
         var cases = new int[n + 1];
         for (int i = 0; i <= n; i++) cases[i] = i;
@@ -83,44 +101,46 @@ public sealed partial class PageLowering
         for (int i = 0; i < n; i++)
         {
             c.End();
-            // Labels around block i's code: cases i+1..n, the exit block, the loop.
-            _depthToLoop = n + 1 - i;
+            _current = i;
             EmitBlock(_blocks[i]);
         }
         c.End();
         EmitResolve();
         c.End(); // exit block
+        EmitExitSequence();
         c.End(); // loop
         c.Op(WasmOp.Unreachable);
     }
 
     /// <summary>
-    /// The dispatch loop's last case: continues at the block starting at page offset A (an entry
-    /// by offset, a RET or indirect branch that stays in the page) through a binary search over the
-    /// blocks' offsets; where no block starts there, returns with <see cref="JitExit.NoBlock"/>
-    /// (EIP that address: the run loop goes on from it).
+    /// The state write-back every exit shares (an exit sets ExitEip, ExitWhy and Retired and
+    /// branches here): one copy of the ~20 stores per module instead of one per exit, which made
+    /// most of a module's bytes (and of the browser's compile time).
+    /// </summary>
+    private void EmitExitSequence()
+    {
+        var c = _c;
+        for (int r = 0; r < 8; r++) Store(OffR + 4 * r, R0 + r);
+        Store(OffEflags, Flags); Store(OffLazyOp, LOp); Store(OffLazyDst, LDst); Store(OffLazySrc, LSrc);
+        Store(OffLazyRes, LRes); Store(OffLazyCf, LCf);
+        Store(OffRetired, Retired);
+        Store(OffEip, ExitEip);
+        c.Get(State).Get(ExitWhy).I32(0xFF).Op(WasmOp.I32And).Mem(WasmOp.I32Store, OffExit, 2);
+        c.Get(State).Get(ExitWhy).I32(8).Op(WasmOp.I32ShrU).Mem(WasmOp.I32Store, OffExitCause, 2);
+        c.Op(WasmOp.Return);
+    }
+
+    /// <summary>
+    /// The dispatch loop's last case: continues at the block starting at page offset A (a RET or
+    /// indirect branch that stays in the page) through the page's block table; where no block
+    /// starts there, exits with <see cref="JitExit.NoBlock"/> (EIP that address: the run loop goes on from it).
     /// </summary>
     private void EmitResolve()
     {
-        var sorted = _blocks.Select((b, i) => (Offset: b.StartEip, Index: i)).OrderBy(x => x.Offset).ToList();
         var c = _c;
-        // depth: the ifs around the code; the loop is one label past the exit block.
-        void Search(int lo, int hi, int depth)
-        {
-            if (hi - lo <= 4)
-            {
-                for (int j = lo; j < hi; j++)
-                    c.Get(A).I32((int)sorted[j].Offset).Op(WasmOp.I32Eq).If().I32(sorted[j].Index).Set(Next).Br(depth + 2).End();
-                return;
-            }
-            int mid = (lo + hi) / 2;
-            c.Get(A).I32((int)sorted[mid].Offset).Op(WasmOp.I32LtU).If();
-            Search(lo, mid, depth + 1);
-            c.Else();
-            Search(mid, hi, depth + 1);
-            c.End();
-        }
-        Search(0, sorted.Count, 0);
+        c.Get(A).Mem(WasmOp.I32Load8U, _tableAddr, 0).Tee(T).If();
+        c.Get(T).I32(1).Op(WasmOp.I32Sub).Set(Next).Br(c.Depth - _loopDepth);
+        c.End();
         Exit(JitExit.NoBlock, () => c.Get(LinPage).Get(A).Op(WasmOp.I32Add), 0);
     }
 
@@ -135,7 +155,7 @@ public sealed partial class PageLowering
         c.Get(target).I32(unchecked((int)0xFFFFF000)).Op(WasmOp.I32And).Get(LinPage).Op(WasmOp.I32Eq).If();
         c.Get(target).I32(0xFFF).Op(WasmOp.I32And).Set(A);
         c.Get(Retired).I32(done).Op(WasmOp.I32Add).Set(Retired);
-        c.I32(_blocks.Count).Set(Next).Br(_depthToLoop + 1);
+        c.I32(_blocks.Count).Set(Next).Br(c.Depth - _loopDepth);
         c.End();
         Exit(JitExit.Branch, () => c.Get(target), done);
     }
@@ -147,29 +167,29 @@ public sealed partial class PageLowering
     /// <summary>Writes the state back and returns: retired counts <paramref name="done"/> more instructions.</summary>
     private void Exit(JitExit why, uint eip, int done, uint cause = 0) => Exit(why, () => _c.Get(LinPage).I32(eip).Op(WasmOp.I32Add), done, cause);
 
-    /// <summary>As above with the EIP computed (a RET's popped address).</summary>
+    /// <summary>As above with the EIP computed (a RET's popped address): branches to the exit sequence.</summary>
     private void Exit(JitExit why, Action pushEip, int done, uint cause = 0)
     {
         var c = _c;
-        for (int r = 0; r < 8; r++) Store(OffR + 4 * r, R0 + r);
-        Store(OffEflags, Flags); Store(OffLazyOp, LOp); Store(OffLazyDst, LDst); Store(OffLazySrc, LSrc);
-        Store(OffLazyRes, LRes); Store(OffLazyCf, LCf);
-        c.Get(State).Get(Retired).I32(done).Op(WasmOp.I32Add).Mem(WasmOp.I32Store, OffRetired, 2);
-        c.Get(State);
         pushEip();
-        c.Mem(WasmOp.I32Store, OffEip, 2);
-        c.Get(State).I32((int)why).Mem(WasmOp.I32Store, OffExit, 2);
-        if (why == JitExit.Interpret) c.Get(State).I32(cause).Mem(WasmOp.I32Store, OffExitCause, 2);
-        c.Op(WasmOp.Return);
+        c.Set(ExitEip);
+        c.I32((int)((uint)why | cause << 8)).Set(ExitWhy);
+        if (done != 0) c.Get(Retired).I32(done).Op(WasmOp.I32Add).Set(Retired);
+        c.Br(c.Depth - _exitDepth);
     }
 
-    /// <summary>Continues at <paramref name="target"/>: inside the module when it is a block here, else an exit.</summary>
-    private void Goto(uint target, int done, int extraDepth)
+    /// <summary>
+    /// Continues at <paramref name="target"/>: inside the module when it is a block here (its own
+    /// loop for the block itself; falling through for the next block when <paramref name="last"/>
+    /// says nothing follows; else the dispatch loop), else an exit.
+    /// </summary>
+    private void Goto(uint target, int done, bool last = false)
     {
         if (_index.TryGetValue(target, out int idx))
         {
             _c.Get(Retired).I32(done).Op(WasmOp.I32Add).Set(Retired);
-            _c.I32(idx).Set(Next).Br(_depthToLoop + extraDepth);
+            if (idx == _current && _selfDepth >= 0) _c.Br(_c.Depth - _selfDepth);
+            else if (!(last && idx == _current + 1)) _c.I32(idx).Set(Next).Br(_c.Depth - _loopDepth);
         }
         else
         {
@@ -177,10 +197,31 @@ public sealed partial class PageLowering
         }
     }
 
+    /// <summary>Pushes a segment's base: ES, SS and DS from locals loaded at entry, the others from the mirror.</summary>
+    private WasmCode SegBase(int seg) => seg switch
+    {
+        0 => _c.Get(EsBase),
+        2 => _c.Get(SsBase),
+        3 => _c.Get(DsBase),
+        _ => _c.Get(State).Mem(WasmOp.I32Load, (uint)(OffSegBase + 4 * seg), 2),
+    };
+
+    private static bool BranchesToItself(GuestBlock b) =>
+        (b.End is BlockEnd.Jump or BlockEnd.Conditional or BlockEnd.Call && b.Taken == b.StartEip)
+        || (b.End is BlockEnd.Conditional or BlockEnd.Continue && b.FallThrough == b.StartEip);
+
     private void EmitBlock(GuestBlock b)
     {
         var c = _c;
         _knownOp = null;
+        _narrowCompareBits = 0;
+        // A block that loops on itself gets a wasm loop of its own: its back edge is a plain branch.
+        _selfDepth = -1;
+        if (BranchesToItself(b))
+        {
+            c.Loop();
+            _selfDepth = c.Depth;
+        }
         // The budget is checked where blocks start, so a loop inside the module still returns.
         c.Get(Retired).Get(Budget).Op(WasmOp.I32GeU).If();
         Exit(JitExit.Budget, b.StartEip, 0);
@@ -197,22 +238,22 @@ public sealed partial class PageLowering
                 Exit(JitExit.Interpret, b.FallThrough, n, b.StopCause);
                 break;
             case BlockEnd.Jump:
-                Goto(b.Taken, n, 0);
+                Goto(b.Taken, n, last: true);
                 break;
             case BlockEnd.Continue:
-                Goto(b.FallThrough, n, 0);
+                Goto(b.FallThrough, n, last: true);
                 break;
             case BlockEnd.Call:
                 // Push the return address (probed first: a miss leaves the CALL to the interpreter).
                 c.Get(LinPage).I32(b.FallThrough).Op(WasmOp.I32Add).Set(B);
-                c.Get(State).Mem(WasmOp.I32Load, OffSegBase + 4 * 2, 2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
+                SegBase(2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
                 ProbeLin(b.TransferEip, n - 1, write: true);
                 c.Get(Addr).Get(B).Mem(WasmOp.I32Store, 0, 0);
                 c.Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Set(R0 + 4);
-                Goto(b.Taken, n, 0);
+                Goto(b.Taken, n, last: true);
                 break;
             case BlockEnd.Return:
-                c.Get(State).Mem(WasmOp.I32Load, OffSegBase + 4 * 2, 2).Get(R0 + 4).Op(WasmOp.I32Add).Set(Lin);
+                SegBase(2).Get(R0 + 4).Op(WasmOp.I32Add).Set(Lin);
                 ProbeLin(b.TransferEip, n - 1, write: false);
                 c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(B);
                 c.Get(R0 + 4).I32(4).Op(WasmOp.I32Add).Set(R0 + 4);
@@ -222,13 +263,19 @@ public sealed partial class PageLowering
                 IndirectTransfer(b, n);
                 break;
             default:
-                EmitCondition(b.Condition);
+            {
+                // The successor that is the next block goes last, reached by falling through.
+                bool takenNext = _index.TryGetValue(b.Taken, out int t) && t == _current + 1
+                    && !(_index.TryGetValue(b.FallThrough, out int f) && f == _current + 1);
+                EmitCondition(takenNext ? b.Condition ^ 1 : b.Condition);
                 c.If();
-                Goto(b.Taken, n, 1);
+                Goto(takenNext ? b.FallThrough : b.Taken, n);
                 c.End();
-                Goto(b.FallThrough, n, 0);
+                Goto(takenNext ? b.Taken : b.FallThrough, n, last: true);
                 break;
+            }
         }
+        if (_selfDepth >= 0) c.End();
     }
 
     // ---------------------------------------------------------------- instructions
@@ -236,6 +283,7 @@ public sealed partial class PageLowering
     private void EmitInstr(Instr i, uint eip, int k)
     {
         int op = i.Op;
+        _narrowCompareBits = 0;
         // 16-bit forms are all EmitMore's (the 32-bit ALU below would ignore the prefix).
         if (i.O16 && EmitMore(i, eip, k)) return;
         if (InstructionSupport.AluKind(op) is int kind)
@@ -287,19 +335,19 @@ public sealed partial class PageLowering
                 break;
             case 0x88:
                 if (!i.IsMem) { SetByteReg(i.Rm, () => GetByteReg(i.RegField)); break; }
-                Probe(i, eip, k, write: true);
+                Probe(i, eip, k, write: true, size: 1);
                 _c.Get(Addr);
                 GetByteReg(i.RegField);
                 _c.Mem(WasmOp.I32Store8, 0, 0);
                 break;
             case 0x8A:
                 if (!i.IsMem) { SetByteReg(i.RegField, () => GetByteReg(i.Rm)); break; }
-                Probe(i, eip, k, write: false);
+                Probe(i, eip, k, write: false, size: 1);
                 SetByteReg(i.RegField, () => _c.Get(Addr).Mem(WasmOp.I32Load8U, 0, 0));
                 break;
             case 0xC6:
                 if (!i.IsMem) { SetByteReg(i.Rm, () => _c.I32(i.Imm & 0xFF)); break; }
-                Probe(i, eip, k, write: true);
+                Probe(i, eip, k, write: true, size: 1);
                 _c.Get(Addr).I32(i.Imm).Mem(WasmOp.I32Store8, 0, 0);
                 break;
             case 0x1B6: case 0x1B7: case 0x1BE: case 0x1BF:
@@ -359,9 +407,7 @@ public sealed partial class PageLowering
     {
         if (i.IsMem)
         {
-            // The 4-byte probe is conservative for 1- and 2-byte reads: one that ends a page's last
-            // bytes exits to the interpreter, which reads it exactly.
-            Probe(i, eip, k, write: false);
+            Probe(i, eip, k, write: false, size: word ? 2 : 1);
             var load = word ? (signed ? WasmOp.I32Load16S : WasmOp.I32Load16U) : (signed ? WasmOp.I32Load8S : WasmOp.I32Load8U);
             _c.Get(Addr).Mem(load, 0, 0).Set(R0 + i.RegField);
             return;
@@ -389,40 +435,42 @@ public sealed partial class PageLowering
     /// <summary>Computes the linear address of i's memory operand into Lin.</summary>
     private void LinearAddress(in Instr i)
     {
-        _c.Get(State).Mem(WasmOp.I32Load, (uint)(OffSegBase + 4 * i.Seg), 2);
+        SegBase(i.Seg);
         EffectiveAddress(i);
         _c.Op(WasmOp.I32Add).Set(Lin);
     }
 
     /// <summary>
-    /// Translates Lin through the TLB into Addr (a wasm address in guest RAM) for a 4-byte
-    /// access, or exits to the interpreter at the instruction (a miss, a page-crossing access,
-    /// MMIO, or a write to a page with code: the slow path owns all of those).
+    /// Translates Lin through the TLB into Addr (a wasm address in guest RAM) for an access of
+    /// <paramref name="size"/> bytes, or exits to the interpreter at the instruction (a miss, a
+    /// page-crossing access, MMIO, or a write to a page with code: the slow path owns all of those).
     /// </summary>
-    private void ProbeLin(uint eip, int k, bool write)
+    private void ProbeLin(uint eip, int k, bool write, int size = 4)
     {
         var c = _c;
         c.Get(write ? TlbW : TlbR).Get(Lin).I32(12).Op(WasmOp.I32ShrU).I32(2).Op(WasmOp.I32Shl).Op(WasmOp.I32Add)
             .Mem(WasmOp.I32Load, 0, 2).Tee(Entry)
-            .I32(0xFFF).Op(WasmOp.I32And)
-            .Get(Lin).I32(0xFFF).Op(WasmOp.I32And).I32(0xFFC).Op(WasmOp.I32GtU)
-            .Op(WasmOp.I32Or).If();
+            .I32(0xFFF).Op(WasmOp.I32And);
+        // A byte never crosses a page; wider accesses in the page's last bytes are the slow path's
+        // (byte loads at 0xFFD-0xFFF exited with the 4-byte check: gzip's window scans met them at every page).
+        if (size > 1) c.Get(Lin).I32(0xFFF).Op(WasmOp.I32And).I32(4096 - size).Op(WasmOp.I32GtU).Op(WasmOp.I32Or);
+        c.If();
         Exit(JitExit.Interpret, eip, k, ExitCause.TlbMiss);
         c.End();
         c.Get(Ram).Get(Entry).Get(Lin).I32(0xFFF).Op(WasmOp.I32And).Op(WasmOp.I32Or).Op(WasmOp.I32Add).Set(Addr);
     }
 
-    private void Probe(in Instr i, uint eip, int k, bool write)
+    private void Probe(in Instr i, uint eip, int k, bool write, int size = 4)
     {
         LinearAddress(i);
-        ProbeLin(eip, k, write);
+        ProbeLin(eip, k, write, size);
     }
 
     private void Push(int reg, uint eip, int k)
     {
         // The value is read before ESP moves (PUSH ESP pushes the old value).
         _c.Get(R0 + reg).Set(A);
-        _c.Get(State).Mem(WasmOp.I32Load, OffSegBase + 4 * 2, 2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
+        SegBase(2).Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Op(WasmOp.I32Add).Set(Lin);
         ProbeLin(eip, k, write: true);
         _c.Get(Addr).Get(A).Mem(WasmOp.I32Store, 0, 0);
         _c.Get(R0 + 4).I32(4).Op(WasmOp.I32Sub).Set(R0 + 4);
@@ -430,7 +478,7 @@ public sealed partial class PageLowering
 
     private void Pop(int reg, uint eip, int k)
     {
-        _c.Get(State).Mem(WasmOp.I32Load, OffSegBase + 4 * 2, 2).Get(R0 + 4).Op(WasmOp.I32Add).Set(Lin);
+        SegBase(2).Get(R0 + 4).Op(WasmOp.I32Add).Set(Lin);
         ProbeLin(eip, k, write: false);
         _c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(A);
         // ESP moves first, then the register is written (POP ESP loads the popped value).
@@ -507,8 +555,8 @@ public sealed partial class PageLowering
     private void IncDec(int reg, bool dec)
     {
         // INC/DEC keep CF: take it from the flags as they stand before.
-        MaterializedFlags();
-        _c.I32(1).Op(WasmOp.I32And).Set(LCf);
+        CarryFlag();
+        _c.Set(LCf);
         _c.Get(R0 + reg).Tee(LDst).I32(1).Op(dec ? WasmOp.I32Sub : WasmOp.I32Add).Tee(LRes).Set(R0 + reg);
         _c.I32(1).Set(LSrc).I32(dec ? OpDec : OpInc).Set(LOp);
         _knownOp = dec ? OpDec : OpInc;
@@ -547,7 +595,28 @@ public sealed partial class PageLowering
             c.Op(test == 2 ? (negate ? WasmOp.I32Ne : WasmOp.I32Eq) : (negate ? WasmOp.I32GeS : WasmOp.I32LtS));
             return;
         }
-        MaterializedFlags();
+        if (_narrowCompareBits != 0 && test is 1 or 2 or 3 or 6 or 7)
+        {
+            // A byte or word CMP just before: its zero-extended operands are in A and B; signed
+            // conditions compare them with their sign bit moved to bit 31.
+            int up = 32 - _narrowCompareBits;
+            c.Get(A);
+            if (test >= 6) c.I32(up).Op(WasmOp.I32Shl);
+            c.Get(B);
+            if (test >= 6) c.I32(up).Op(WasmOp.I32Shl);
+            c.Op((test, negate) switch
+            {
+                (1, false) => WasmOp.I32LtU, (1, true) => WasmOp.I32GeU,
+                (2, false) => WasmOp.I32Eq, (2, true) => WasmOp.I32Ne,
+                (3, false) => WasmOp.I32LeU, (3, true) => WasmOp.I32GtU,
+                (6, false) => WasmOp.I32LtS, (6, true) => WasmOp.I32GeS,
+                (7, false) => WasmOp.I32LeS, _ => WasmOp.I32GtS,
+            });
+            return;
+        }
+        // Flags already exact in EFLAGS (byte and word results): no call to the flags helper.
+        if (_knownOp == OpNone) c.Get(Flags);
+        else MaterializedFlags();
         c.Set(A);
         switch (test)
         {

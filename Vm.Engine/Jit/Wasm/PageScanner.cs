@@ -9,7 +9,13 @@ namespace Vm.Engine.Jit.Wasm;
 /// </summary>
 public static unsafe class PageScanner
 {
-    public const int MaxBlocks = 128, MaxBlockLength = 64;
+    /// <summary>
+    /// Blocks per page module: at most 254, as the page's block table holds index + 1 in a byte.
+    /// 128 left hot entries of dense pages out of their module for good (interpreted on every
+    /// run: gzip's deflate pages at the browser's threshold of 200).
+    /// </summary>
+    public const int MaxBlocks = 254;
+    public const int MaxBlockLength = 64;
 
     private sealed class PageBytes(byte* page) : IByteSource
     {

@@ -35,8 +35,12 @@ public sealed unsafe class WasmBackend : IJitBackend
         /// <summary>Runs of hot blocks of this page that were not in its module, since it was built.</summary>
         public int MissedRuns;
         public long LastUse;
-        /// <summary>The module's block index + 1 at each page offset where one starts (0: none): how a branch out of one module finds the next without the run loop.</summary>
-        public byte[] BlockAt = [];
+        /// <summary>
+        /// The module's block index + 1 at each page offset where one starts (0: none), 4096 bytes in
+        /// memory the generated code reads: how the dispatcher (and the module itself, for a RET)
+        /// finds a block by its offset. Null until the page is first built.
+        /// </summary>
+        public byte* BlockAt;
     }
 
     /// <summary>Instructions one entry may run before it returns to the run loop (bounds timer latency).</summary>
@@ -45,6 +49,8 @@ public sealed unsafe class WasmBackend : IJitBackend
     public const int RebuildAfterMisses = 1000;
     /// <summary>Wasm entries between two reports of the counters to the host.</summary>
     public const int ReportEvery = 1 << 18;
+    /// <summary>Also report when this long has passed (checked every 4096 entries), so a benchmark can take the counters' difference over one workload.</summary>
+    public static readonly long ReportInterval = Stopwatch.Frequency / 2;
     /// <summary>
     /// A compiled block is judged after this many entries: when they retired fewer than
     /// <see cref="MinRetiredPerEntry"/> instructions in wasm each, the entry (the mirror copy in and
@@ -66,8 +72,11 @@ public sealed unsafe class WasmBackend : IJitBackend
     private readonly PageCode?[] _byPage;
     /// <summary>The wasm dispatcher, when the host has a function table (the browser, Wasmtime), and its page → table index map.</summary>
     private readonly IWasmEntry? _dispatcher;
-    private readonly uint* _pageFns;
+    private readonly uint* _pageFns, _pageTables;
+    /// <summary>Block tables of discarded or evicted pages, for the next page built.</summary>
+    private readonly Stack<nint> _freeTables = new();
     private long _clock;
+    private long _lastReport = Stopwatch.GetTimestamp();
 
     public string Name => "wasm";
     public int MaxPages { get; init; } = 1024;
@@ -87,7 +96,9 @@ public sealed unsafe class WasmBackend : IJitBackend
         if (_dispatcher != null)
         {
             _pageFns = (uint*)host.AllocateShared(_byPage.Length * 4);
+            _pageTables = (uint*)host.AllocateShared(_byPage.Length * 4);
             _state->PageFns = WasmAddress(_pageFns);
+            _state->PageTables = WasmAddress(_pageTables);
             _state->PageCount = (uint)_byPage.Length;
         }
         _stateAddr = WasmAddress(_state);
@@ -161,7 +172,9 @@ public sealed unsafe class WasmBackend : IJitBackend
         var sw = Stopwatch.StartNew();
         code.Module?.Dispose();
         code.Module = null;
-        SetPageFn(page, 0);
+        SetPageFn(page, null);
+        if (code.BlockAt == null) code.BlockAt = _freeTables.TryPop(out nint free) ? (byte*)free : (byte*)_host.AllocateShared(4096);
+        new Span<byte>(code.BlockAt, 4096).Clear();
         var blocks = PageScanner.Scan(_mem.Ram + ((ulong)page << 12), code.Entries);
         // A block that starts with an instruction left to the interpreter gains nothing.
         blocks.RemoveAll(b => b.Body.Count == 0 && b.End == BlockEnd.Interpret);
@@ -169,18 +182,18 @@ public sealed unsafe class WasmBackend : IJitBackend
         code.Left.Clear();
         var index = new Dictionary<uint, int>();
         byte[]? bytes = null;
-        if (blocks.Count > 0) (bytes, index) = PageLowering.Lower(blocks);
+        if (blocks.Count > 0) (bytes, index) = PageLowering.Lower(blocks, WasmAddress(code.BlockAt));
         foreach (uint e in code.Entries)
         {
             if (!index.ContainsKey(e)) code.Left.Add(e);
         }
         if (bytes == null) return;
+        long loadStart = Stopwatch.GetTimestamp();
         code.Module = _host.Load(bytes);
-        SetPageFn(page, code.Module.TableIndex);
+        Stats.LoadTicks += Stopwatch.GetTimestamp() - loadStart;
         code.Blocks = index;
-        var at = new byte[4096];
-        foreach (var (offset, idx) in index) at[offset] = (byte)(idx + 1);
-        code.BlockAt = at;
+        foreach (var (offset, idx) in index) code.BlockAt[offset] = (byte)(idx + 1);
+        SetPageFn(page, code);
         code.Built = code.Entries.Count;
         code.MissedRuns = 0;
         // The page now holds compiled code: its stores must take the slow path (and discard it).
@@ -190,19 +203,30 @@ public sealed unsafe class WasmBackend : IJitBackend
         Stats.CompileTicks += sw.ElapsedTicks;
     }
 
-    private void SetPageFn(uint page, int tableIndex)
+    /// <summary>Publishes a page's module and block table to the dispatcher (null: the page has none).</summary>
+    private void SetPageFn(uint page, PageCode? code)
     {
-        if (_pageFns != null) _pageFns[page] = (uint)tableIndex;
+        if (_pageFns == null) return;
+        _pageFns[page] = code?.Module is { } m ? (uint)m.TableIndex : 0;
+        _pageTables[page] = code?.Module != null ? WasmAddress(code.BlockAt) : 0;
+    }
+
+    /// <summary>A page's code is gone (discarded or evicted): its module and its block table are freed.</summary>
+    private void Release(uint page, PageCode code)
+    {
+        _byPage[page] = null;
+        SetPageFn(page, null);
+        code.Module?.Dispose();
+        code.Module = null;
+        if (code.BlockAt != null) _freeTables.Push((nint)code.BlockAt);
+        code.BlockAt = null;
     }
 
     private void EvictOldest()
     {
         var victim = _pages.MinBy(kv => kv.Value.LastUse);
         _pages.Remove(victim.Key);
-        _byPage[victim.Key] = null;
-        SetPageFn(victim.Key, 0);
-        victim.Value.Module?.Dispose();
-        victim.Value.Module = null;
+        Release(victim.Key, victim.Value);
         Stats.ModulesEvicted++;
     }
 
@@ -210,10 +234,7 @@ public sealed unsafe class WasmBackend : IJitBackend
     {
         if (_pages.Remove(page, out var code))
         {
-            _byPage[page] = null;
-            SetPageFn(page, 0);
-            code.Module?.Dispose();
-            code.Module = null;
+            Release(page, code);
             Stats.ModulesDiscarded++;
         }
     }
@@ -305,7 +326,11 @@ public sealed unsafe class WasmBackend : IJitBackend
         s.Eflags = st->Eflags;
         _cpu.ImportLazyFlags(st->LazyOp, st->LazyDst, st->LazySrc, st->LazyRes, st->LazyCf != 0);
         Stats.WasmInstructions += retired;
-        if ((++Stats.Entries & (ReportEvery - 1)) == 0) _host.Report(Stats, _cpu.InstructionCount, TopExitCauses(12).ToList());
+        if ((++Stats.Entries & 4095) == 0 && ((Stats.Entries & (ReportEvery - 1)) == 0 || Stopwatch.GetTimestamp() - _lastReport > ReportInterval))
+        {
+            _lastReport = Stopwatch.GetTimestamp();
+            _host.Report(Stats, _cpu.InstructionCount, TopExitCauses(12).ToList());
+        }
         record.Retired += retired;
         if (++record.Entries == JudgeAfter && record.Retired < (long)JudgeAfter * MinRetiredPerEntry && ShortEntriesInterpreted)
         {
@@ -338,6 +363,8 @@ public sealed unsafe class WasmBackend : IJitBackend
 public struct WasmStats
 {
     public long ModulesBuilt, ModulesEvicted, ModulesDiscarded, ModuleBytes, CompileTicks;
+    /// <summary>Of <see cref="CompileTicks"/>, the host's part (in the browser V8's synchronous compile and instantiation); the rest is scanning and lowering in C#.</summary>
+    public long LoadTicks;
     public long Entries, WasmInstructions, InterpretExits, InterpretedEntries;
     /// <summary>Compiled blocks sent back to the interpreter because their wasm entries were short.</summary>
     public long ShortBlocks;

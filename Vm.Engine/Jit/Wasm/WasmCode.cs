@@ -45,11 +45,14 @@ public sealed class WasmCode(int paramCount)
         return this;
     }
 
-    public WasmCode Block(WasmType result = WasmType.Void) { _body.Add((byte)WasmOp.Block); _body.Add((byte)result); return this; }
-    public WasmCode Loop(WasmType result = WasmType.Void) { _body.Add((byte)WasmOp.Loop); _body.Add((byte)result); return this; }
-    public WasmCode If(WasmType result = WasmType.Void) { _body.Add((byte)WasmOp.If); _body.Add((byte)result); return this; }
+    /// <summary>Constructs (block, loop, if) open at this point: label index of a construct opened at depth d is <c>Depth - d</c>.</summary>
+    public int Depth { get; private set; }
+
+    public WasmCode Block(WasmType result = WasmType.Void) { _body.Add((byte)WasmOp.Block); _body.Add((byte)result); Depth++; return this; }
+    public WasmCode Loop(WasmType result = WasmType.Void) { _body.Add((byte)WasmOp.Loop); _body.Add((byte)result); Depth++; return this; }
+    public WasmCode If(WasmType result = WasmType.Void) { _body.Add((byte)WasmOp.If); _body.Add((byte)result); Depth++; return this; }
     public WasmCode Else() => Op(WasmOp.Else);
-    public WasmCode End() => Op(WasmOp.End);
+    public WasmCode End() { Depth--; return Op(WasmOp.End); }
 
     /// <summary>A memory instruction: alignment hint (log2) and a constant offset added to the address.</summary>
     public WasmCode Mem(WasmOp op, uint offset = 0, uint alignLog2 = 0)

@@ -8,7 +8,9 @@ namespace Vm.Engine.Tests.JitWasm;
 /// immediate (0 and masked counts included) and CL, NOT/NEG, CMOVcc/SETcc, XCHG, CDQ/CWDE, BSWAP,
 /// a PUSH EBP / MOV EBP,ESP / LEAVE frame, byte shifts and rotates, 16-bit ALU/TEST/INC/DEC,
 /// CMPXCHG (both outcomes) and XCHG with memory, MOVS/STOS (8/16/32 bits) with and without REP, LODS, SCASB, SHLD/SHRD, XADD, PUSHF, and short Jcc over the next instruction on every
-/// condition code.
+/// condition code (some right after a byte or word CMP), INC/DEC r/m8, BT/BTS/BTR/BTC (register,
+/// memory with a register or immediate bit offset, LOCK). A body without Jcc is one block that
+/// branches to itself; with them, blocks whose taken or fall-through successor is the next.
 /// </summary>
 public static class RandomPrograms
 {
@@ -21,7 +23,20 @@ public static class RandomPrograms
         int n = rng.Next(3, 14);
         for (int k = 0; k < n && body.Count < 90; k++)
         {
-            if (rng.Next(6) == 0)
+            if (rng.Next(10) == 0)
+            {
+                // A byte or word CMP (register or [ESI+d8]) right before a Jcc: the backend
+                // compares the operands directly instead of reading EFLAGS.
+                if (rng.Next(2) == 0) body.Add(0x66);
+                body.Add((byte)(0x38 + rng.Next(4)));
+                if (rng.Next(2) == 0) body.Add((byte)(0xC0 | rng.Next(64)));
+                else body.AddRange([(byte)(0x46 | (rng.Next(8) << 3)), (byte)rng.Next(0, 120)]);
+                byte[] next = Instruction(rng);
+                body.Add((byte)(0x70 + rng.Next(16)));
+                body.Add((byte)next.Length);
+                body.AddRange(next);
+            }
+            else if (rng.Next(6) == 0)
             {
                 byte[] next = Instruction(rng);
                 body.Add((byte)(0x70 + rng.Next(16)));
@@ -67,7 +82,7 @@ public static class RandomPrograms
         byte[] imm = BitConverter.GetBytes(Value(rng));
         int cc = rng.Next(16);
         int anyByte = rng.Next(8);
-        switch (rng.Next(71))
+        switch (rng.Next(75))
         {
             case 0: return [(byte)((kind << 3) | 1), (byte)(0xC0 | (s << 3) | d)];
             case 1: return [0x83, (byte)(0xC0 | (kind << 3) | d), (byte)rng.Next(256)];
@@ -234,6 +249,20 @@ public static class RandomPrograms
             case 68: return rng.Next(2) == 0 ? [0xF0, 0x0F, 0xC1, (byte)(0x40 | (d << 3) | 6), disp] : [0x0F, 0xC1, (byte)(0xC0 | (d << 3) | Dest[rng.Next(Dest.Length)])];
             // PUSHF; POP r32: the flags as the lazy state stands.
             case 69: return [0x9C, (byte)(0x58 + d)];
+            // INC/DEC r/m8 (CF kept).
+            case 70: return rng.Next(2) == 0 ? [0xFE, (byte)(0xC0 | (rng.Next(2) << 3) | b)] : [0xFE, (byte)(0x40 | (rng.Next(2) << 3) | 6), disp];
+            // BT/BTS/BTR/BTC: register forms, memory with a small register offset (LOCK on the
+            // writing ones sometimes), and the immediate group (0F BA /4-7).
+            case 71: return [0x0F, (byte)(0xA3 + 8 * rng.Next(4)), (byte)(0xC0 | (s << 3) | d)];
+            case 72:
+            {
+                byte op = (byte)(0xA3 + 8 * rng.Next(4));
+                byte[] bt = [0x0F, op, (byte)(0x40 | (d << 3) | 6), (byte)rng.Next(0, 60)];
+                return [(byte)(0xB8 + d), (byte)rng.Next(0, 256), 0, 0, 0, .. op != 0xA3 && rng.Next(2) == 0 ? [0xF0, .. bt] : bt];
+            }
+            case 73: return rng.Next(2) == 0
+                ? [0x0F, 0xBA, (byte)(0xC0 | ((4 + rng.Next(4)) << 3) | d), (byte)rng.Next(256)]
+                : [0x0F, 0xBA, (byte)(0x40 | ((4 + rng.Next(4)) << 3) | 6), disp, (byte)rng.Next(256)];
             default: return [0xA9, .. imm];
         }
     }

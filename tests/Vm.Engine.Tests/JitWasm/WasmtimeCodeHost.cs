@@ -6,12 +6,13 @@ namespace Vm.Engine.Tests.JitWasm;
 /// <summary>
 /// Runs the wasm backend's modules under Wasmtime. Wasmtime's linear memory cannot be .NET's
 /// native heap, so guest RAM, the TLB and the state mirror are placed inside it (the backend
-/// addresses everything relative to <see cref="MemoryBase"/>). Layout: the state mirror at
-/// 64 KiB, RAM at 1 MiB, then the TLB's 16 MiB.
+/// addresses everything relative to <see cref="MemoryBase"/>). Layout: the shared area (the
+/// state mirror, the dispatcher's page maps, the pages' 4 KiB block tables) from 64 KiB, RAM at
+/// 8 MiB, then the TLB's 16 MiB.
 /// </summary>
 public sealed unsafe class WasmtimeCodeHost : IWasmCodeHost, IDisposable
 {
-    public const uint RamOffset = 1u << 20;
+    public const uint RamOffset = 8u << 20;
     // Compile time dominates in tests (modules are small and many), so no optimizing passes.
     private readonly Wasmtime.Engine _engine = new(new Config().WithOptimizationLevel(OptimizationLevel.None));
     private readonly Store _store;
