@@ -68,7 +68,7 @@ public sealed unsafe partial class X86Cpu
                 k += 2;
                 continue;
             }
-            if (k + 1 < count && (TryFuseCopy(ins, decoded[k + 1], out var pair) || TryFuseLoad(ins, decoded[k + 1], out pair) || TryFuseLoadPair(ins, decoded[k + 1], out pair)))
+            if (k + 1 < count && (TryFuseCopy(ins, decoded[k + 1], out var pair) || TryFuseLoad(ins, decoded[k + 1], out pair) || TryFuseLoadPair(ins, decoded[k + 1], out pair) || TryFuseLoadThenAluMem(ins, decoded[k + 1], out pair)))
             {
                 // A fused pair's flags are its second instruction's.
                 if (dead[k + 1]) pair.Fn = WithoutFlags(pair.Fn);
