@@ -78,6 +78,8 @@ public sealed unsafe partial class X86Cpu
         Alu<Add32, Add32NF>(); Alu<Or32, Or32NF>(); Alu<And32, And32NF>(); Alu<Sub32, Sub32NF>();
         Alu<Xor32, Xor32NF>(); Alu<Cmp32, Cmp32NF>(); Alu<Test32, Test32NF>();
         Shift<Rol32, Rol32NF>(); Shift<Ror32, Ror32NF>(); Shift<Shl32, Shl32NF>(); Shift<Shr32, Shr32NF>(); Shift<Sar32, Sar32NF>();
+        AddAluChainTwins(map);
+        AddCopyThenLoadAluTwins(map);
         return map;
 
         void Alu<T, TN>() where T : struct, IAlu32 where TN : struct, IAlu32

@@ -52,7 +52,23 @@ public sealed unsafe partial class X86Cpu
         for (int k = 0; k < count; k++)
         {
             Instr ins = decoded[k];
-            if (k + 1 < count && (TryFuseCopy(ins, decoded[k + 1], out var pair) || TryFuseLoad(ins, decoded[k + 1], out pair) || TryFuseLoadPair(ins, decoded[k + 1], out pair)))
+            int chain = TryFuseAluChain(decoded, k, count, out var chained);
+            if (chain > 0)
+            {
+                // A chain's flags are its last instruction's.
+                if (dead[k + chain - 1]) chained.Fn = WithoutFlags(chained.Fn);
+                _slotBuf.Add(chained);
+                k += chain - 1;
+                continue;
+            }
+            if (TryFuseCopyThenLoad(decoded, k, count, out var triple))
+            {
+                if (dead[k + 2]) triple.Fn = WithoutFlags(triple.Fn);
+                _slotBuf.Add(triple);
+                k += 2;
+                continue;
+            }
+            if (k + 1 < count && (TryFuseCopy(ins, decoded[k + 1], out var pair) || TryFuseLoad(ins, decoded[k + 1], out pair) || TryFuseLoadPair(ins, decoded[k + 1], out pair) || TryFuseLoadThenAluMem(ins, decoded[k + 1], out pair)))
             {
                 // A fused pair's flags are its second instruction's.
                 if (dead[k + 1]) pair.Fn = WithoutFlags(pair.Fn);

@@ -29,6 +29,18 @@ public class FusedLoadDifferentialTests
         { "mov ebp,[ebp+8]; mov eax,[ebp+4]; mov esi,[esi+8]; mov [esi+0xc],esi", "8B6D08 8B4504 8B7608 89760C" },
         { "mov eax,[esi+8]; mov [esp+4],eax; mov ecx,[esp+4]; mov [esi+0x70],ecx", "8B4608 89442404 8B4C2404 894E70" },
         { "mov edi,[ebp+0x20]; add edi,[esi+4]; mov eax,[esi+0x28]; mov eax,[esi+0x2c]", "8B7D20 037E04 8B4628 8B462C" },
+        // load, then operate with a memory source
+        { "mov esi,[ebp+8]; add eax,[esi+ecx*8+4]", "8B7508 0344CE04" },
+        { "mov ebx,[esi+0x20]; sub ebx,[esi+0x24]", "8B5E20 2B5E24" },
+        { "mov eax,[ebp+8]; xor ecx,[eax+4] (the loaded register is the base)", "8B4508 334804" },
+        { "mov edx,[esi+4]; cmp edx,[ebp+0x10]", "8B5604 3B5510" },
+        { "mov eax,[esi+0x30]; or edx,[esi+ecx*4]", "8B4630 0B148E" },
+        // copy, then load-then-operate
+        { "mov edx,ebx; mov ebx,[ebp+0x3c]; xor ebx,edx", "89DA 8B5D3C 31D3" },
+        { "mov eax,ecx (8B); mov edx,[ebp+ecx*4+8]; add edx,eax", "8BC1 8B548D08 01C2" },
+        { "mov ebp,esi (the copy makes the load's base); mov eax,[ebp+8]; sub eax,ebx", "89F5 8B4508 29D8" },
+        { "mov edx,ebx; mov ebx,[ebp+0x3c]; cmp ebx,edx; mov ecx,edi; mov edi,[ebp+4]; and edi,ecx", "89DA 8B5D3C 39D3 89F9 8B7D04 21CF" },
+        { "mov edx,ebx; mov ebx,[ebp+0x3c]; xor ebx,edx (flags dead); add ebx,eax", "89DA 8B5D3C 31D3 01C3" },
     };
 
     [Theory]
@@ -80,6 +92,12 @@ public class FusedLoadDifferentialTests
         { "mov eax,[gs:esi+8]; mov ecx,[esi+4]", "658B4608 8B4E04", 0, false },
         { "mov eax,[gs:esi+8]; and ecx,eax", "658B4608 21C1", 0, false },
         { "nop; mov eax,[esi+8]; mov ecx,[gs:esi+4]", "90 8B4608 658B4E04", 4, true },
+        // load, then operate with a memory source: either half faults
+        { "mov eax,[esi+8]; add ecx,[gs:esi+4]", "8B4608 65034E04", 3, true },
+        { "mov eax,[gs:esi+8]; add ecx,[esi+4]", "658B4608 034E04", 0, false },
+        // copy, then load-then-operate: the copy (edx) retires, the load faults
+        { "mov edx,ebx; mov eax,[gs:esi+8]; and ecx,eax", "89DA 658B4608 21C1", 2, false },
+        { "nop; mov edx,ebx; mov eax,[gs:esi+8]; and ecx,eax", "90 89DA 658B4608 21C1", 3, false },
     };
 
     [Theory]
