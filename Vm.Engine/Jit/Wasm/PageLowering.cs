@@ -578,14 +578,7 @@ public sealed partial class PageLowering
         {
             // After CMP/SUB the condition is a comparison of the operands.
             c.Get(LDst).Get(LSrc);
-            c.Op((test, negate) switch
-            {
-                (1, false) => WasmOp.I32LtU, (1, true) => WasmOp.I32GeU,
-                (2, false) => WasmOp.I32Eq, (2, true) => WasmOp.I32Ne,
-                (3, false) => WasmOp.I32LeU, (3, true) => WasmOp.I32GtU,
-                (6, false) => WasmOp.I32LtS, (6, true) => WasmOp.I32GeS,
-                (7, false) => WasmOp.I32LeS, _ => WasmOp.I32GtS,
-            });
+            c.Op(CompareOp(test, negate));
             return;
         }
         if (_knownOp is OpLogic or OpSub or OpAdd or OpInc or OpDec && test is 2 or 4)
@@ -604,14 +597,7 @@ public sealed partial class PageLowering
             if (test >= 6) c.I32(up).Op(WasmOp.I32Shl);
             c.Get(B);
             if (test >= 6) c.I32(up).Op(WasmOp.I32Shl);
-            c.Op((test, negate) switch
-            {
-                (1, false) => WasmOp.I32LtU, (1, true) => WasmOp.I32GeU,
-                (2, false) => WasmOp.I32Eq, (2, true) => WasmOp.I32Ne,
-                (3, false) => WasmOp.I32LeU, (3, true) => WasmOp.I32GtU,
-                (6, false) => WasmOp.I32LtS, (6, true) => WasmOp.I32GeS,
-                (7, false) => WasmOp.I32LeS, _ => WasmOp.I32GtS,
-            });
+            c.Op(CompareOp(test, negate));
             return;
         }
         // Flags already exact in EFLAGS (byte and word results): no call to the flags helper.
@@ -677,4 +663,14 @@ public sealed partial class PageLowering
         c.Get(f);
         return c;
     }
+
+    /// <summary>The wasm comparison of two operands that a condition code (test = cc >> 1: B, E, BE, L, LE) asks for after a compare.</summary>
+    private static WasmOp CompareOp(int test, bool negate) => (test, negate) switch
+    {
+        (1, false) => WasmOp.I32LtU, (1, true) => WasmOp.I32GeU,
+        (2, false) => WasmOp.I32Eq, (2, true) => WasmOp.I32Ne,
+        (3, false) => WasmOp.I32LeU, (3, true) => WasmOp.I32GtU,
+        (6, false) => WasmOp.I32LtS, (6, true) => WasmOp.I32GeS,
+        (7, false) => WasmOp.I32LeS, _ => WasmOp.I32GtS,
+    };
 }
