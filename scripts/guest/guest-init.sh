@@ -95,7 +95,7 @@ EOF
       export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/run/webvm
       export TERM=linux HOME=/root
       cd /root 2>/dev/null
-      follow-tty-size "/dev/$tty" &
+      [ -e /dev/virtio-ports/org.webvm.tty-size ] && follow-tty-size "/dev/$tty" &
       echo "WEBVM-SHELL-READY"
       while :; do
         setsid -c /bin/bash -l <"/dev/$tty" >"/dev/$tty" 2>&1
@@ -146,8 +146,10 @@ if [ -n "$home" ]; then
 fi
 cd /root 2>/dev/null
 
-# The browser's terminal size, applied to the console tty.
-follow-tty-size "/dev/$(sed "s/.* //" /sys/class/tty/console/active)" &
+# The browser's terminal size, applied to the console tty (only machines with the port start it).
+if [ -e /dev/virtio-ports/org.webvm.tty-size ]; then
+  follow-tty-size "/dev/$(sed "s/.* //" /sys/class/tty/console/active)" &
+fi
 
 # With a display (vesafb's /dev/fb0, docs/display.md) a second shell runs on its text console, tty1,
 # where the display's keyboard types.
