@@ -17,15 +17,24 @@ public sealed class LabImageOptions
     /// test.sh exports it), else $WEBVM_CACHE/guest, else ~/.cache/webvm/guest.
     /// </summary>
     public string GuestDirectory { get; set; } = "";
+    /// <summary>
+    /// Whether a portal that finds no guest images in the default folder builds them at start
+    /// (<see cref="GuestImageBootstrap"/>); never when <see cref="GuestDirectory"/> or $WEBVM_GUEST_DIR names one.
+    /// </summary>
+    public bool BuildGuestImagesOnStart { get; set; } = true;
+    /// <summary>The script that builds them; empty means the checkout's scripts/guest/build-guest-images.sh.</summary>
+    public string GuestImageBuildScript { get; set; } = "";
 
-    public string ResolveGuestDirectory()
+    public string ResolveGuestDirectory() => ResolveGuestDirectory(Environment.GetEnvironmentVariable);
+
+    public string ResolveGuestDirectory(Func<string, string?> environment)
     {
         if (!string.IsNullOrEmpty(GuestDirectory))
             return GuestDirectory;
-        var versioned = Environment.GetEnvironmentVariable("WEBVM_GUEST_DIR");
+        var versioned = environment("WEBVM_GUEST_DIR");
         if (!string.IsNullOrEmpty(versioned))
             return versioned;
-        var cache = Environment.GetEnvironmentVariable("WEBVM_CACHE");
+        var cache = environment("WEBVM_CACHE");
         if (string.IsNullOrEmpty(cache))
             cache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "webvm");
         return Path.Combine(cache, "guest");
@@ -43,6 +52,8 @@ public static class LabImageServices
         services.AddSingleton<IProcessRunner, SystemProcessRunner>();
         services.AddScoped<LabImageBuilds>();
         services.AddSingleton<LabMachines>();
+        services.AddSingleton<GuestImageBuildStatus>();
+        services.AddHostedService<GuestImageBootstrap>();
         services.AddScoped<Jobs.IPlatformJob, BuildLabImageJob>();
         return services;
     }

@@ -24,7 +24,7 @@ public sealed record LabMachineSpec(
 }
 
 /// <summary>Resolves a <see cref="LabImage"/> to a <see cref="LabMachineSpec"/>.</summary>
-public sealed class LabMachines(IOptions<LabImageOptions> options)
+public sealed class LabMachines(IOptions<LabImageOptions> options, GuestImageBuildStatus build)
 {
     /// <summary>The folder with the guest kernel (bzImage) and initramfs (initrd.gz) that
     /// scripts/guest/build-guest-images.sh assembles from Debian's i386 packages.</summary>
@@ -35,9 +35,9 @@ public sealed class LabMachines(IOptions<LabImageOptions> options)
     {
         var kernel = Path.Combine(GuestDirectory, "bzImage");
         var initrd = Path.Combine(GuestDirectory, "initrd.gz");
-        if (!File.Exists(kernel) || !File.Exists(initrd))
+        if (!GuestImageFiles.Present(GuestDirectory))
         {
-            whyNot = $"The guest kernel and initramfs are not in {GuestDirectory} yet (scripts/guest/build-guest-images.sh builds them).";
+            whyNot = MissingGuestImages();
             return null;
         }
         if (image.Recipe.Contains("minbase", StringComparison.Ordinal) && image.ManifestHash is null)
@@ -52,4 +52,13 @@ public sealed class LabMachines(IOptions<LabImageOptions> options)
             KernelElfPath = File.Exists(elf) ? elf : null,
         };
     }
+
+    private string MissingGuestImages() => build.Current switch
+    {
+        (GuestImageBuildState.Building, var step) =>
+            $"This portal is building the lab machines' Linux kernel and initramfs from Debian's packages (its first start; a few minutes). Now: {step}. Reload this page when it is done.",
+        (GuestImageBuildState.Failed, var why) =>
+            $"Building the lab machines' Linux kernel and initramfs failed: {why}. Run scripts/guest/build-guest-images.sh (it needs root for apt-get), then reload this page.",
+        _ => $"The guest kernel and initramfs are not in {GuestDirectory} yet (scripts/guest/build-guest-images.sh builds them).",
+    };
 }
