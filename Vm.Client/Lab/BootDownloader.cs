@@ -72,6 +72,23 @@ public sealed class BootDownloader(HttpClient http)
         return data;
     }
 
+    /// <summary>The root disk's manifest (chunk hashes), checked against the hash machine.json named.</summary>
+    public async Task<Vm.Engine.Disk.ImageManifest> DescribeDiskAsync(string url, string manifestHash, CancellationToken cancel)
+    {
+        using var response = await http.GetAsync(url, cancel);
+        if (!response.IsSuccessStatusCode)
+            throw new LabException($"The lab's disk could not be found ({(int)response.StatusCode}). Reload the page to try again.");
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancel);
+        try
+        {
+            return Vm.Engine.Disk.ImageManifest.ParseVerified(bytes, manifestHash);
+        }
+        catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException)
+        {
+            throw new LabException($"The lab's disk description arrived damaged ({e.Message}). Reload the page to try again.");
+        }
+    }
+
     /// <summary>Downloads one file, reporting the bytes received so far.</summary>
     public async Task<byte[]> DownloadAsync(BootFileLink file, Action<long> progress, CancellationToken cancel)
     {

@@ -1,6 +1,10 @@
 namespace Vm.Client.Lab;
 
-/// <summary>The portal's description of an assignment's machine (GET assignments/{id}/lab/machine.json).</summary>
+/// <summary>
+/// The portal's description of an assignment's machine (GET assignments/{id}/lab/machine.json). A lab
+/// image with a root disk names its manifest (<see cref="DiskManifestHash"/>, fetched from
+/// <see cref="DiskManifestUrl"/>); one without gets the student's blank home disk.
+/// </summary>
 public sealed record LabDescription(
     Guid AssignmentId,
     string Label,
@@ -12,7 +16,8 @@ public sealed record LabDescription(
     bool CanSubmit,
     string OverlayKey,
     BootFileLink? KernelElf,
-    ResumeLink? Resume = null);
+    ResumeLink? Resume = null,
+    string? DiskManifestUrl = null);
 
 /// <summary>The lab image's snapshot of this machine at its session wait: chunks by hash (see Platform.Web's LabResumeSnapshots).</summary>
 public sealed record ResumeLink(string ManifestHash, long Size, int ChunkSize, IReadOnlyList<string?> Chunks);

@@ -49,7 +49,9 @@ public sealed partial class LabMachine
     public const long HomeDiskBytes = 32L << 20;
     private BrowserStorage? _storage;
     private IndexedDbOverlayStore? _overlay;
-    private CopyOnWriteSource? _homeDisk;
+    /// <summary>The machine's virtio-blk disk with the student's writes in IndexedDB: the lab image's root disk, or else a home disk.</summary>
+    private CopyOnWriteSource? _disk;
+    private bool HasHomeDisk => _disk is not null && _description?.DiskManifestHash is null;
     private string? _diskError, _diskQuotaError;
     private bool _confirmingDiskReset;
     private string? _filesMessage;
@@ -70,7 +72,7 @@ public sealed partial class LabMachine
             _jit = await Vm.Client.Jit.BrowserWasmHost.CreateAsync(Js);
             SetStatus("Asking the portal for the machine…");
             _description = await new BootDownloader(Http).DescribeAsync(AssignmentId, _stop.Token);
-            await OpenHomeDiskAsync();
+            await OpenDiskAsync();
             await DownloadResumeSnapshotAsync();
             await StartMachineAsync();
         }
@@ -152,18 +154,31 @@ public sealed partial class LabMachine
     }
 
     /// <summary>
-    /// An image without a root disk gets a home disk: blank, with the student's writes in IndexedDB under
-    /// the overlay key the portal derived for this student and assignment. The guest's init formats it
-    /// once and mounts it at /root (named in the session line, see BrowserMachine.MountHome), so a reload or a visit next week finds the files.
+    /// The student's disk, with their writes in IndexedDB under the overlay key the portal derived for this
+    /// student and assignment (and, for a root disk, its image), so a reload or a visit next week finds them.
+    /// An image with a root disk streams it: chunks fetched from the portal when the guest first reads
+    /// them, checked against their hashes and kept in the browser's chunk cache, which every lab shares.
+    /// An image without one gets a blank home disk, which the guest's init formats once and mounts at
+    /// /root (named in the session line, see BrowserMachine.MountHome).
     /// </summary>
-    private async Task OpenHomeDiskAsync()
+    private async Task OpenDiskAsync()
     {
-        if (_description!.DiskManifestHash is not null) return;
+        var d = _description!;
         SetStatus("Opening your saved files…");
         _storage = await BrowserStorage.OpenAsync(Js);
-        _overlay = await IndexedDbOverlayStore.OpenAsync(_storage, _description.OverlayKey, cancel: _stop.Token);
+        _overlay = await IndexedDbOverlayStore.OpenAsync(_storage, d.OverlayKey, cancel: _stop.Token);
         _overlay.QuotaExceeded += e => { _diskQuotaError = e.Message; };
-        _homeDisk = new CopyOnWriteSource(new BlankDisk(HomeDiskBytes), _overlay);
+        if (d.DiskManifestHash is { } hash)
+        {
+            SetStatus("Fetching the lab's disk description…");
+            var manifest = await new BootDownloader(Http).DescribeDiskAsync(d.DiskManifestUrl ?? throw new LabException("The portal named the lab's disk but not where to find it."), hash, _stop.Token);
+            var chunks = new IndexedDbChunkCache(_storage, e => Console.WriteLine($"webvm: the chunk cache is full, chunks are fetched again: {e.Message}"));
+            var image = new RemoteImageSource(manifest, new HttpChunkFetcher(Http, new Uri(Http.BaseAddress!, "chunks/")), chunks);
+            _disk = new CopyOnWriteSource(image, _overlay);
+            Console.WriteLine($"webvm: root disk {manifest.Size >> 20} MiB in {manifest.ChunkCount} chunks, {_overlay.Count} saved block(s)");
+            return;
+        }
+        _disk = new CopyOnWriteSource(new BlankDisk(HomeDiskBytes), _overlay);
         Console.WriteLine($"webvm: home disk with {_overlay.Count} saved block(s)");
     }
 
@@ -182,8 +197,8 @@ public sealed partial class LabMachine
             try
             {
                 var watch = Stopwatch.StartNew();
-                _machine = new BrowserMachine([], [], d.KernelCommandLine, d.MemoryMiB, disk: _homeDisk, jit: _jit, display: display, resumeFrom: _snapshot)
-                    { MountHome = _homeDisk is not null };
+                _machine = new BrowserMachine([], [], d.KernelCommandLine, d.MemoryMiB, disk: _disk, jit: _jit, display: display, resumeFrom: _snapshot)
+                    { MountHome = HasHomeDisk };
                 Console.WriteLine($"webvm: restored the resume snapshot in {watch.ElapsedMilliseconds} ms");
                 _resumeNote = "Resumed the lab's saved machine: no boot needed.";
                 _resumeOk = true;
@@ -196,8 +211,8 @@ public sealed partial class LabMachine
         if (_machine is null)
         {
             await DownloadBootFilesAsync();
-            _machine = new BrowserMachine(_kernel!, _initrd!, d.KernelCommandLine, d.MemoryMiB, _kernelElf, _homeDisk, _jit, display)
-                { MountHome = _homeDisk is not null };
+            _machine = new BrowserMachine(_kernel!, _initrd!, d.KernelCommandLine, d.MemoryMiB, _kernelElf, _disk, _jit, display)
+                { MountHome = HasHomeDisk };
         }
         _machine.DiskFailed += OnDiskFailed;
         _machine.SetTerminalSize(Cols, Rows);
@@ -412,7 +427,9 @@ public sealed partial class LabMachine
     private void OnDiskFailed(Exception e)
     {
         // The guest saw an I/O error; the student must see why (above all a full browser store).
-        _diskError = _diskQuotaError ?? $"Saving to your lab disk failed: {e.Message}";
+        _diskError = _diskQuotaError ?? (e is DiskIoException
+            ? $"Reading the lab's disk failed: {e.Message} The machine saw an I/O error; check your connection, then Reset machine."
+            : $"Saving to your lab disk failed: {e.Message}");
         _diskQuotaError = null;
         Console.WriteLine($"webvm: disk error: {e.Message}");
         StateHasChanged();
@@ -421,13 +438,13 @@ public sealed partial class LabMachine
     /// <summary>The student's files from the home disk as a tar archive (see <see cref="HomeFilesArchive"/>).</summary>
     private async Task DownloadFilesAsync()
     {
-        if (_homeDisk is null) return;
+        if (!HasHomeDisk) return;
         _filesOk = true;
         _filesMessage = "Collecting your files…";
         StateHasChanged();
         try
         {
-            var archive = await HomeFilesArchive.BuildAsync(_homeDisk, _stop.Token);
+            var archive = await HomeFilesArchive.BuildAsync(_disk!, _stop.Token);
             if (archive is not { } a)
             {
                 _filesMessage = "You have not changed any files in this lab yet (your home folder /root is empty): nothing to download.";
@@ -473,12 +490,12 @@ public sealed partial class LabMachine
     private async Task ResetDiskAsync()
     {
         _confirmingDiskReset = false;
-        if (_overlay is null || _homeDisk is null) return;
+        if (_overlay is null || _disk is null) return;
         _generation++;
         SetStatus("Resetting your disk…");
         try
         {
-            await _homeDisk.FlushAsync(_stop.Token);
+            await _disk.FlushAsync(_stop.Token);
             await _overlay.ClearAsync(_stop.Token);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -9,8 +9,7 @@ namespace Platform.Web.Features.Autograding;
 
 /// <summary>
 /// Boots a lab image to its shell and stores the machine as the image's post-boot snapshot, which
-/// autograde runs resume from; then, for labs the browser can resume (no root disk), boots it again in
-/// the browser's configuration to the session wait (<see cref="Labs.LabResumeSnapshots"/>). Two
+/// autograde runs resume from; then boots it again in the browser's configuration to the session wait (<see cref="Labs.LabResumeSnapshots"/>). Two
 /// snapshots because the machines differ: the autograder's has no home disk or session port and runs
 /// to the shell. Idempotent: each is made only when the image has none of its current boot.
 /// Failures propagate for Hangfire to retry.
@@ -48,8 +47,6 @@ public sealed class SnapshotLabImageJob(IDbContextFactory<PlatformDbContext> con
 
     private async Task MakeResumeSnapshotAsync(LabImages.LabMachineSpec spec, CancellationToken cancellationToken)
     {
-        if (!Labs.LabResumeSnapshots.Supports(spec))
-            return;
         var key = resume.BootKey(spec);
         if (resume.Find(key) is not null)
             return;

@@ -44,20 +44,26 @@ public static class LabEndpoints
         return TypedResults.Ok(new LabMachineDescription(assignmentId, image.Label,
             Link(files.Describe(spec.KernelPath)), Link(files.Describe(spec.InitrdPath)),
             spec.KernelCommandLine, spec.MemoryMiB, spec.DiskManifestHash, view.CanSubmit,
-            OverlayKey(tenant.TenantId!.Value, user.RequireId(), assignmentId),
+            OverlayKey(tenant.TenantId!.Value, user.RequireId(), assignmentId, spec.DiskManifestHash),
             spec.KernelElfPath is { } elf ? Link(files.Describe(elf)) : null,
-            ResumeLink(spec, resume)));
+            ResumeLink(spec, resume),
+            spec.DiskManifestHash is null ? null : $"images/{image.Id}/manifest.json"));
     }
 
     /// <summary>Only the snapshot of this machine's current boot: a stale one (another key) is never named.</summary>
     private static LabResumeLink? ResumeLink(LabMachineSpec spec, LabResumeSnapshots resume) =>
-        LabResumeSnapshots.Supports(spec) && resume.Find(resume.BootKey(spec)) is { } s
+        resume.Find(resume.BootKey(spec)) is { } s
             ? new LabResumeLink(s.ManifestHash, s.Manifest.Size, s.Manifest.ChunkSize, s.Manifest.Chunks)
             : null;
 
-    private static string OverlayKey(Guid tenantId, Guid studentId, Guid assignmentId) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
-            System.Text.Encoding.UTF8.GetBytes($"{tenantId:N}/{studentId:N}/{assignmentId:N}")))[..32];
+    /// <summary>
+    /// Where the browser keeps the student's disk writes. A root disk's writes only make sense on the
+    /// image they were made on, so a rebuilt image (another manifest) starts a new overlay rather than
+    /// laying old blocks over a new file system; a home disk is blank for every image, so it keeps one.
+    /// </summary>
+    private static string OverlayKey(Guid tenantId, Guid studentId, Guid assignmentId, string? rootManifestHash) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            rootManifestHash is null ? $"{tenantId:N}/{studentId:N}/{assignmentId:N}" : $"{tenantId:N}/{studentId:N}/{assignmentId:N}/{rootManifestHash}")))[..32];
 
     private static LabBootFileLink Link(BootFile file) => new($"lab/boot/{file.Sha256}", file.Sha256, file.Bytes);
 

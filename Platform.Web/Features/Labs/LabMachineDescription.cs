@@ -16,7 +16,8 @@ public sealed record LabMachineDescription(
     bool CanSubmit,
     string OverlayKey,
     LabBootFileLink? KernelElf,
-    LabResumeLink? Resume = null);
+    LabResumeLink? Resume = null,
+    string? DiskManifestUrl = null);
 
 /// <summary>
 /// The lab image's snapshot for the browser's machine (see <see cref="LabResumeSnapshots"/>): its manifest,

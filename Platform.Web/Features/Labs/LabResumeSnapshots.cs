@@ -18,7 +18,7 @@ public sealed record LabResumeSnapshot(string ManifestHash, ImageManifest Manife
 
 /// <summary>
 /// Snapshots of a lab image's machine in the browser's configuration (<see cref="BrowserMachine"/>: its
-/// virtio-console ports, the blank home disk, the display, the RAM), taken where the guest's init waits
+/// virtio-console ports, its disk (the root disk, or the blank home), the display, the RAM), taken where the guest's init waits
 /// for the session line: nothing per student or per visit (clock, home disk contents, terminal size)
 /// is in them. Kept apart from autograding's snapshots, whose machine has other devices and runs on
 /// instruction time to the shell. Stored in the image store like a disk (chunks + manifest) so the
@@ -32,9 +32,6 @@ public sealed class LabResumeSnapshots(ImageStore store, LabBootFiles files, ILo
     public const string BootKeyMetadata = "lab.resume-key";
     private string IndexFolder => Path.Combine(store.Root, "lab-resume");
 
-    /// <summary>Labs on a root disk are not run in the browser from a snapshot (their disk would have to be the snapshot's).</summary>
-    public static bool Supports(LabMachineSpec spec) => spec.DiskManifestHash is null;
-
     /// <summary>Everything the snapshot depends on; any change gives another key (file hashes are remembered by <see cref="LabBootFiles"/>).</summary>
     public string BootKey(LabMachineSpec spec)
     {
@@ -47,6 +44,7 @@ public sealed class LabResumeSnapshots(ImageStore store, LabBootFiles files, ILo
             .Append("cmdline=").Append(spec.KernelCommandLine).Append('\n')
             .Append("ram=").Append(spec.MemoryMiB).Append('\n')
             .Append("home=").Append(LabMachine.HomeDiskBytes).Append('\n')
+            .Append("disk=").Append(spec.DiskManifestHash).Append('\n')
             .Append("snapshot-format=").Append(SnapshotFormat.Version).Append('\n')
             .Append("engine=").Append(typeof(Machine).Assembly.ManifestModule.ModuleVersionId).Append('\n')
             .Append("client=").Append(typeof(BrowserMachine).Assembly.ManifestModule.ModuleVersionId).Append('\n');
@@ -71,9 +69,12 @@ public sealed class LabResumeSnapshots(ImageStore store, LabBootFiles files, ILo
         var kernel = File.ReadAllBytes(spec.KernelPath);
         var initrd = File.ReadAllBytes(spec.InitrdPath);
         var elf = spec.KernelElfPath is { } e ? File.ReadAllBytes(e) : null;
-        var home = new CopyOnWriteSource(new BlankDisk(LabMachine.HomeDiskBytes), new MemoryOverlayStore());
+        // The browser's disk: the lab image's root disk, or else the blank home. The guest has not opened it
+        // at the session wait (the partition scan's pages went when the scan closed the device), so the
+        // student's own writes, under the same disk in the browser, are what the init then mounts.
+        var disk = Autograding.LabDisk.Open(spec, store) ?? new CopyOnWriteSource(new BlankDisk(LabMachine.HomeDiskBytes), new MemoryOverlayStore());
         // Instruction time: idle waits are skipped, so the boot costs only the instructions it runs.
-        using var machine = new BrowserMachine(kernel, initrd, spec.KernelCommandLine, spec.MemoryMiB, elf, home, jit: null,
+        using var machine = new BrowserMachine(kernel, initrd, spec.KernelCommandLine, spec.MemoryMiB, elf, disk, jit: null,
             DisplayMode.FromKernelCommandLine(spec.KernelCommandLine), clock: ClockMode.Instructions) { SessionEnabled = false };
         var watch = Stopwatch.StartNew();
         var console = new StringBuilder();

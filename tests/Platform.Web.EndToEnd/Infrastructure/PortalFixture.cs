@@ -21,7 +21,8 @@ public sealed class PortalFixture : IAsyncLifetime
     private PortalProcess? _portal;
     private IPlaywright? _playwright;
 
-    private string DataDirectory => Path.Combine(Path.GetTempPath(), _name);
+    /// <summary>The portal's data folder (its SQLite file, its image store under images/).</summary>
+    public string DataDirectory => Path.Combine(Path.GetTempPath(), _name);
 
     /// <summary>The portal's console output for this test class, under artifacts/logs.</summary>
     public string LogFile => Path.Combine(Artifacts.Folder("logs"), _name + ".log");

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Platform.Web.EndToEnd.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace Platform.Web.EndToEnd.Labs;
+
+/// <summary>
+/// A portal whose lab image has a root disk (the demo's debian-dev: Debian with gcc), with its resume
+/// snapshot taken as a teacher takes it, and a student's page at the Debian shell. One snapshot and
+/// one open for the class.
+/// </summary>
+public sealed class DebianLabFixture : IAsyncLifetime
+{
+    public const string Student = "linus@demo.test";
+    public const string Assignment = "Your first C program";
+    public PortalFixture Portal { get; } = new();
+    public IPage Page { get; private set; } = null!;
+    public string AssignmentPath { get; private set; } = "";
+    /// <summary>The disk's chunks the first open fetched, and how many the image has.</summary>
+    public int FetchedChunks => _fetched.Count;
+    public int ImageChunks { get; private set; }
+    public IReadOnlySet<string> DiskChunks { get; private set; } = new HashSet<string>();
+    private readonly HashSet<string> _fetched = [];
+
+    public async Task InitializeAsync()
+    {
+        var (_, _, manifest) = DebianRootImage.Built();
+        DiskChunks = manifest.Chunks.OfType<string>().ToHashSet();
+        ImageChunks = DiskChunks.Count;
+        await Portal.InitializeAsync();
+        await DebianRootImage.PublishAsync(Portal.DataDirectory);
+
+        Page = await Portal.NewPageAsync();
+        var log = new StreamWriter(Path.Combine(Artifacts.Folder("logs"), "lab-debian-browser-console.log"), append: false) { AutoFlush = true };
+        Page.Console += (_, message) => { lock (log) log.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {message.Type}: {message.Text}"); };
+        Page.Request += (_, request) =>
+        {
+            var hash = request.Url[(request.Url.LastIndexOf('/') + 1)..];
+            if (request.Url.Contains("/chunks/") && DiskChunks.Contains(hash)) lock (_fetched) _fetched.Add(hash);
+        };
+        await Page.SignInAsync(Student);
+        await Page.GetByRole(AriaRole.Link, new() { Name = Assignment }).First.ClickAsync();
+        AssignmentPath = new Uri(Page.Url).AbsolutePath.TrimStart('/');
+
+        var teacher = await Portal.NewPageAsync();
+        await teacher.SignInAsync("teacher@demo.test");
+        await teacher.GotoAsync($"{AssignmentPath}/checks");
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Take it now" }).ClickAsync();
+        await Expect(teacher.GetByText("booting for its snapshot")).ToBeVisibleAsync();
+        await teacher.Context.CloseAsync();
+        var deadline = Stopwatch.StartNew();
+        while (!await HasResumeSnapshotAsync())
+        {
+            if (deadline.Elapsed > TimeSpan.FromMinutes(8))
+                throw new TimeoutException("The Debian lab's resume snapshot was not made within 8 minutes (see the portal's log).");
+            await Task.Delay(2000);
+        }
+
+        await Page.GotoAsync($"{AssignmentPath}/lab");
+        await Page.WaitForLabPromptAsync();
+    }
+
+    public async Task<bool> HasResumeSnapshotAsync()
+    {
+        var response = await Page.APIRequest.GetAsync($"{AssignmentPath}/lab/machine.json");
+        if (!response.Ok) return false;
+        using var json = JsonDocument.Parse(await response.TextAsync());
+        return json.RootElement.TryGetProperty("resume", out var resume) && resume.ValueKind == JsonValueKind.Object;
+    }
+
+    public async Task DisposeAsync() => await Portal.DisposeAsync();
+}
+
+/// <summary>
+/// A lab on a root disk in the browser: the machine resumes at the init's session wait, mounts the
+/// lab image's disk streamed chunk by chunk from the portal, and keeps the student's writes in
+/// IndexedDB; a disk the portal cannot serve is an I/O error the page explains.
+/// </summary>
+public sealed partial class DebianLabTests(DebianLabFixture lab) : IClassFixture<DebianLabFixture>
+{
+    [Fact]
+    public async Task DebianLab_ResumesOnItsStreamedRootDisk_AndCompilesAndRunsAProgram()
+    {
+        var page = lab.Page;
+        await Expect(page.Locator(".lab-resume-note")).ToHaveAttributeAsync("data-resumed", "true");
+        await page.RunAsync("printf '%s\\n' '#include <stdio.h>' 'int main(void) { printf(\"c-says-%d\\n\", 6 * 7); return 0; }' > /root/hello.c && gcc -o /root/hello /root/hello.c && /root/hello");
+        await Expect(page.Terminal()).ToContainTextAsync("c-says-42", new() { Timeout = 300_000 });
+        await page.RunAsync(". /etc/os-release; echo codename-$VERSION_CODENAME");
+        await page.ExpectOutputAsync("codename-bookworm");
+        // Streamed, not downloaded: the shell and a compile read a small part of the image.
+        Assert.InRange(lab.FetchedChunks, 1, lab.ImageChunks / 2);
+    }
+
+    [Fact]
+    public async Task FileOnTheRootDisk_SurvivesAReload()
+    {
+        var page = lab.Page;
+        var name = $"kept-{Guid.NewGuid().ToString("N")[..8]}.txt";
+        await page.RunAsync($"echo \"root disk $((6*7))\" > /root/{name} && sync; echo wrote-$((1+2))-$?");
+        await page.ExpectOutputAsync("wrote-3-0");
+
+        await page.ReloadAsync();
+        await page.WaitForLabPromptAsync();
+        await Expect(page.Locator(".lab-resume-note")).ToHaveAttributeAsync("data-resumed", "true");
+        await page.RunAsync($"cat /root/{name}");
+        await page.ExpectOutputAsync("root disk 42");
+    }
+
+    [Fact]
+    public async Task DiskChunksTheServerCannotServe_AreAnIoError_ThePageExplains()
+    {
+        // A fresh browser context (nothing cached) where every chunk of the disk is missing; the saved
+        // machine's chunks still arrive, so the machine resumes and then cannot read its root disk.
+        var page = await lab.Portal.NewPageAsync();
+        await page.SignInAsync(DebianLabFixture.Student);
+        await page.RouteAsync(new Regex("/chunks/[0-9a-f]{64}$"), async route =>
+        {
+            if (lab.DiskChunks.Contains(route.Request.Url[(route.Request.Url.LastIndexOf('/') + 1)..]))
+                await route.FulfillAsync(new() { Status = 404 });
+            else
+                await route.ContinueAsync();
+        });
+        await page.GotoAsync($"{lab.AssignmentPath}/lab");
+        var error = page.Locator(".lab-disk-error");
+        await Expect(error).ToContainTextAsync("Reading the lab's disk failed", new() { Timeout = 180_000 });
+        await Expect(error).ToContainTextAsync("is missing from the image server");
+        await page.Context.CloseAsync();
+    }
+}
