@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Platform.Data.Entities;
 using Platform.Web.Features.Labs;
 
@@ -50,6 +51,56 @@ public sealed class LabEndpointTests(DiskPortal portal) : IClassFixture<DiskPort
         Assert.Equal($"\"{machine.Kernel.Sha256}\"", kernel.Headers.ETag?.Tag);
         Assert.Contains("immutable", kernel.Headers.CacheControl?.ToString(), StringComparison.Ordinal);
         Assert.True(kernel.Headers.CacheControl?.Private);
+        // The root disk's manifest, where the browser fetches it, is the one the hash names.
+        var manifest = await client.GetAsync("t/alpha/" + machine.DiskManifestUrl);
+        Assert.Equal(HttpStatusCode.OK, manifest.StatusCode);
+        Assert.Equal(machine.DiskManifestHash, Vm.Engine.Disk.ChunkHash.Of(await manifest.Content.ReadAsByteArrayAsync()));
+    }
+
+    [Fact]
+    public async Task GetMachine_ImageRebuiltWithAnotherDisk_NamesTheNewManifest_AndANewOverlay()
+    {
+        var store = portal.Services.GetRequiredService<Vm.Engine.Disk.ImageStore>();
+        Vm.Engine.Disk.ImageWriteResult Disk(int seed)
+        {
+            var bytes = new byte[Vm.Engine.Disk.ImageManifest.DefaultChunkSize];
+            new Random(seed).NextBytes(bytes);
+            return new Vm.Engine.Disk.ImageWriter(store).Write(new MemoryStream(bytes), bytes.Length);
+        }
+        var first = Disk(11);
+        var second = Disk(12);
+        Guid imageId = default, assignmentId = default;
+        await portal.InTenantAsync("alpha", async db =>
+        {
+            var course = await db.Courses.SingleAsync(c => c.Id == portal.CourseA);
+            var image = new LabImage(course, "rebuilt-" + Guid.NewGuid().ToString("N")[..8], "1");
+            image.BuildSucceeded(first.ManifestHash, first.Manifest.Size, "first build", DateTimeOffset.UtcNow);
+            db.LabImages.Add(image);
+            var assignment = new Assignment(course, "rebuilt-" + Guid.NewGuid().ToString("N")[..8], "Rebuilt", DateTimeOffset.UtcNow.AddDays(7), 10) { LabImageId = image.Id };
+            db.Assignments.Add(assignment);
+            await db.SaveChangesAsync();
+            (imageId, assignmentId) = (image.Id, assignment.Id);
+        });
+        using var client = await portal.SignInAsync("alpha", "student-a@alpha.test");
+        var path = $"t/alpha/assignments/{assignmentId}/lab/machine.json";
+        var before = await client.GetFromJsonAsync<LabMachineDescription>(path);
+
+        await portal.InTenantAsync("alpha", async db =>
+        {
+            var image = await db.LabImages.SingleAsync(i => i.Id == imageId);
+            image.BuildSucceeded(second.ManifestHash, second.Manifest.Size, "second build", DateTimeOffset.UtcNow);
+            await db.SaveChangesAsync();
+        });
+        var after = await client.GetFromJsonAsync<LabMachineDescription>(path);
+
+        Assert.Equal(first.ManifestHash, before!.DiskManifestHash);
+        Assert.Equal(second.ManifestHash, after!.DiskManifestHash);
+        // The old writes belong to the old file system: the rebuilt image starts on a fresh overlay.
+        Assert.NotEqual(before.OverlayKey, after.OverlayKey);
+        // ...and keeps it while the image stays as it is.
+        Assert.Equal(after.OverlayKey, (await client.GetFromJsonAsync<LabMachineDescription>(path))!.OverlayKey);
+        var served = await client.GetByteArrayAsync("t/alpha/" + after.DiskManifestUrl);
+        Assert.Equal(second.ManifestHash, Vm.Engine.Disk.ChunkHash.Of(served));
     }
 
     [Fact]
