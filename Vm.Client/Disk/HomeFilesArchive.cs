@@ -15,12 +15,15 @@ public static class HomeFilesArchive
     /// <summary>mke2fs's folder for fsck; never the student's.</summary>
     private const string LostAndFound = "lost+found";
 
-    /// <summary>The tar archive of the home disk's files, or null when there is nothing to download.</summary>
-    public static async Task<(byte[] Archive, int Files)?> BuildAsync(IBlockSource disk, CancellationToken cancel = default)
+    /// <summary>
+    /// The tar archive of the files in <paramref name="folder"/> of the disk (the whole disk for the home
+    /// disk, "root" for a root disk's /root), or null when there is nothing to download.
+    /// </summary>
+    public static async Task<(byte[] Archive, int Files)?> BuildAsync(IBlockSource disk, string folder = "", CancellationToken cancel = default)
     {
         var fs = await Ext2Reader.OpenAsync(disk, cancel);
-        if (fs is null) return null;
-        var entries = (await fs.ListAsync(cancel))
+        if (fs is null || await fs.ListAsync(folder, cancel) is not { } listed) return null;
+        var entries = listed
             .Where(e => e.Path != LostAndFound && !e.Path.StartsWith(LostAndFound + "/", StringComparison.Ordinal))
             .ToList();
         int files = entries.Count(e => e.Kind != Ext2EntryKind.Directory);

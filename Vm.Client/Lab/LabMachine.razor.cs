@@ -435,16 +435,16 @@ public sealed partial class LabMachine
         StateHasChanged();
     }
 
-    /// <summary>The student's files from the home disk as a tar archive (see <see cref="HomeFilesArchive"/>).</summary>
+    /// <summary>The student's files as a tar archive (see <see cref="HomeFilesArchive"/>): the home disk, or a root disk's /root.</summary>
     private async Task DownloadFilesAsync()
     {
-        if (!HasHomeDisk) return;
+        if (_disk is null) return;
         _filesOk = true;
         _filesMessage = "Collecting your files…";
         StateHasChanged();
         try
         {
-            var archive = await HomeFilesArchive.BuildAsync(_disk!, _stop.Token);
+            var archive = await HomeFilesArchive.BuildAsync(_disk, HasHomeDisk ? "" : "root", _stop.Token);
             if (archive is not { } a)
             {
                 _filesMessage = "You have not changed any files in this lab yet (your home folder /root is empty): nothing to download.";

@@ -11,9 +11,10 @@ REPO="$(cd "$HERE/../.." && pwd)"
 CACHE="${WEBVM_CACHE:-$HOME/.cache/webvm}"
 RECIPE="$REPO/Courses/intro-to-linux/images/debian-dev.yaml"
 OUT="$CACHE/guest/debian-dev.manifest"
-# The key covers the recipe and how the builder makes images (bump BUILDER when that changes).
+# The key covers what makes the disk: the recipe but its boot settings (command line, RAM), and how
+# the builder makes images (bump BUILDER when that changes).
 BUILDER=2
-KEY="$( (cat "$RECIPE"; echo "builder-$BUILDER") | sha256sum | cut -c1-16)"
+KEY="$( (grep -v -e '^kernel_command_line:' -e '^memory_mib:' "$RECIPE"; echo "builder-$BUILDER") | sha256sum | cut -c1-16)"
 mkdir -p "$CACHE/guest"
 log() { echo "[debian-root] $*" >&2; }
 

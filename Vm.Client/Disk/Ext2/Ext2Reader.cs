@@ -48,39 +48,62 @@ public sealed class Ext2Reader
     }
 
     /// <summary>Every entry below the root, depth first, directories before their contents (paths without a leading slash).</summary>
-    public async Task<List<Ext2Entry>> ListAsync(CancellationToken cancel = default)
+    public async Task<List<Ext2Entry>> ListAsync(CancellationToken cancel = default) =>
+        (await ListAsync("", cancel))!;
+
+    /// <summary>
+    /// Every entry below <paramref name="folder"/> ("root" for /root), as <see cref="ListAsync(CancellationToken)"/>
+    /// with paths relative to it; null when there is no such folder. Reads only that part of the tree.
+    /// </summary>
+    public async Task<List<Ext2Entry>?> ListAsync(string folder, CancellationToken cancel)
     {
+        uint directory = RootInode;
+        foreach (var part in folder.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var found = (await EntriesAsync(directory, cancel)).FirstOrDefault(e => e.Name == part).Inode;
+            if (found == 0 || (U16(await ReadInodeAsync(found, cancel), 0) & 0xF000) != 0x4000)
+                return null;
+            directory = found;
+        }
         var result = new List<Ext2Entry>();
-        var seen = new HashSet<uint> { 2 };
-        await WalkAsync(2, "", result, seen, cancel);
+        await WalkAsync(directory, "", result, [directory], cancel);
         return result;
     }
 
+    private const uint RootInode = 2;
+
     private async Task WalkAsync(uint directory, string prefix, List<Ext2Entry> into, HashSet<uint> seen, CancellationToken cancel)
     {
+        foreach (var (name, inode) in await EntriesAsync(directory, cancel))
+        {
+            if (!seen.Add(inode)) continue;
+            var entry = Describe(prefix + name, inode, await ReadInodeAsync(inode, cancel));
+            if (entry is null) continue;
+            into.Add(entry);
+            if (entry.Kind == Ext2EntryKind.Directory)
+                await WalkAsync(inode, entry.Path + "/", into, seen, cancel);
+        }
+    }
+
+    /// <summary>A directory's entries but "." and "..", in their order on disk; a damaged record ends the list.</summary>
+    private async Task<List<(string Name, uint Inode)>> EntriesAsync(uint directory, CancellationToken cancel)
+    {
         var data = await ReadInodeDataAsync(await ReadInodeAsync(directory, cancel), cancel);
+        var entries = new List<(string, uint)>();
         for (int at = 0; at + 8 <= data.Length;)
         {
             uint inode = U32(data, at);
             int length = U16(data, at + 4), nameLength = data[at + 6];
             if (length < 8 || at + length > data.Length) break; // damaged: stop at what is readable
-            if (inode != 0 && nameLength > 0 && at + 8 + nameLength <= data.Length)
+            if (inode != 0 && nameLength > 0 && at + 8 + nameLength <= data.Length && inode <= _inodeCount)
             {
                 var name = Encoding.UTF8.GetString(data, at + 8, nameLength);
-                if (name is not "." and not ".." && inode <= _inodeCount && seen.Add(inode))
-                {
-                    var raw = await ReadInodeAsync(inode, cancel);
-                    var entry = Describe(prefix + name, inode, raw);
-                    if (entry is not null)
-                    {
-                        into.Add(entry);
-                        if (entry.Kind == Ext2EntryKind.Directory)
-                            await WalkAsync(inode, entry.Path + "/", into, seen, cancel);
-                    }
-                }
+                if (name is not "." and not "..")
+                    entries.Add((name, inode));
             }
             at += length;
         }
+        return entries;
     }
 
     private static Ext2Entry? Describe(string path, uint inode, byte[] raw)

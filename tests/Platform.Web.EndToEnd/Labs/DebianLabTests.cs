@@ -92,6 +92,20 @@ public sealed partial class DebianLabTests(DebianLabFixture lab) : IClassFixture
         await page.ExpectOutputAsync("codename-bookworm");
         // Streamed, not downloaded: the shell and a compile read a small part of the image.
         Assert.InRange(lab.FetchedChunks, 1, lab.ImageChunks / 2);
+
+        // Download my files: /root's files, read from the disk as the browser has it, not the distribution's.
+        await page.RunAsync("sync; echo synced-$((3*3))");
+        await page.ExpectOutputAsync("synced-9");
+        var downloading = page.WaitForDownloadAsync(new() { Timeout = 120_000 });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Download my files" }).ClickAsync();
+        await Expect(page.Locator(".lab-files")).ToContainTextAsync("Downloaded", new() { Timeout = 120_000 });
+        var files = new Dictionary<string, byte[]>();
+        using (var reader = new System.Formats.Tar.TarReader(File.OpenRead(await (await downloading).PathAsync())))
+            while (reader.GetNextEntry() is { } e)
+                if (e.DataStream is { } data) { using var copy = new MemoryStream(); await data.CopyToAsync(copy); files[e.Name] = copy.ToArray(); }
+        Assert.Contains("c-says-%d", System.Text.Encoding.UTF8.GetString(files["hello.c"]));
+        Assert.Equal(new byte[] { 0x7F, (byte)'E', (byte)'L', (byte)'F' }, files["hello"][..4]);
+        Assert.DoesNotContain(files.Keys, k => k.StartsWith("usr/", StringComparison.Ordinal) || k.StartsWith("etc/", StringComparison.Ordinal));
     }
 
     [Fact]

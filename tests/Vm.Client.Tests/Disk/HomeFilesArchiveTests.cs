@@ -43,6 +43,31 @@ public sealed class HomeFilesArchiveTests : IDisposable
     }
 
     [Fact]
+    public async Task RootDisk_ArchiveHoldsOnlyRootsHomeFolder_PathsRelativeToIt()
+    {
+        // A root disk: the distribution's files around /root, which are not the student's to download.
+        var tree = Directory.CreateDirectory(Path.Combine(_folder, "rootfs")).FullName;
+        Directory.CreateDirectory(Path.Combine(tree, "usr", "bin"));
+        File.WriteAllText(Path.Combine(tree, "usr", "bin", "gcc"), "not the student's");
+        Directory.CreateDirectory(Path.Combine(tree, "etc"));
+        File.WriteAllText(Path.Combine(tree, "etc", "hostname"), "webvm\n");
+        Directory.CreateDirectory(Path.Combine(tree, "root", "lab1"));
+        File.WriteAllText(Path.Combine(tree, "root", "hello.c"), "int main(void) { return 0; }\n");
+        File.WriteAllText(Path.Combine(tree, "root", "lab1", "notes.txt"), "mine\n");
+        await using var disk = new FileBlockSource(MakeImage("ext4", 4096, tree), readOnly: true);
+
+        var result = await HomeFilesArchive.BuildAsync(disk, "root");
+
+        Assert.NotNull(result);
+        var entries = ReadTar(result.Value.Archive);
+        Assert.Equal(["hello.c", "lab1/", "lab1/notes.txt"], entries.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("mine\n", Encoding.UTF8.GetString(entries["lab1/notes.txt"].Data!));
+        // A disk without the folder has nothing to download, rather than everything.
+        Assert.Null(await HomeFilesArchive.BuildAsync(disk, "home/student"));
+        Assert.Null(await HomeFilesArchive.BuildAsync(disk, "etc/hostname"));
+    }
+
+    [Fact]
     public async Task EmptyHome_NothingToDownload()
     {
         var tree = Directory.CreateDirectory(Path.Combine(_folder, "empty")).FullName;
