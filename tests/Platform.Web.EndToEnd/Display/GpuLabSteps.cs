@@ -1,8 +1,5 @@
-using System.Diagnostics;
-using System.Text.Json;
 using Microsoft.Playwright;
 using Platform.Web.EndToEnd.Infrastructure;
-using static Microsoft.Playwright.Assertions;
 
 namespace Platform.Web.EndToEnd.Display;
 
@@ -22,30 +19,9 @@ public static class GpuLabSteps
         await page.GetByRole(AriaRole.Link, new() { Name = DisplayLabFixture.GpuAssignment }).First.ClickAsync();
         string assignment = new Uri(page.Url).AbsolutePath.TrimStart('/');
 
-        var teacher = await lab.Portal.NewPageAsync();
-        await teacher.SignInAsync("teacher@demo.test");
-        await teacher.GotoAsync($"{assignment}/checks");
-        await teacher.GetByRole(AriaRole.Button, new() { Name = "Take it now" }).ClickAsync();
-        await Expect(teacher.GetByText("booting for its snapshot")).ToBeVisibleAsync();
-        await teacher.Context.CloseAsync();
-
-        var deadline = Stopwatch.StartNew();
-        while (!await HasResumeSnapshotAsync(page, assignment))
-        {
-            if (deadline.Elapsed > TimeSpan.FromMinutes(8))
-                throw new TimeoutException("The virtio-gpu lab image's resume snapshot was not made within 8 minutes (see the portal's log).");
-            await Task.Delay(2000);
-        }
+        await Labs.ResumeSnapshotSteps.TakeResumeSnapshotAsync(lab.Portal, page, assignment);
         await page.GotoAsync($"{assignment}/lab");
         await Labs.LabSteps.WaitForLabPromptAsync(page);
         return page;
-    }
-
-    private static async Task<bool> HasResumeSnapshotAsync(IPage page, string assignment)
-    {
-        var response = await page.APIRequest.GetAsync($"{assignment}/lab/machine.json");
-        if (!response.Ok) return false;
-        using var json = JsonDocument.Parse(await response.TextAsync());
-        return json.RootElement.TryGetProperty("resume", out var resume) && resume.ValueKind == JsonValueKind.Object;
     }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Platform.Web.EndToEnd.Infrastructure;
@@ -45,30 +43,9 @@ public sealed class DebianLabFixture : IAsyncLifetime
         await Page.GetByRole(AriaRole.Link, new() { Name = Assignment }).First.ClickAsync();
         AssignmentPath = new Uri(Page.Url).AbsolutePath.TrimStart('/');
 
-        var teacher = await Portal.NewPageAsync();
-        await teacher.SignInAsync("teacher@demo.test");
-        await teacher.GotoAsync($"{AssignmentPath}/checks");
-        await teacher.GetByRole(AriaRole.Button, new() { Name = "Take it now" }).ClickAsync();
-        await Expect(teacher.GetByText("booting for its snapshot")).ToBeVisibleAsync();
-        await teacher.Context.CloseAsync();
-        var deadline = Stopwatch.StartNew();
-        while (!await HasResumeSnapshotAsync())
-        {
-            if (deadline.Elapsed > TimeSpan.FromMinutes(8))
-                throw new TimeoutException("The Debian lab's resume snapshot was not made within 8 minutes (see the portal's log).");
-            await Task.Delay(2000);
-        }
-
+        await Portal.TakeResumeSnapshotAsync(Page, AssignmentPath);
         await Page.GotoAsync($"{AssignmentPath}/lab");
         await Page.WaitForLabPromptAsync();
-    }
-
-    public async Task<bool> HasResumeSnapshotAsync()
-    {
-        var response = await Page.APIRequest.GetAsync($"{AssignmentPath}/lab/machine.json");
-        if (!response.Ok) return false;
-        using var json = JsonDocument.Parse(await response.TextAsync());
-        return json.RootElement.TryGetProperty("resume", out var resume) && resume.ValueKind == JsonValueKind.Object;
     }
 
     public async Task DisposeAsync() => await Portal.DisposeAsync();
