@@ -15,6 +15,8 @@ internal struct Slot
 internal sealed class Block
 {
     public required Slot[] Code;
+    /// <summary>The last slot the run loop executes; the slots after it hold move runs' data (FusedMoveRun.cs).</summary>
+    public int Last;
     public uint Phys;
     public ulong Key;
     public bool Valid = true;
@@ -195,8 +197,8 @@ public sealed unsafe partial class X86Cpu
         bool canChain = KeepsCodeSegment(_decodeBuf[n - 1]);
         Slot fused = default;
         bool fuse = n >= 2 && TryFuseCompareBranch(_decodeBuf[n - 2], _decodeBuf[n - 1], out fused);
-        var code = BuildSlots(_decodeBuf, fuse ? n - 2 : n, fuse ? fused : null);
-        block = new Block { Code = code, Phys = phys, Key = key, CanChain = canChain, Fused = fuse ? 1 : 0 };
+        var code = BuildSlots(_decodeBuf, fuse ? n - 2 : n, fuse ? fused : null, out int last);
+        block = new Block { Code = code, Last = last, Phys = phys, Key = key, CanChain = canChain, Fused = fuse ? 1 : 0 };
         _blocks[key] = block;
         _fastCache[slot] = block;
         uint page = phys >> 12;

@@ -127,7 +127,7 @@ public sealed unsafe partial class X86Cpu
             }
             Slot[] code = b.Code;
             uint eip = S.Eip;
-            int last = code.Length - 1;
+            int last = b.Last;
             ref Slot s = ref MemoryMarshal.GetArrayDataReference(code);
             bool stopped = false;
             int k = 0;
@@ -141,7 +141,8 @@ public sealed unsafe partial class X86Cpu
                 ((delegate*<X86Cpu, in Instr, void>)s.Fn)(this, in s.I);
                 if (StopBlock)
                 {
-                    S.Eip = eip;
+                    S.Eip = eip - StopRewind;
+                    StopRewind = 0;
                     stopped = true;
                     break;
                 }
@@ -153,6 +154,11 @@ public sealed unsafe partial class X86Cpu
                 S.Eip = eip + s.I.Len;
                 ((delegate*<X86Cpu, in Instr, void>)s.Fn)(this, in s.I);
                 stopped = StopBlock;
+                if (stopped && StopRewind != 0)
+                {
+                    S.Eip -= StopRewind;
+                    StopRewind = 0;
+                }
             }
             StopBlock = false;
             InstructionCount += (ulong)(k == last ? k + 1 + b.Fused : k + 1);

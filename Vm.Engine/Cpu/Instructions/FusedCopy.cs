@@ -41,13 +41,19 @@ public sealed unsafe partial class X86Cpu
 
     private readonly List<Slot> _slotBuf = new(64);
 
+    private readonly List<Slot> _moveData = new(32);
+    private readonly List<int> _moveRuns = new(8);
+
     /// <summary>
     /// The slots for decoded instructions [0, count), fusing copy-then-operate pairs, followed by
-    /// <paramref name="tail"/> when given (a fused compare-and-branch).
+    /// <paramref name="tail"/> when given (a fused compare-and-branch), then the move runs' data
+    /// slots; <paramref name="last"/> is the index of the last slot the run loop executes.
     /// </summary>
-    private Slot[] BuildSlots(List<Instr> decoded, int count, Slot? tail)
+    private Slot[] BuildSlots(List<Instr> decoded, int count, Slot? tail, out int last)
     {
         _slotBuf.Clear();
+        _moveData.Clear();
+        _moveRuns.Clear();
         bool[] dead = DeadFlags(decoded, count);
         for (int k = 0; k < count; k++)
         {
@@ -68,6 +74,13 @@ public sealed unsafe partial class X86Cpu
                 k += 2;
                 continue;
             }
+            int moves = MoveRunLength(decoded, k, count);
+            if (moves > 0)
+            {
+                MoveRunSlots(decoded, k, moves, _moveData, _slotBuf, _moveRuns);
+                k += moves - 1;
+                continue;
+            }
             if (k + 1 < count && (TryFuseCopy(ins, decoded[k + 1], out var pair) || TryFuseLoad(ins, decoded[k + 1], out pair) || TryFuseLoadPair(ins, decoded[k + 1], out pair) || TryFuseLoadThenAluMem(ins, decoded[k + 1], out pair)))
             {
                 // A fused pair's flags are its second instruction's.
@@ -80,6 +93,16 @@ public sealed unsafe partial class X86Cpu
             _slotBuf.Add(new Slot { Fn = dead[k] ? WithoutFlags(fn) : fn, I = ins });
         }
         if (tail is { } t) _slotBuf.Add(t);
+        last = _slotBuf.Count - 1;
+        foreach (int r in _moveRuns)
+        {
+            // The run's distance to its data slots, which follow the executable ones.
+            Slot run = _slotBuf[r];
+            Instr ri = run.I;
+            run.I = new Instr(ri.Op, ri.Len, ri.Pfx, ri.ModRm, ri.Seg, ri.Base, ri.Index, ri.Scale, last + 1 + ri.Disp - r, ri.Imm, ri.Imm2);
+            _slotBuf[r] = run;
+        }
+        _slotBuf.AddRange(_moveData);
         return [.. _slotBuf];
     }
 
