@@ -7,7 +7,7 @@ namespace Vm.Engine.Tests.JitWasm;
 /// balanced PUSH/POP, MOVZX/MOVSX, byte moves and TEST, ADC/SBB, shifts and rotates by 1, an
 /// immediate (0 and masked counts included) and CL, NOT/NEG, CMOVcc/SETcc, XCHG, CDQ/CWDE, BSWAP,
 /// a PUSH EBP / MOV EBP,ESP / LEAVE frame, byte shifts and rotates, 16-bit ALU/TEST/INC/DEC,
-/// CMPXCHG (both outcomes) and XCHG with memory, MOVS/STOS (8/16/32 bits) with and without REP, LODS, SCASB, SHLD/SHRD, XADD, PUSHF, and short Jcc over the next instruction on every
+/// CMPXCHG (both outcomes) and XCHG with memory, MOVS/STOS (8/16/32 bits) with and without REP, LODS, SCASB, SHLD/SHRD, XADD, PUSHF, and short Jcc over the next one to three instructions on every
 /// condition code (some right after a byte or word CMP), INC/DEC r/m8, BT/BTS/BTR/BTC (register,
 /// memory with a register or immediate bit offset, LOCK). A body without Jcc is one block that
 /// branches to itself; with them, blocks whose taken or fall-through successor is the next.
@@ -38,9 +38,12 @@ public static class RandomPrograms
             }
             else if (rng.Next(6) == 0)
             {
-                byte[] next = Instruction(rng);
+                // Over one to three instructions (a forward branch past several blocks: a direct
+                // wasm br to the target's block, not the dispatch loop).
+                var next = new List<byte>();
+                for (int m = rng.Next(1, 4); m > 0; m--) next.AddRange(Instruction(rng));
                 body.Add((byte)(0x70 + rng.Next(16)));
-                body.Add((byte)next.Length);
+                body.Add((byte)next.Count);
                 body.AddRange(next);
             }
             else
