@@ -162,6 +162,9 @@ public sealed partial class PageLowering
     {
         var c = _c;
         c.Get(A).Mem(WasmOp.I32Load8U, _tableAddr, 0).Tee(T).If();
+        c.Get(Retired).Get(Budget).Op(WasmOp.I32GeU).If();
+        Exit(JitExit.Budget, () => c.Get(LinPage).Get(A).Op(WasmOp.I32Add), 0);
+        c.End();
         c.Get(T).I32(1).Op(WasmOp.I32Sub).Set(Next).Br(c.Depth - _loopDepth);
         c.End();
         Exit(JitExit.NoBlock, () => c.Get(LinPage).Get(A).Op(WasmOp.I32Add), 0);
@@ -211,6 +214,15 @@ public sealed partial class PageLowering
         if (_index.TryGetValue(target, out int idx))
         {
             _c.Get(Retired).I32(done).Op(WasmOp.I32Add).Set(Retired);
+            if (idx <= _current)
+            {
+                // The budget is checked on backward branches (forward ones cannot loop), so a loop
+                // inside the module still returns; a check at every block start cost a compare
+                // and branch per block on paths that cannot repeat.
+                _c.Get(Retired).Get(Budget).Op(WasmOp.I32GeU).If();
+                Exit(JitExit.Budget, target, 0);
+                _c.End();
+            }
             if (idx == _current && _selfDepth >= 0) _c.Br(_c.Depth - _selfDepth);
             else if (last && idx == _current + 1) { }
             else if (idx > _current) _c.Br(_c.Depth - _blockDepth[idx]);
@@ -247,10 +259,6 @@ public sealed partial class PageLowering
             c.Loop();
             _selfDepth = c.Depth;
         }
-        // The budget is checked where blocks start, so a loop inside the module still returns.
-        c.Get(Retired).Get(Budget).Op(WasmOp.I32GeU).If();
-        Exit(JitExit.Budget, b.StartEip, 0);
-        c.End();
         for (int k = 0; k < b.Body.Count; k++)
         {
             var (eip, i) = b.Body[k];
