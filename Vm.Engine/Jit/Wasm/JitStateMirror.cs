@@ -39,11 +39,13 @@ public unsafe struct JitStateMirror
     public uint Chained;
     /// <summary>For the dispatcher: the address of each physical page's block table (4096 bytes: block index + 1 at each page offset where one starts, 0 elsewhere), 0 where no module.</summary>
     public uint PageTables;
+    /// <summary>The privilege level the code runs at (CLI checks it against IOPL); no lowered instruction changes it.</summary>
+    public uint Cpl;
 
     public const int OffR = 0, OffEip = 32, OffEflags = 36, OffLazyOp = 40, OffLazyDst = 44, OffLazySrc = 48,
         OffLazyRes = 52, OffLazyCf = 56, OffRam = 60, OffTlbRead = 64, OffTlbWrite = 68, OffSegBase = 72,
         OffBudget = 96, OffRetired = 100, OffExit = 104, OffEntry = 108, OffLinearPage = 112, OffExitCause = 116,
-        OffPageFns = 120, OffPageCount = 124, OffFirstFn = 128, OffChained = 132, OffPageTables = 136, Size = 160;
+        OffPageFns = 120, OffPageCount = 124, OffFirstFn = 128, OffChained = 132, OffPageTables = 136, OffCpl = 140, Size = 160;
 }
 
 /// <summary>Why generated code returned to the dispatcher.</summary>

@@ -38,6 +38,18 @@ public sealed partial class PageLowering
             case 0x1C1:
                 ExchangeAdd(i, eip, k);
                 return true;
+            case 0x1C7:
+                CompareExchange8(i, eip, k);
+                return true;
+            case 0xFA:
+                // CLI: allowed when CPL <= IOPL (and not in virtual-8086 mode); else the interpreter raises #GP.
+                c.Get(Flags).I32(0x20000).Op(WasmOp.I32And)
+                    .Get(State).Mem(WasmOp.I32Load, JitStateMirror.OffCpl, 2).Get(Flags).I32(12).Op(WasmOp.I32ShrU).I32(3).Op(WasmOp.I32And).Op(WasmOp.I32GtU)
+                    .Op(WasmOp.I32Or).If();
+                Exit(JitExit.Interpret, eip, k, 0xFA);
+                c.End();
+                c.Get(Flags).I32(~0x200).Op(WasmOp.I32And).Set(Flags);
+                return true;
             case 0x1A4: case 0x1A5: case 0x1AC: case 0x1AD:
                 DoubleShift(i, eip, k, left: i.Op <= 0x1A5);
                 return true;
@@ -231,6 +243,31 @@ public sealed partial class PageLowering
         else c.Get(R0 + i.RegField).Set(R0 + i.Rm);
         c.Else();
         c.Get(B).Set(R0);
+        c.End();
+    }
+
+    /// <summary>
+    /// CMPXCHG8B m64: EDX:EAX equal to the quadword: it takes ECX:EBX and ZF is set; else EDX:EAX
+    /// takes it and ZF is cleared. The other flags stay (materialized first).
+    /// </summary>
+    private void CompareExchange8(in Instr i, uint eip, int k)
+    {
+        var c = _c;
+        Probe(i, eip, k, write: true, size: 8);
+        c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(A);
+        c.Get(Addr).Mem(WasmOp.I32Load, 4, 0).Set(B);
+        if (_knownOp == OpNone) c.Get(Flags);
+        else MaterializedFlags();
+        c.I32(~0x40).Op(WasmOp.I32And).Set(Flags);
+        c.I32((int)OpNone).Set(LOp);
+        _knownOp = OpNone;
+        c.Get(A).Get(R0).Op(WasmOp.I32Eq).Get(B).Get(R0 + 2).Op(WasmOp.I32Eq).Op(WasmOp.I32And).If();
+        c.Get(Addr).Get(R0 + 3).Mem(WasmOp.I32Store, 0, 0);
+        c.Get(Addr).Get(R0 + 1).Mem(WasmOp.I32Store, 4, 0);
+        c.Get(Flags).I32(0x40).Op(WasmOp.I32Or).Set(Flags);
+        c.Else();
+        c.Get(A).Set(R0);
+        c.Get(B).Set(R0 + 2);
         c.End();
     }
 

@@ -286,6 +286,7 @@ public sealed unsafe class WasmBackend : IJitBackend
         st->Entry = (uint)block;
         st->LinearPage = start & 0xFFFFF000;
         st->Budget = EntryBudget;
+        st->Cpl = (uint)s.Cpl;
         uint csBase = seg[Reg.Cs].Base;
         int retired;
         bool chained = false;

@@ -26,7 +26,8 @@ public sealed class WasmBackendTests
             byte[] code = RandomPrograms.Generate(rng, out uint[] regs);
             byte[] data = new byte[256];
             rng.NextBytes(data);
-            uint eflags = (uint)rng.Next(2) * 0x8D5u;
+            // Half the programs at IOPL 3 with IF set, where CLI at CPL 3 is allowed (else it faults).
+            uint eflags = (uint)rng.Next(2) * 0x8D5u | (rng.Next(2) == 0 ? 0x3200u : 0);
             var expected = Interpret(code, regs, eflags, data);
             using var m = new JitMachine(wasm: true);
             var actual = m.Run(code, regs, eflags, data);
