@@ -71,6 +71,8 @@ public static class ExitCause
     public const uint TlbMiss = 0x200;
     /// <summary>The block ran to the page's end, its length limit, or bytes that do not decode.</summary>
     public const uint BlockLimit = 0x201;
+    /// <summary>An instruction that crosses into the next page (a page module holds one page's bytes).</summary>
+    public const uint PageCross = 0x202;
     /// <summary>Added to the opcode of an instruction with a 66h (operand-size) prefix.</summary>
     public const uint Operand16 = 0x400;
     public const int Count = 0x800;
@@ -79,6 +81,7 @@ public static class ExitCause
     {
         (int)TlbMiss => "tlb-miss",
         (int)BlockLimit => "block-limit",
+        (int)PageCross => "page-cross",
         >= (int)Operand16 => "o16-" + Name(cause - (int)Operand16),
         < 0x100 => $"op-{cause:X2}",
         _ => $"op-0F{cause & 0xFF:X2}",

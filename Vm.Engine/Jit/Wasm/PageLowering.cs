@@ -19,7 +19,7 @@ public sealed partial class PageLowering
 {
     // Locals: parameter 0 is the state mirror's address.
     private const int State = 0, R0 = 1, LOp = 9, LDst = 10, LSrc = 11, LRes = 12, LCf = 13, Flags = 14,
-        Next = 15, Retired = 16, Budget = 17, A = 18, B = 19, Lin = 20, Entry = 21, Addr = 22, Ram = 23, TlbR = 24, TlbW = 25, LinPage = 26,
+        Next = 15, Retired = 16, Budget = 17, A = 18, B = 19, Lin = 20, Entry = 21, Addr = 22, Ram = 23 /* unused: RAM's address is a constant */, TlbR = 24, TlbW = 25, LinPage = 26,
         N = 27, T = 28, Wide = 29, ExitEip = 30, ExitWhy = 31, EsBase = 32, SsBase = 33, DsBase = 34;
     private const uint OpNone = 0, OpAdd = 1, OpSub = 2, OpLogic = 3, OpInc = 4, OpDec = 5, OpKindMask = 0xF;
 
@@ -34,6 +34,8 @@ public sealed partial class PageLowering
     private readonly Dictionary<uint, int> _index = new();
     private readonly WasmCode _c = new(1);
     private readonly uint _tableAddr;
+    /// <summary>Guest RAM's wasm address: a constant in the code (fixed for the machine's life), not a local that takes a register.</summary>
+    private readonly uint _ramAddr;
     private int _flagsFn;
     /// <summary>The dispatch loop's depth (<see cref="WasmCode.Depth"/>): a branch there goes through the br_table.</summary>
     private int _loopDepth;
@@ -51,8 +53,9 @@ public sealed partial class PageLowering
     /// <summary>The width of a byte or word compare that was the instruction just lowered (its operands in A and B), else 0.</summary>
     private int _narrowCompareBits;
 
-    private PageLowering(List<GuestBlock> blocks, uint tableAddr)
+    private PageLowering(List<GuestBlock> blocks, uint tableAddr, uint ramAddr)
     {
+        _ramAddr = ramAddr;
         // In address order, a block's fall-through successor is usually the next one, whose code
         // follows it: reached by falling through, not through the dispatch loop's br_table.
         _blocks = blocks.OrderBy(b => b.StartEip).ToList();
@@ -66,9 +69,10 @@ public sealed partial class PageLowering
     /// where one of the returned blocks starts), which the caller fills before the module runs: a
     /// RET or indirect branch inside the page finds its block there.
     /// </param>
-    public static (byte[] Module, Dictionary<uint, int> Entries) Lower(List<GuestBlock> blocks, uint tableAddr)
+    /// <param name="ramAddr">Guest RAM's wasm address (the mirror's Ram), built into the code.</param>
+    public static (byte[] Module, Dictionary<uint, int> Entries) Lower(List<GuestBlock> blocks, uint tableAddr, uint ramAddr)
     {
-        var l = new PageLowering(blocks, tableAddr);
+        var l = new PageLowering(blocks, tableAddr, ramAddr);
         return (l.Build(), l._index);
     }
 
@@ -99,7 +103,7 @@ public sealed partial class PageLowering
         for (int r = 0; r < 8; r++) c.Get(State).Mem(WasmOp.I32Load, (uint)(OffR + 4 * r), 2).Set(R0 + r);
         Load(OffEflags, Flags); Load(OffLazyOp, LOp); Load(OffLazyDst, LDst); Load(OffLazySrc, LSrc);
         Load(OffLazyRes, LRes); Load(OffLazyCf, LCf); Load(OffBudget, Budget); Load(OffEntry, Next);
-        Load(OffRam, Ram); Load(OffTlbRead, TlbR); Load(OffTlbWrite, TlbW); Load(OffLinearPage, LinPage);
+        Load(OffTlbRead, TlbR); Load(OffTlbWrite, TlbW); Load(OffLinearPage, LinPage);
         Load(OffSegBase + 4 * 0, EsBase); Load(OffSegBase + 4 * 2, SsBase); Load(OffSegBase + 4 * 3, DsBase);
         c.I32(0).Set(Retired);
         int n = _blocks.Count;
@@ -490,7 +494,7 @@ public sealed partial class PageLowering
         c.If();
         Exit(JitExit.Interpret, eip, k, ExitCause.TlbMiss);
         c.End();
-        c.Get(Ram).Get(Entry).Get(Lin).I32(0xFFF).Op(WasmOp.I32And).Op(WasmOp.I32Or).Op(WasmOp.I32Add).Set(Addr);
+        c.I32(_ramAddr).Get(Entry).Get(Lin).I32(0xFFF).Op(WasmOp.I32And).Op(WasmOp.I32Or).Op(WasmOp.I32Add).Set(Addr);
     }
 
     private void Probe(in Instr i, uint eip, int k, bool write, int size = 4)

@@ -187,7 +187,7 @@ public sealed unsafe class WasmBackend : IJitBackend
         code.Left.Clear();
         var index = new Dictionary<uint, int>();
         byte[]? bytes = null;
-        if (blocks.Count > 0) (bytes, index) = PageLowering.Lower(blocks, WasmAddress(code.BlockAt));
+        if (blocks.Count > 0) (bytes, index) = PageLowering.Lower(blocks, WasmAddress(code.BlockAt), _state->Ram);
         foreach (uint e in code.Entries)
         {
             if (!index.ContainsKey(e)) code.Left.Add(e);
