@@ -32,6 +32,8 @@ public static class InstructionSupport
         if (op is 0x1B1 or 0x1C1 && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Rep | Pfx.Repne)) == 0 && (i.IsMem || (i.Pfx & Pfx.Lock) == 0))
             return true;
         if (op == 0x90 && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Repne | Pfx.Lock)) == 0) return true;
+        // (LOCK) CMPXCHG8B m64: the kernel's 64-bit atomics (70 k exits in a boot).
+        if (op == 0x1C7 && i.RegField == 1 && i.IsMem && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Rep | Pfx.Repne)) == 0) return true;
         // LOCK BTS/BTR/BTC on memory (the kernel's set_bit and test_and_clear_bit): one CPU, as above.
         if ((op is 0x1AB or 0x1B3 or 0x1BB || (op == 0x1BA && i.RegField >= 5)) && i.IsMem
             && (i.Pfx & (Pfx.O16 | Pfx.A16 | Pfx.Rep | Pfx.Repne)) == 0)
@@ -49,6 +51,7 @@ public static class InstructionSupport
             0xF7 => i.RegField is not (1 or 7), // TEST, NOT, NEG, MUL, IMUL, DIV (IDIV left)
             0x68 or 0x6A => true, // PUSH imm
             0xFC or 0xFD => true, // CLD, STD
+            0xFA => true, // CLI (checked against IOPL in the code; STI's interrupt shadow is the interpreter's)
             0x9C => true, // PUSHF
             0x88 or 0x8A => true, // MOV r/m8, r8 and r8, r/m8
             0xC6 => i.RegField == 0, // MOV r/m8, imm8

@@ -39,11 +39,13 @@ public unsafe struct JitStateMirror
     public uint Chained;
     /// <summary>For the dispatcher: the address of each physical page's block table (4096 bytes: block index + 1 at each page offset where one starts, 0 elsewhere), 0 where no module.</summary>
     public uint PageTables;
+    /// <summary>The privilege level the code runs at (CLI checks it against IOPL); no lowered instruction changes it.</summary>
+    public uint Cpl;
 
     public const int OffR = 0, OffEip = 32, OffEflags = 36, OffLazyOp = 40, OffLazyDst = 44, OffLazySrc = 48,
         OffLazyRes = 52, OffLazyCf = 56, OffRam = 60, OffTlbRead = 64, OffTlbWrite = 68, OffSegBase = 72,
         OffBudget = 96, OffRetired = 100, OffExit = 104, OffEntry = 108, OffLinearPage = 112, OffExitCause = 116,
-        OffPageFns = 120, OffPageCount = 124, OffFirstFn = 128, OffChained = 132, OffPageTables = 136, Size = 160;
+        OffPageFns = 120, OffPageCount = 124, OffFirstFn = 128, OffChained = 132, OffPageTables = 136, OffCpl = 140, Size = 160;
 }
 
 /// <summary>Why generated code returned to the dispatcher.</summary>
@@ -69,6 +71,8 @@ public static class ExitCause
     public const uint TlbMiss = 0x200;
     /// <summary>The block ran to the page's end, its length limit, or bytes that do not decode.</summary>
     public const uint BlockLimit = 0x201;
+    /// <summary>An instruction that crosses into the next page (a page module holds one page's bytes).</summary>
+    public const uint PageCross = 0x202;
     /// <summary>Added to the opcode of an instruction with a 66h (operand-size) prefix.</summary>
     public const uint Operand16 = 0x400;
     public const int Count = 0x800;
@@ -77,6 +81,7 @@ public static class ExitCause
     {
         (int)TlbMiss => "tlb-miss",
         (int)BlockLimit => "block-limit",
+        (int)PageCross => "page-cross",
         >= (int)Operand16 => "o16-" + Name(cause - (int)Operand16),
         < 0x100 => $"op-{cause:X2}",
         _ => $"op-0F{cause & 0xFF:X2}",

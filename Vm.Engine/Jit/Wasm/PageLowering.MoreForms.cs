@@ -38,6 +38,18 @@ public sealed partial class PageLowering
             case 0x1C1:
                 ExchangeAdd(i, eip, k);
                 return true;
+            case 0x1C7:
+                CompareExchange8(i, eip, k);
+                return true;
+            case 0xFA:
+                // CLI: allowed when CPL <= IOPL (and not in virtual-8086 mode); else the interpreter raises #GP.
+                c.Get(Flags).I32(0x20000).Op(WasmOp.I32And)
+                    .Get(State).Mem(WasmOp.I32Load, JitStateMirror.OffCpl, 2).Get(Flags).I32(12).Op(WasmOp.I32ShrU).I32(3).Op(WasmOp.I32And).Op(WasmOp.I32GtU)
+                    .Op(WasmOp.I32Or).If();
+                Exit(JitExit.Interpret, eip, k, 0xFA);
+                c.End();
+                c.Get(Flags).I32(~0x200).Op(WasmOp.I32And).Set(Flags);
+                return true;
             case 0x1A4: case 0x1A5: case 0x1AC: case 0x1AD:
                 DoubleShift(i, eip, k, left: i.Op <= 0x1A5);
                 return true;
@@ -234,6 +246,31 @@ public sealed partial class PageLowering
         c.End();
     }
 
+    /// <summary>
+    /// CMPXCHG8B m64: EDX:EAX equal to the quadword: it takes ECX:EBX and ZF is set; else EDX:EAX
+    /// takes it and ZF is cleared. The other flags stay (materialized first).
+    /// </summary>
+    private void CompareExchange8(in Instr i, uint eip, int k)
+    {
+        var c = _c;
+        Probe(i, eip, k, write: true, size: 8);
+        c.Get(Addr).Mem(WasmOp.I32Load, 0, 0).Set(A);
+        c.Get(Addr).Mem(WasmOp.I32Load, 4, 0).Set(B);
+        if (_knownOp == OpNone) c.Get(Flags);
+        else MaterializedFlags();
+        c.I32(~0x40).Op(WasmOp.I32And).Set(Flags);
+        c.I32((int)OpNone).Set(LOp);
+        _knownOp = OpNone;
+        c.Get(A).Get(R0).Op(WasmOp.I32Eq).Get(B).Get(R0 + 2).Op(WasmOp.I32Eq).Op(WasmOp.I32And).If();
+        c.Get(Addr).Get(R0 + 3).Mem(WasmOp.I32Store, 0, 0);
+        c.Get(Addr).Get(R0 + 1).Mem(WasmOp.I32Store, 4, 0);
+        c.Get(Flags).I32(0x40).Op(WasmOp.I32Or).Set(Flags);
+        c.Else();
+        c.Get(A).Set(R0);
+        c.Get(B).Set(R0 + 2);
+        c.End();
+    }
+
     /// <summary>XADD r/m32, r32 (LOCK XADD: atomic counters; one CPU here): the sum to r/m, the old r/m to r, flags of the ADD.</summary>
     private void ExchangeAdd(in Instr i, uint eip, int k)
     {
@@ -281,7 +318,8 @@ public sealed partial class PageLowering
     {
         var c = _c;
         // From the producer when it is known in the block: no call to the flags helper.
-        switch (_knownOp)
+        // Narrow ops (operands zero-extended, the result masked) give CF by the same compares.
+        switch (_knownOp is uint known && known >= NarrowOp(8) ? known & OpKindMask : _knownOp)
         {
             case OpNone: c.Get(Flags).I32(CfBit).Op(WasmOp.I32And); break;
             case OpSub: c.Get(LDst).Get(LSrc).Op(WasmOp.I32LtU); break;
@@ -592,8 +630,11 @@ public sealed partial class PageLowering
     }
 
     /// <summary>
-    /// T = A op B on <paramref name="bits"/> bits (kind as <see cref="NarrowAlu"/>), and EFLAGS as
-    /// the CPU's lazy 8- or 16-bit state would give them; the lazy state becomes None.
+    /// T = A op B on <paramref name="bits"/> bits (kind as <see cref="NarrowAlu"/>), its flags kept
+    /// lazily: the operands and the result in the lazy locals with a narrow op (<see cref="NarrowOp"/>),
+    /// so a byte CMP before a Jcc costs one compare, and the flags are computed only where read (the
+    /// flags helper, the exit sequence). Computing them eagerly (PF, AF, OF: ~30 wasm instructions)
+    /// was most of the cost of gzip's byte compares in longest_match.
     /// </summary>
     private void NarrowFlags(int bits, int kind, bool keepCf)
     {
@@ -601,30 +642,11 @@ public sealed partial class PageLowering
         int mask = (1 << bits) - 1;
         c.Get(A).Get(B);
         c.Op(kind switch { 0 => WasmOp.I32Add, 1 => WasmOp.I32Or, 4 or 8 => WasmOp.I32And, 6 => WasmOp.I32Xor, _ => WasmOp.I32Sub });
-        c.Set(N);
-        // Flags of the (bits+1)-bit result N: CF the bit past the width for ADD and SUB (a borrow
-        // sets it too), OF from the operands' and the result's top bit, AF from bit 4.
-        c.Get(N).I32(mask).Op(WasmOp.I32And).Set(T);
-        c.Get(Flags).I32(~ArithFlags).Op(WasmOp.I32And)
-            .Get(T).Op(WasmOp.I32Eqz).I32(6).Op(WasmOp.I32Shl).Op(WasmOp.I32Or)
-            .Get(T).I32(bits - 8).Op(WasmOp.I32ShrU).I32(0x80).Op(WasmOp.I32And).Op(WasmOp.I32Or);
-        Parity(T);
-        c.Op(WasmOp.I32Or);
-        if (kind is 0 or 5 or 7)
-        {
-            if (keepCf) c.Get(LCf);
-            else c.Get(N).I32(bits).Op(WasmOp.I32ShrU).I32(1).Op(WasmOp.I32And);
-            c.Op(WasmOp.I32Or);
-            c.Get(A).Get(B).Op(WasmOp.I32Xor).Get(T).Op(WasmOp.I32Xor).I32(0x10).Op(WasmOp.I32And).Op(WasmOp.I32Or);
-            if (kind == 0) c.Get(A).Get(T).Op(WasmOp.I32Xor).Get(B).Get(T).Op(WasmOp.I32Xor).Op(WasmOp.I32And);
-            else c.Get(A).Get(B).Op(WasmOp.I32Xor).Get(A).Get(T).Op(WasmOp.I32Xor).Op(WasmOp.I32And);
-            // The top bit (7 or 15) to OF (bit 11).
-            c.I32(1 << (bits - 1)).Op(WasmOp.I32And).I32(Math.Abs(12 - bits)).Op(bits < 12 ? WasmOp.I32Shl : WasmOp.I32ShrU);
-            c.Op(WasmOp.I32Or);
-        }
-        c.Set(Flags);
-        c.I32((int)OpNone).Set(LOp);
-        _knownOp = OpNone;
+        c.I32(mask).Op(WasmOp.I32And).Set(T);
+        uint op = kind switch { 0 => keepCf ? OpInc : OpAdd, 5 or 7 => keepCf ? OpDec : OpSub, _ => OpLogic };
+        op |= NarrowOp(bits);
+        c.Get(A).Set(LDst).Get(B).Set(LSrc).Get(T).Set(LRes).I32((int)op).Set(LOp);
+        _knownOp = op;
         // A compare's operands stay in A and B for a Jcc right after it (EmitCondition).
         if (kind is 5 or 7 && !keepCf) _narrowCompareBits = bits;
     }

@@ -141,7 +141,7 @@ public sealed partial class PageLowering
             .Op(WasmOp.I32Or).If();
         Exit(JitExit.Interpret, eip, k, ExitCause.TlbMiss);
         c.End();
-        c.Get(Ram).Get(Entry).Get(Lin).I32(0xFFF).Op(WasmOp.I32And).Op(WasmOp.I32Or).Op(WasmOp.I32Add).Set(into);
+        c.I32(_ramAddr).Get(Entry).Get(Lin).I32(0xFFF).Op(WasmOp.I32And).Op(WasmOp.I32Or).Op(WasmOp.I32Add).Set(into);
     }
 
     /// <summary>local = min(local, pushed value), unsigned.</summary>

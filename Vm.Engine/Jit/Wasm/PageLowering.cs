@@ -19,17 +19,32 @@ public sealed partial class PageLowering
 {
     // Locals: parameter 0 is the state mirror's address.
     private const int State = 0, R0 = 1, LOp = 9, LDst = 10, LSrc = 11, LRes = 12, LCf = 13, Flags = 14,
-        Next = 15, Retired = 16, Budget = 17, A = 18, B = 19, Lin = 20, Entry = 21, Addr = 22, Ram = 23, TlbR = 24, TlbW = 25, LinPage = 26,
+        Next = 15, Retired = 16, Budget = 17, A = 18, B = 19, Lin = 20, Entry = 21, Addr = 22, Ram = 23 /* unused: RAM's address is a constant */, TlbR = 24, TlbW = 25, LinPage = 26,
         N = 27, T = 28, Wide = 29, ExitEip = 30, ExitWhy = 31, EsBase = 32, SsBase = 33, DsBase = 34;
-    private const uint OpNone = 0, OpAdd = 1, OpSub = 2, OpLogic = 3, OpInc = 4, OpDec = 5;
+    private const uint OpNone = 0, OpAdd = 1, OpSub = 2, OpLogic = 3, OpInc = 4, OpDec = 5, OpKindMask = 0xF;
+
+    /// <summary>
+    /// Added to a lazy op for a byte (0x10) or word (0x20) result: a state only generated code
+    /// holds (the CPU's lazy state, and so the mirror, is 32-bit), materialized into EFLAGS by the
+    /// exit sequence before the state leaves the module.
+    /// </summary>
+    private static uint NarrowOp(int bits) => bits == 8 ? 0x10u : 0x20u;
 
     private readonly List<GuestBlock> _blocks;
     private readonly Dictionary<uint, int> _index = new();
     private readonly WasmCode _c = new(1);
     private readonly uint _tableAddr;
+    /// <summary>Guest RAM's wasm address: a constant in the code (fixed for the machine's life), not a local that takes a register.</summary>
+    private readonly uint _ramAddr;
     private int _flagsFn;
     /// <summary>The dispatch loop's depth (<see cref="WasmCode.Depth"/>): a branch there goes through the br_table.</summary>
     private int _loopDepth;
+    /// <summary>
+    /// The depth of the wasm block whose end starts block i's code (index n: the resolve case). Code
+    /// of block i runs inside the blocks of all later ones, so a branch forward to block j &gt; i is a
+    /// plain <c>br</c> to that end: only backward branches go through the dispatch loop's br_table.
+    /// </summary>
+    private int[] _blockDepth = [];
     /// <summary>The block being lowered, and the depth of its own loop when it branches to itself (else -1).</summary>
     private int _current, _selfDepth;
     /// <summary>The depth (<see cref="WasmCode.Depth"/>) of the block every exit branches out of to the one exit sequence.</summary>
@@ -38,8 +53,9 @@ public sealed partial class PageLowering
     /// <summary>The width of a byte or word compare that was the instruction just lowered (its operands in A and B), else 0.</summary>
     private int _narrowCompareBits;
 
-    private PageLowering(List<GuestBlock> blocks, uint tableAddr)
+    private PageLowering(List<GuestBlock> blocks, uint tableAddr, uint ramAddr)
     {
+        _ramAddr = ramAddr;
         // In address order, a block's fall-through successor is usually the next one, whose code
         // follows it: reached by falling through, not through the dispatch loop's br_table.
         _blocks = blocks.OrderBy(b => b.StartEip).ToList();
@@ -53,9 +69,10 @@ public sealed partial class PageLowering
     /// where one of the returned blocks starts), which the caller fills before the module runs: a
     /// RET or indirect branch inside the page finds its block there.
     /// </param>
-    public static (byte[] Module, Dictionary<uint, int> Entries) Lower(List<GuestBlock> blocks, uint tableAddr)
+    /// <param name="ramAddr">Guest RAM's wasm address (the mirror's Ram), built into the code.</param>
+    public static (byte[] Module, Dictionary<uint, int> Entries) Lower(List<GuestBlock> blocks, uint tableAddr, uint ramAddr)
     {
-        var l = new PageLowering(blocks, tableAddr);
+        var l = new PageLowering(blocks, tableAddr, ramAddr);
         return (l.Build(), l._index);
     }
 
@@ -86,7 +103,7 @@ public sealed partial class PageLowering
         for (int r = 0; r < 8; r++) c.Get(State).Mem(WasmOp.I32Load, (uint)(OffR + 4 * r), 2).Set(R0 + r);
         Load(OffEflags, Flags); Load(OffLazyOp, LOp); Load(OffLazyDst, LDst); Load(OffLazySrc, LSrc);
         Load(OffLazyRes, LRes); Load(OffLazyCf, LCf); Load(OffBudget, Budget); Load(OffEntry, Next);
-        Load(OffRam, Ram); Load(OffTlbRead, TlbR); Load(OffTlbWrite, TlbW); Load(OffLinearPage, LinPage);
+        Load(OffTlbRead, TlbR); Load(OffTlbWrite, TlbW); Load(OffLinearPage, LinPage);
         Load(OffSegBase + 4 * 0, EsBase); Load(OffSegBase + 4 * 2, SsBase); Load(OffSegBase + 4 * 3, DsBase);
         c.I32(0).Set(Retired);
         int n = _blocks.Count;
@@ -94,7 +111,12 @@ public sealed partial class PageLowering
         _loopDepth = c.Depth;
         c.Block(); // every exit branches out of this to the one exit sequence below
         _exitDepth = c.Depth;
-        for (int i = n; i >= 0; i--) c.Block();
+        _blockDepth = new int[n + 1];
+        for (int i = n; i >= 0; i--)
+        {
+            c.Block();
+            _blockDepth[i] = c.Depth;
+        }
         var cases = new int[n + 1];
         for (int i = 0; i <= n; i++) cases[i] = i;
         c.Get(Next).BrTable(cases, n);
@@ -120,6 +142,11 @@ public sealed partial class PageLowering
     private void EmitExitSequence()
     {
         var c = _c;
+        // A byte or word lazy state becomes EFLAGS (the mirror carries the CPU's 32-bit kinds only).
+        c.Get(LOp).I32((int)NarrowOp(8)).Op(WasmOp.I32GeU).If();
+        MaterializedFlags();
+        c.Set(Flags).I32((int)OpNone).Set(LOp);
+        c.End();
         for (int r = 0; r < 8; r++) Store(OffR + 4 * r, R0 + r);
         Store(OffEflags, Flags); Store(OffLazyOp, LOp); Store(OffLazyDst, LDst); Store(OffLazySrc, LSrc);
         Store(OffLazyRes, LRes); Store(OffLazyCf, LCf);
@@ -139,6 +166,9 @@ public sealed partial class PageLowering
     {
         var c = _c;
         c.Get(A).Mem(WasmOp.I32Load8U, _tableAddr, 0).Tee(T).If();
+        c.Get(Retired).Get(Budget).Op(WasmOp.I32GeU).If();
+        Exit(JitExit.Budget, () => c.Get(LinPage).Get(A).Op(WasmOp.I32Add), 0);
+        c.End();
         c.Get(T).I32(1).Op(WasmOp.I32Sub).Set(Next).Br(c.Depth - _loopDepth);
         c.End();
         Exit(JitExit.NoBlock, () => c.Get(LinPage).Get(A).Op(WasmOp.I32Add), 0);
@@ -155,7 +185,7 @@ public sealed partial class PageLowering
         c.Get(target).I32(unchecked((int)0xFFFFF000)).Op(WasmOp.I32And).Get(LinPage).Op(WasmOp.I32Eq).If();
         c.Get(target).I32(0xFFF).Op(WasmOp.I32And).Set(A);
         c.Get(Retired).I32(done).Op(WasmOp.I32Add).Set(Retired);
-        c.I32(_blocks.Count).Set(Next).Br(c.Depth - _loopDepth);
+        c.Br(c.Depth - _blockDepth[_blocks.Count]);
         c.End();
         Exit(JitExit.Branch, () => c.Get(target), done);
     }
@@ -188,8 +218,19 @@ public sealed partial class PageLowering
         if (_index.TryGetValue(target, out int idx))
         {
             _c.Get(Retired).I32(done).Op(WasmOp.I32Add).Set(Retired);
+            if (idx <= _current)
+            {
+                // The budget is checked on backward branches (forward ones cannot loop), so a loop
+                // inside the module still returns; a check at every block start cost a compare
+                // and branch per block on paths that cannot repeat.
+                _c.Get(Retired).Get(Budget).Op(WasmOp.I32GeU).If();
+                Exit(JitExit.Budget, target, 0);
+                _c.End();
+            }
             if (idx == _current && _selfDepth >= 0) _c.Br(_c.Depth - _selfDepth);
-            else if (!(last && idx == _current + 1)) _c.I32(idx).Set(Next).Br(_c.Depth - _loopDepth);
+            else if (last && idx == _current + 1) { }
+            else if (idx > _current) _c.Br(_c.Depth - _blockDepth[idx]);
+            else _c.I32(idx).Set(Next).Br(_c.Depth - _loopDepth);
         }
         else
         {
@@ -222,10 +263,6 @@ public sealed partial class PageLowering
             c.Loop();
             _selfDepth = c.Depth;
         }
-        // The budget is checked where blocks start, so a loop inside the module still returns.
-        c.Get(Retired).Get(Budget).Op(WasmOp.I32GeU).If();
-        Exit(JitExit.Budget, b.StartEip, 0);
-        c.End();
         for (int k = 0; k < b.Body.Count; k++)
         {
             var (eip, i) = b.Body[k];
@@ -457,7 +494,7 @@ public sealed partial class PageLowering
         c.If();
         Exit(JitExit.Interpret, eip, k, ExitCause.TlbMiss);
         c.End();
-        c.Get(Ram).Get(Entry).Get(Lin).I32(0xFFF).Op(WasmOp.I32And).Op(WasmOp.I32Or).Op(WasmOp.I32Add).Set(Addr);
+        c.I32(_ramAddr).Get(Entry).Get(Lin).I32(0xFFF).Op(WasmOp.I32And).Op(WasmOp.I32Or).Op(WasmOp.I32Add).Set(Addr);
     }
 
     private void Probe(in Instr i, uint eip, int k, bool write, int size = 4)
@@ -581,6 +618,28 @@ public sealed partial class PageLowering
             c.Op(CompareOp(test, negate));
             return;
         }
+        if (_knownOp is uint narrow && narrow >= NarrowOp(8))
+        {
+            int bits = narrow >= NarrowOp(16) ? 16 : 8;
+            if ((narrow & OpKindMask) == OpSub && test is 1 or 2 or 3 or 6 or 7)
+            {
+                // The zero-extended operands; signed conditions with their sign bit moved to bit 31.
+                c.Get(LDst);
+                if (test >= 6) c.I32(32 - bits).Op(WasmOp.I32Shl);
+                c.Get(LSrc);
+                if (test >= 6) c.I32(32 - bits).Op(WasmOp.I32Shl);
+                c.Op(CompareOp(test, negate));
+                return;
+            }
+            if (test is 2 or 4)
+            {
+                // ZF and SF from the masked result.
+                c.Get(LRes);
+                if (test == 4) c.I32(32 - bits).Op(WasmOp.I32Shl);
+                c.I32(0).Op(test == 2 ? (negate ? WasmOp.I32Ne : WasmOp.I32Eq) : (negate ? WasmOp.I32GeS : WasmOp.I32LtS));
+                return;
+            }
+        }
         if (_knownOp is OpLogic or OpSub or OpAdd or OpInc or OpDec && test is 2 or 4)
         {
             // ZF and SF come from the result alone.
@@ -631,8 +690,22 @@ public sealed partial class PageLowering
     {
         const int op = 0, d = 1, s = 2, r = 3, cf = 4, ef = 5;
         var c = new WasmCode(6);
-        int f = c.AddLocal(WasmType.I32);
+        int f = c.AddLocal(WasmType.I32), sh = c.AddLocal(WasmType.I32);
         c.Get(op).Op(WasmOp.I32Eqz).If().Get(ef).Op(WasmOp.Return).End();
+        // A byte or word op: the 32-bit formulas on the operands shifted to the top give CF, OF,
+        // SF and ZF; PF (the result's low byte) and AF (bit 4) come from the unshifted values.
+        c.Get(op).I32((int)NarrowOp(8)).Op(WasmOp.I32GeU).If();
+        c.I32(24).I32(16).Get(op).I32((int)NarrowOp(16)).Op(WasmOp.I32LtU).Op(WasmOp.Select).Set(sh);
+        c.Get(op).I32((int)OpKindMask).Op(WasmOp.I32And)
+            .Get(d).Get(sh).Op(WasmOp.I32Shl).Get(s).Get(sh).Op(WasmOp.I32Shl).Get(r).Get(sh).Op(WasmOp.I32Shl)
+            .Get(cf).Get(ef).Call(1)
+            .I32(~0x14).Op(WasmOp.I32And)
+            .Get(r).I32(0xFF).Op(WasmOp.I32And).Op(WasmOp.I32Popcnt).I32(1).Op(WasmOp.I32And).I32(1).Op(WasmOp.I32Xor)
+            .I32(2).Op(WasmOp.I32Shl).Op(WasmOp.I32Or)
+            .Get(d).Get(s).Op(WasmOp.I32Xor).Get(r).Op(WasmOp.I32Xor).I32(0x10).Op(WasmOp.I32And)
+            .I32(0).Get(op).I32((int)OpKindMask).Op(WasmOp.I32And).I32((int)OpLogic).Op(WasmOp.I32Ne).Op(WasmOp.Select)
+            .Op(WasmOp.I32Or).Op(WasmOp.Return);
+        c.End();
         c.Get(ef).I32(~0x8D5).Op(WasmOp.I32And)
             .Get(r).Op(WasmOp.I32Eqz).I32(6).Op(WasmOp.I32Shl).Op(WasmOp.I32Or)
             .Get(r).I32(31).Op(WasmOp.I32ShrU).I32(7).Op(WasmOp.I32Shl).Op(WasmOp.I32Or)

@@ -28,6 +28,15 @@ public static unsafe class PageScanner
         InstructionSupport.IsLowered(i) || InstructionSupport.IsJcc(i) || InstructionSupport.IsJmp(i)
         || InstructionSupport.IsCall(i) || InstructionSupport.IsRet(i) || InstructionSupport.IsIndirect(i);
 
+    /// <summary>The bytes at a page's end, padded with zeros past it (to tell an instruction crossing into the next page from bytes that do not decode).</summary>
+    private sealed class PaddedBytes(byte* page, int start) : IByteSource
+    {
+        public int Fetch(int offset) => start + offset < 4096 ? page[start + offset] : 0;
+    }
+
+    private static bool CrossesPageEnd(byte* page, int start) =>
+        Decoder.TryDecode(new PaddedBytes(page, start), true, out Instr i) && start + i.Len > 4096;
+
     /// <param name="page">The physical page's bytes.</param>
     /// <param name="entryEips">Entry points as page offsets; the blocks' EIPs are page offsets too.</param>
     public static List<GuestBlock> Scan(byte* page, IEnumerable<uint> entryEips)
@@ -59,6 +68,7 @@ public static unsafe class PageScanner
                     // An instruction crossing into the next page (or bytes that do not decode): the interpreter's.
                     b.End = BlockEnd.Interpret;
                     b.FallThrough = eip;
+                    if (CrossesPageEnd(page, (int)eip)) b.StopCause = ExitCause.PageCross;
                     break;
                 }
                 uint next = eip + i.Len;

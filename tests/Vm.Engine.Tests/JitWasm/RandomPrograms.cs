@@ -7,7 +7,7 @@ namespace Vm.Engine.Tests.JitWasm;
 /// balanced PUSH/POP, MOVZX/MOVSX, byte moves and TEST, ADC/SBB, shifts and rotates by 1, an
 /// immediate (0 and masked counts included) and CL, NOT/NEG, CMOVcc/SETcc, XCHG, CDQ/CWDE, BSWAP,
 /// a PUSH EBP / MOV EBP,ESP / LEAVE frame, byte shifts and rotates, 16-bit ALU/TEST/INC/DEC,
-/// CMPXCHG (both outcomes) and XCHG with memory, MOVS/STOS (8/16/32 bits) with and without REP, LODS, SCASB, SHLD/SHRD, XADD, PUSHF, and short Jcc over the next instruction on every
+/// CMPXCHG (both outcomes) and XCHG with memory, MOVS/STOS (8/16/32 bits) with and without REP, LODS, SCASB, SHLD/SHRD, XADD, PUSHF, CMPXCHG8B, CLI, and short Jcc over the next one to three instructions on every
 /// condition code (some right after a byte or word CMP), INC/DEC r/m8, BT/BTS/BTR/BTC (register,
 /// memory with a register or immediate bit offset, LOCK). A body without Jcc is one block that
 /// branches to itself; with them, blocks whose taken or fall-through successor is the next.
@@ -38,9 +38,12 @@ public static class RandomPrograms
             }
             else if (rng.Next(6) == 0)
             {
-                byte[] next = Instruction(rng);
+                // Over one to three instructions (a forward branch past several blocks: a direct
+                // wasm br to the target's block, not the dispatch loop).
+                var next = new List<byte>();
+                for (int m = rng.Next(1, 4); m > 0; m--) next.AddRange(Instruction(rng));
                 body.Add((byte)(0x70 + rng.Next(16)));
-                body.Add((byte)next.Length);
+                body.Add((byte)next.Count);
                 body.AddRange(next);
             }
             else
@@ -82,7 +85,7 @@ public static class RandomPrograms
         byte[] imm = BitConverter.GetBytes(Value(rng));
         int cc = rng.Next(16);
         int anyByte = rng.Next(8);
-        switch (rng.Next(75))
+        switch (rng.Next(77))
         {
             case 0: return [(byte)((kind << 3) | 1), (byte)(0xC0 | (s << 3) | d)];
             case 1: return [0x83, (byte)(0xC0 | (kind << 3) | d), (byte)rng.Next(256)];
@@ -263,6 +266,13 @@ public static class RandomPrograms
             case 73: return rng.Next(2) == 0
                 ? [0x0F, 0xBA, (byte)(0xC0 | ((4 + rng.Next(4)) << 3) | d), (byte)rng.Next(256)]
                 : [0x0F, 0xBA, (byte)(0x40 | ((4 + rng.Next(4)) << 3) | 6), disp, (byte)rng.Next(256)];
+            // (LOCK) CMPXCHG8B [ESI+d8], equal (EDX:EAX loaded from it first) or as the registers stand.
+            case 75:
+            {
+                byte[] cx8 = [0xF0, 0x0F, 0xC7, 0x4E, disp];
+                return rng.Next(2) == 0 ? cx8 : [0x8B, 0x46, disp, 0x8B, 0x56, (byte)(disp + 4), .. cx8];
+            }
+            case 76: return [0xFA]; // CLI
             default: return [0xA9, .. imm];
         }
     }

@@ -26,7 +26,8 @@ public sealed class WasmBackendTests
             byte[] code = RandomPrograms.Generate(rng, out uint[] regs);
             byte[] data = new byte[256];
             rng.NextBytes(data);
-            uint eflags = (uint)rng.Next(2) * 0x8D5u;
+            // Half the programs at IOPL 3 with IF set, where CLI at CPL 3 is allowed (else it faults).
+            uint eflags = (uint)rng.Next(2) * 0x8D5u | (rng.Next(2) == 0 ? 0x3200u : 0);
             var expected = Interpret(code, regs, eflags, data);
             using var m = new JitMachine(wasm: true);
             var actual = m.Run(code, regs, eflags, data);
@@ -211,6 +212,30 @@ public sealed class WasmBackendTests
         // Once both pages are compiled, each CALL and RET goes from one module to the other directly.
         Assert.True(st.ChainedEntries > 500, $"{st.ChainedEntries} chained entries");
         Assert.True(st.Entries < 600, $"{st.Entries} entries from the run loop for 2000 page changes");
+    }
+
+    [Fact]
+    public void LoopStartingWithAnInstructionCrossingThePageEnd_MatchesTheInterpreter()
+    {
+        var code = new byte[0x100C];
+        byte[] head = [0xB9, 0xE8, 0x03, 0x00, 0x00, 0xE9, .. BitConverter.GetBytes(0xFFD - 10)]; // mov ecx,1000; jmp L
+        head.CopyTo(code, 0);
+        byte[] loop =
+        [
+            0xBA, 0x78, 0x56, 0x34, 0x12,                         // L: mov edx, 0x12345678 (0xFFD-0x1001: crosses the page end)
+            0x01, 0xD0, 0x01, 0xC8, 0xC1, 0xC0, 0x03,             // add eax, edx; add eax, ecx; rol eax, 3
+            0x49, 0x75, 0xF1,                                     // dec ecx; jnz L
+        ];
+        loop.CopyTo(code, 0xFFD);
+        var expected = Interpret(code, NoRegs, 0, new byte[16]);
+        using var m = new JitMachine(wasm: true);
+        var actual = m.Run(code, NoRegs, 0, new byte[16]);
+        Assert.Equal(expected.Regs, actual.Regs);
+        Assert.Equal(expected.Eflags, actual.Eflags);
+        Assert.Equal(expected.Eip, actual.Eip);
+        // No page module holds the crossing MOV: the loop runs on the interpreter's blocks, not
+        // entered into wasm only to be interpreted there once per iteration.
+        Assert.True(m.Backend!.Stats.InterpretedEntries < 50, $"{m.Backend.Stats.InterpretedEntries} entries interpreted through Enter");
     }
 
     [Fact]
