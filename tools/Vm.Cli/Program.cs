@@ -95,6 +95,7 @@ internal static class Cli
         {
             machine.Cpu.JitRegionLimit = regionBlocks;
         }
+        if (Environment.GetEnvironmentVariable("WEBVM_JIT_REGLOCALS") == "0") machine.Cpu.JitRegisterLocals = false;
         if (Environment.GetEnvironmentVariable("WEBVM_JIT_PROFILE") == "1") machine.Cpu.JitProfile = new Vm.Engine.Jit.JitProfile();
         if (hvc)
         {
