@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Vm.Engine.Cpu.Decoding;
 using Vm.Engine.Cpu.State;
 using Vm.Engine.Jit;
@@ -61,6 +62,12 @@ public sealed unsafe partial class X86Cpu
 
     /// <summary>At most this many blocks per compiled region (1: one block per method); see <see cref="JitRegion"/>.</summary>
     public int JitRegionLimit { get; set; } = JitRegion.MaxBlocks;
+
+    /// <summary>
+    /// Whether the IL backend keeps guest registers in locals within a region (else every
+    /// access goes to S). A switch for measuring; see <c>Il/RegionRegisters.cs</c>.
+    /// </summary>
+    public bool JitRegisterLocals { get; set; }
 
     /// <summary>At most this many compiled blocks are kept; the oldest compiled goes first.</summary>
     public int JitCacheLimit { get; set; } = 16384;
@@ -184,6 +191,32 @@ public sealed unsafe partial class X86Cpu
             if (EndsBlock(in ins) || list.Count >= 48) break;
         }
         return list.Count == 0 ? null : list.ToArray();
+    }
+
+    /// <summary>
+    /// Compiled code's slow memory paths (a TLB miss, a page-crossing access, MMIO, a code page):
+    /// one call each, never inlined. RyuJIT inlined the interpreter's aggressively inlined
+    /// accessors and their slow paths into every access of a region: larger code, longer
+    /// compiles, and values kept in stack slots on the fast path to survive them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal uint JitReadSlow(uint lin, int size) => size switch
+    {
+        1 => Read8(lin),
+        2 => Read16(lin),
+        _ => Read32Slow(lin),
+    };
+
+    /// <summary>The slow path of compiled stores (see <see cref="JitReadSlow"/>); a code page sets StopBlock.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal void JitWriteSlow(uint lin, uint v, int size)
+    {
+        switch (size)
+        {
+            case 1: Write8(lin, (byte)v); break;
+            case 2: Write16(lin, (ushort)v); break;
+            default: WriteSplit(lin, v, 4); break;
+        }
     }
 
     /// <summary>

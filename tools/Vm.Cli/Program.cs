@@ -95,6 +95,7 @@ internal static class Cli
         {
             machine.Cpu.JitRegionLimit = regionBlocks;
         }
+        if (Environment.GetEnvironmentVariable("WEBVM_JIT_REGLOCALS") is { } regLocals) machine.Cpu.JitRegisterLocals = regLocals == "1";
         if (Environment.GetEnvironmentVariable("WEBVM_JIT_PROFILE") == "1") machine.Cpu.JitProfile = new Vm.Engine.Jit.JitProfile();
         if (hvc)
         {

@@ -55,6 +55,9 @@ internal static class GuestStateFields
     public static readonly MethodInfo Read32Slow = Method(typeof(X86Cpu), "Read32Slow");
     /// <summary>void WriteSplit(uint lin, uint v, int n): a TLB miss, a code page, or a page-crossing write.</summary>
     public static readonly MethodInfo WriteSplit = Method(typeof(X86Cpu), "WriteSplit");
+    /// <summary>uint JitReadSlow(uint lin, int size), void JitWriteSlow(uint lin, uint v, int size): the slow paths, not inlined.</summary>
+    public static readonly MethodInfo ReadSlow = Method(typeof(X86Cpu), "JitReadSlow");
+    public static readonly MethodInfo WriteSlow = Method(typeof(X86Cpu), "JitWriteSlow");
     public static readonly MethodInfo GetCF = Method(typeof(X86Cpu), "GetCF");
     /// <summary>JitEntry? JitChain(int retired, ref ChainSite site): the next block's compiled code, when compiled code may go on to it.</summary>
     public static readonly MethodInfo JitChain = Method(typeof(X86Cpu), "JitChain");

@@ -27,9 +27,28 @@ public sealed unsafe class IlBackend : IJitBackend
 
     public string Name => "il";
 
+    /// <summary>
+    /// A region whose IL is larger than this is built again with half as many blocks. RyuJIT
+    /// compiles a method past its size limits (60 000 bytes of IL, 20 000 IL instructions,
+    /// 2 000 basic blocks) with MinOpts: no register allocation worth the name, several times
+    /// slower code. Before this bound, the hottest regions of the boot and of sha256 were such.
+    /// </summary>
+    public const int MaxIlBytes = 45_000;
+
     public CompiledBlock? Compile(JitBlock block)
     {
-        JitRegion region = JitRegion.Build(block, phys => _cpu.DecodeBlockAt(phys, block.Code32), _cpu.JitRegionLimit);
+        int limit = _cpu.JitRegionLimit;
+        while (true)
+        {
+            JitRegion region = JitRegion.Build(block, phys => _cpu.DecodeBlockAt(phys, block.Code32), limit);
+            var compiled = Compile(block, region, out int ilBytes);
+            if (ilBytes <= MaxIlBytes || region.Blocks.Count == 1) return compiled;
+            limit = region.Blocks.Count / 2;
+        }
+    }
+
+    private CompiledBlock? Compile(JitBlock block, JitRegion region, out int ilBytes)
+    {
         // The instructions that stay handler calls are passed by reference: copies in pinned
         // arrays whose addresses are constants in the code, kept alive with it.
         var arrays = new Instr[region.Blocks.Count][];
@@ -45,8 +64,10 @@ public sealed unsafe class IlBackend : IJitBackend
         var method = new DynamicMethod($"jit_{block.Phys:x8}", typeof(int), [typeof(RegionEntry), typeof(X86Cpu)], typeof(X86Cpu), skipVisibility: true);
         var pointers = new Instr*[arrays.Length];
         for (int b = 0; b < arrays.Length; b++) pointers[b] = (Instr*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(arrays[b]));
-        var emitter = new IlBlockEmitter(method.GetILGenerator(), region, _ram, pointers, _cpu.JitProfile);
+        ILGenerator il = method.GetILGenerator();
+        var emitter = new IlBlockEmitter(il, region, _ram, pointers, _cpu.JitProfile, _cpu.JitRegisterLocals);
         emitter.Emit();
+        ilBytes = il.ILOffset;
         var sites = new ChainSite[emitter.ChainSites];
         CompiledBlock EntryAt(int index) => new((JitEntry)method.CreateDelegate(typeof(JitEntry), new RegionEntry(index, arrays, sites)), arrays);
         var more = new List<KeyValuePair<uint, CompiledBlock>>();

@@ -9,12 +9,14 @@ namespace Vm.Engine.Jit.Il;
 
 /// <summary>
 /// Emits one region's CIL (<see cref="JitRegion"/>: a hot block and the blocks it branches to
-/// in its page, each with its own label; branches between them stay inside the method). Guest registers live in S (no caching in locals: a fault can leave
-/// at any memory access, and S is then already exact). EIP is relative to the block's entry
+/// in its page, each with its own label; branches between them stay inside the method). The
+/// guest registers the native ops touch live in locals (<see cref="RegionRegisters"/>): loaded at
+/// entry and after handler calls, stored back to S before handler calls, on the slow memory
+/// paths (the only places a fault can come from), and at every exit. EIP is relative to the block's entry
 /// EIP (local e0), as the interpreter computes it; _instrStart is written only before ops
 /// that can fault; S.Eip before the last op, or at an early exit.
 /// </summary>
-internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, byte* ram, Instr*[] regionInstrs, JitProfile? profile)
+internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, byte* ram, Instr*[] regionInstrs, JitProfile? profile, bool registerLocals)
 {
     private LocalBuilder _e0 = null!, _sp = null!, _lin = null!, _ent = null!, _v = null!, _a = null!, _b = null!, _r = null!, _cf = null!, _gen = null!, _count = null!, _next = null!, _product = null!;
     /// <summary>The block being emitted, and its pinned instruction copies.</summary>
@@ -23,6 +25,14 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
     private Label[] _starts = [];
     /// <summary>Per instruction count: code that returns it (an exit after a whole block).</summary>
     private readonly Dictionary<int, Label> _exits = new();
+
+    /// <summary>The guest registers in locals (by register number; null when the region's native ops never touch it).</summary>
+    /// <summary>A scratch local for register stores without register locals.</summary>
+    private LocalBuilder _v0 = null!;
+    private readonly LocalBuilder?[] _reg = new LocalBuilder?[8];
+    private RegionRegisters _regs;
+    /// <summary>Registers whose local is ahead of S at the point being emitted (a superset).</summary>
+    private uint _dirty;
 
     /// <summary>How many chain sites the code has: <see cref="RegionEntry.Sites"/> must hold that many.</summary>
     public int ChainSites { get; private set; }
@@ -42,6 +52,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         _count = il.DeclareLocal(typeof(ulong));
         _next = il.DeclareLocal(typeof(JitEntry));
         _product = il.DeclareLocal(typeof(long));
+        _v0 = il.DeclareLocal(typeof(uint));
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldflda, F.S);
         il.Emit(OpCodes.Ldfld, F.Eip);
@@ -49,6 +60,10 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldfld, F.TlbGeneration);
         il.Emit(OpCodes.Stloc, _gen);
+        if (registerLocals) _regs = RegionRegisters.Of(region);
+        for (int r = 0; r < 8; r++)
+            if ((_regs.Used & (1u << r)) != 0) _reg[r] = il.DeclareLocal(typeof(uint));
+        ReloadRegs();
         _starts = new Label[region.Blocks.Count];
         for (int b = 0; b < _starts.Length; b++) _starts[b] = il.DefineLabel();
         if (_starts.Length > 1) EmitEntryDispatch();
@@ -57,11 +72,14 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
             block = region.Blocks[b];
             instrs = regionInstrs[b];
             il.MarkLabel(_starts[b]);
+            // Reached from the entry or any block of the region: any written register may be ahead of S.
+            _dirty = _regs.Written;
             EmitBlock();
         }
         foreach (var (count, label) in _exits)
         {
             il.MarkLabel(label);
+            FlushRegs(_regs.Written);
             il.Emit(OpCodes.Ldc_I4, count);
             il.Emit(OpCodes.Ret);
         }
@@ -151,6 +169,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
     private void EmitChain()
     {
         var back = il.DefineLabel();
+        FlushRegs(_dirty);
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldc_I4, block.InstructionCount);
         il.Emit(OpCodes.Ldarg_0);
@@ -236,26 +255,22 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         switch (op.Op)
         {
             case JitOp.MovRegImm:
-                RegRef(op.Dst);
                 il.Emit(OpCodes.Ldc_I4, op.Imm);
-                il.Emit(OpCodes.Stind_I4);
+                SetReg(op.Dst);
                 break;
             case JitOp.MovRegReg:
-                RegRef(op.Dst);
                 LoadReg(op.Src);
-                il.Emit(OpCodes.Stind_I4);
+                SetReg(op.Dst);
                 break;
             case JitOp.Lea:
-                RegRef(op.Dst);
                 EmitOffset(op.Addr);
-                il.Emit(OpCodes.Stind_I4);
+                SetReg(op.Dst);
                 break;
             case JitOp.Load32:
                 EmitLinear(op.Addr);
                 EmitRead32();
-                RegRef(op.Dst);
                 il.Emit(OpCodes.Ldloc, _v);
-                il.Emit(OpCodes.Stind_I4);
+                SetReg(op.Dst);
                 break;
             case JitOp.Store32:
             case JitOp.Store32Imm:
@@ -282,32 +297,28 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
                 break;
             case JitOp.Load8Zx:
             case JitOp.Load16Zx:
-                EmitAccessArgs(op.Addr);
-                il.Emit(OpCodes.Call, op.Op == JitOp.Load8Zx ? F.Read8 : F.Read16);
-                il.Emit(OpCodes.Stloc, _v);
-                RegRef(op.Dst);
+                EmitLinear(op.Addr);
+                EmitRead(op.Op == JitOp.Load8Zx ? 1 : 2);
                 il.Emit(OpCodes.Ldloc, _v);
-                il.Emit(OpCodes.Stind_I4);
+                SetReg(op.Dst);
                 break;
             case JitOp.MovzxReg8:
-                RegRef(op.Dst);
                 LoadReg(op.Src & 3);
                 if (op.Src >= 4) { il.Emit(OpCodes.Ldc_I4_8); il.Emit(OpCodes.Shr_Un); }
                 il.Emit(OpCodes.Ldc_I4, 0xFF);
                 il.Emit(OpCodes.And);
-                il.Emit(OpCodes.Stind_I4);
+                SetReg(op.Dst);
                 break;
             case JitOp.Load8:
-                EmitAccessArgs(op.Addr);
-                il.Emit(OpCodes.Call, F.Read8);
-                il.Emit(OpCodes.Stloc, _v);
+                EmitLinear(op.Addr);
+                EmitRead(1);
                 StoreReg8(op.Dst, _v);
                 break;
             case JitOp.Store8:
-                EmitAccessArgs(op.Addr);
+                EmitLinear(op.Addr);
                 LoadReg8(op.Src);
-                il.Emit(OpCodes.Conv_U1);
-                il.Emit(OpCodes.Call, F.Write8);
+                il.Emit(OpCodes.Stloc, _v);
+                EmitWrite(1);
                 break;
             case JitOp.Cmp8:
             case JitOp.Test8:
@@ -318,29 +329,28 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
                 EmitImul(in op);
                 break;
             case JitOp.Load16:
-                EmitAccessArgs(op.Addr);
-                il.Emit(OpCodes.Call, F.Read16);
-                il.Emit(OpCodes.Stloc, _v);
-                RegRef(op.Dst);
+                EmitLinear(op.Addr);
+                EmitRead(2);
                 LoadReg(op.Dst);
                 il.Emit(OpCodes.Ldc_I4, unchecked((int)0xFFFF0000));
                 il.Emit(OpCodes.And);
                 il.Emit(OpCodes.Ldloc, _v);
                 il.Emit(OpCodes.Or);
-                il.Emit(OpCodes.Stind_I4);
+                SetReg(op.Dst);
                 break;
             case JitOp.Store16:
-                EmitAccessArgs(op.Addr);
-                LoadReg(op.Src);
-                il.Emit(OpCodes.Conv_U2);
-                il.Emit(OpCodes.Call, F.Write16);
-                break;
-            case JitOp.MovzxReg16:
-                RegRef(op.Dst);
+                EmitLinear(op.Addr);
                 LoadReg(op.Src);
                 il.Emit(OpCodes.Ldc_I4, 0xFFFF);
                 il.Emit(OpCodes.And);
-                il.Emit(OpCodes.Stind_I4);
+                il.Emit(OpCodes.Stloc, _v);
+                EmitWrite(2);
+                break;
+            case JitOp.MovzxReg16:
+                LoadReg(op.Src);
+                il.Emit(OpCodes.Ldc_I4, 0xFFFF);
+                il.Emit(OpCodes.And);
+                SetReg(op.Dst);
                 break;
             case JitOp.Jcc:
             {
@@ -369,7 +379,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
             case JitOp.Pop32:
             {
                 int dst = op.Dst;
-                WithBigStack(in op, k, isLast, () => { EmitPopV(); RegRef(dst); il.Emit(OpCodes.Ldloc, _v); il.Emit(OpCodes.Stind_I4); });
+                WithBigStack(in op, k, isLast, () => { EmitPopV(); il.Emit(OpCodes.Ldloc, _v); SetReg(dst); });
                 break;
             }
             case JitOp.CallRel:
@@ -441,7 +451,6 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
     private void StoreReg8(int r, LocalBuilder v)
     {
         int shift = r >= 4 ? 8 : 0;
-        RegRef(r & 3);
         LoadReg(r & 3);
         il.Emit(OpCodes.Ldc_I4, ~(0xFF << shift));
         il.Emit(OpCodes.And);
@@ -450,13 +459,61 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.And);
         if (shift != 0) { il.Emit(OpCodes.Ldc_I4_8); il.Emit(OpCodes.Shl); }
         il.Emit(OpCodes.Or);
-        il.Emit(OpCodes.Stind_I4);
+        SetReg(r & 3);
     }
 
+    /// <summary>Pushes register r: its local within the region.</summary>
     private void LoadReg(int r)
     {
-        RegRef(r);
-        il.Emit(OpCodes.Ldind_U4);
+        if (!registerLocals)
+        {
+            RegRef(r);
+            il.Emit(OpCodes.Ldind_U4);
+            return;
+        }
+        if ((_regs.Used & (1u << r)) == 0) throw new InvalidOperationException($"register {r} read but not in the region's set");
+        il.Emit(OpCodes.Ldloc, _reg[r]!);
+    }
+
+    /// <summary>Register r = the value on the stack: in its local, written back to S at the next flush.</summary>
+    private void SetReg(int r)
+    {
+        if (!registerLocals)
+        {
+            il.Emit(OpCodes.Stloc, _v0);
+            RegRef(r);
+            il.Emit(OpCodes.Ldloc, _v0);
+            il.Emit(OpCodes.Stind_I4);
+            return;
+        }
+        if ((_regs.Written & (1u << r)) == 0) throw new InvalidOperationException($"register {r} written but not in the region's set");
+        il.Emit(OpCodes.Stloc, _reg[r]!);
+        _dirty |= 1u << r;
+    }
+
+    /// <summary>S.R[r] = the local, for each register in mask (before code that may read S or fault, and at exits).</summary>
+    private void FlushRegs(uint mask)
+    {
+        for (int r = 0; r < 8; r++)
+        {
+            if ((mask & (1u << r)) == 0) continue;
+            RegRef(r);
+            il.Emit(OpCodes.Ldloc, _reg[r]!);
+            il.Emit(OpCodes.Stind_I4);
+        }
+    }
+
+    /// <summary>The locals = S.R, for the region's registers (at entry, and after a handler, which may have written any).</summary>
+    private void ReloadRegs()
+    {
+        for (int r = 0; r < 8; r++)
+        {
+            if ((_regs.Used & (1u << r)) == 0) continue;
+            RegRef(r);
+            il.Emit(OpCodes.Ldind_U4);
+            il.Emit(OpCodes.Stloc, _reg[r]!);
+        }
+        _dirty = 0;
     }
 
     private void StoreInstrStart(int offset)
@@ -491,6 +548,7 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldfld, F.StopBlock);
         il.Emit(OpCodes.Brfalse, go);
+        FlushRegs(_dirty);
         StoreEip(op.End);
         il.Emit(OpCodes.Ldc_I4, k + 1);
         il.Emit(OpCodes.Ret);
@@ -532,14 +590,6 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
     }
 
     /// <summary>lin = segment base + offset.</summary>
-    /// <summary>The linear address into _lin, then the CPU and that address on the stack: the arguments of the Read8/16 and Write8/16 helpers.</summary>
-    private void EmitAccessArgs(JitAddr a)
-    {
-        EmitLinear(a);
-        il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldloc, _lin);
-    }
-
     private void EmitLinear(JitAddr a)
     {
         SegRef(a.Seg);
@@ -560,10 +610,12 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.Ldfld, F.SegBig);
         il.Emit(OpCodes.Brfalse, small);
         body();
+        uint dirty = _dirty;
         il.Emit(OpCodes.Br, done);
         il.MarkLabel(small);
         EmitHandlerCall(in op, k, isLast);
         il.MarkLabel(done);
+        _dirty |= dirty;
     }
 
     /// <summary>ESP -= 4; mem32[SS:ESP] = v (ESP changes only once the write succeeded).</summary>
@@ -579,9 +631,8 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.Add);
         il.Emit(OpCodes.Stloc, _lin);
         EmitWrite32();
-        RegRef(Reg.Esp);
         il.Emit(OpCodes.Ldloc, _sp);
-        il.Emit(OpCodes.Stind_I4);
+        SetReg(Reg.Esp);
     }
 
     /// <summary>v = mem32[SS:ESP]; ESP += 4.</summary>
@@ -595,11 +646,10 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.Add);
         il.Emit(OpCodes.Stloc, _lin);
         EmitRead32();
-        RegRef(Reg.Esp);
         il.Emit(OpCodes.Ldloc, _sp);
         il.Emit(OpCodes.Ldc_I4_4);
         il.Emit(OpCodes.Add);
-        il.Emit(OpCodes.Stind_I4);
+        SetReg(Reg.Esp);
     }
 
     /// <summary>ent = tlb[lin >> 12] (tlb: the CPU's current read or write array).</summary>
@@ -618,18 +668,21 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.Stloc, _ent);
     }
 
-    /// <summary>Branches to slow unless the entry is a RAM page and the 4 bytes stay in it; else pushes the host address.</summary>
-    private void EmitFastAddress(Label slow)
+    /// <summary>Branches to slow unless the entry is a RAM page and the access's size bytes stay in it; else pushes the host address.</summary>
+    private void EmitFastAddress(Label slow, int size)
     {
         il.Emit(OpCodes.Ldloc, _ent);
         il.Emit(OpCodes.Ldc_I4, 0xFFF);
         il.Emit(OpCodes.And);
         il.Emit(OpCodes.Brtrue, slow);
-        il.Emit(OpCodes.Ldloc, _lin);
-        il.Emit(OpCodes.Ldc_I4, 0xFFF);
-        il.Emit(OpCodes.And);
-        il.Emit(OpCodes.Ldc_I4, 0xFFC);
-        il.Emit(OpCodes.Bgt_Un, slow);
+        if (size > 1)
+        {
+            il.Emit(OpCodes.Ldloc, _lin);
+            il.Emit(OpCodes.Ldc_I4, 0xFFF);
+            il.Emit(OpCodes.And);
+            il.Emit(OpCodes.Ldc_I4, 0x1000 - size);
+            il.Emit(OpCodes.Bgt_Un, slow);
+        }
         il.Emit(OpCodes.Ldc_I8, (long)ram);
         il.Emit(OpCodes.Conv_U);
         il.Emit(OpCodes.Ldloc, _ent);
@@ -641,40 +694,50 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.Add);
     }
 
-    /// <summary>v = mem32[lin]: the TLB fast path inline, the interpreter's slow path otherwise.</summary>
-    private void EmitRead32()
+    private void EmitRead32() => EmitRead(4);
+
+    private void EmitWrite32() => EmitWrite(4);
+
+    /// <summary>
+    /// v = mem[lin] (size 1, 2 or 4 bytes, zero-extended): the TLB fast path inline, the
+    /// interpreter's slow path otherwise, which may fault: the registers go back to S first.
+    /// </summary>
+    private void EmitRead(int size)
     {
         var slow = il.DefineLabel();
         var done = il.DefineLabel();
         EmitTlbEntry(F.TlbRead);
-        EmitFastAddress(slow);
-        il.Emit(OpCodes.Ldind_U4);
+        EmitFastAddress(slow, size);
+        il.Emit(size switch { 1 => OpCodes.Ldind_U1, 2 => OpCodes.Ldind_U2, _ => OpCodes.Ldind_U4 });
         il.Emit(OpCodes.Stloc, _v);
         il.Emit(OpCodes.Br, done);
         il.MarkLabel(slow);
+        FlushRegs(_dirty);
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldloc, _lin);
-        il.Emit(OpCodes.Call, F.Read32Slow);
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Call, F.ReadSlow);
         il.Emit(OpCodes.Stloc, _v);
         il.MarkLabel(done);
     }
 
-    /// <summary>mem32[lin] = v. The slow path may hit a code page and set StopBlock: the op's end checks it.</summary>
-    private void EmitWrite32()
+    /// <summary>mem[lin] = v (size 1, 2 or 4 bytes). The slow path may fault, or hit a code page and set StopBlock: the op's end checks it.</summary>
+    private void EmitWrite(int size)
     {
         var slow = il.DefineLabel();
         var done = il.DefineLabel();
         EmitTlbEntry(F.TlbWrite);
-        EmitFastAddress(slow);
+        EmitFastAddress(slow, size);
         il.Emit(OpCodes.Ldloc, _v);
-        il.Emit(OpCodes.Stind_I4);
+        il.Emit(size switch { 1 => OpCodes.Stind_I1, 2 => OpCodes.Stind_I2, _ => OpCodes.Stind_I4 });
         il.Emit(OpCodes.Br, done);
         il.MarkLabel(slow);
+        FlushRegs(_dirty);
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldloc, _lin);
         il.Emit(OpCodes.Ldloc, _v);
-        il.Emit(OpCodes.Ldc_I4_4);
-        il.Emit(OpCodes.Call, F.WriteSplit);
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Call, F.WriteSlow);
         il.MarkLabel(done);
     }
 
@@ -702,9 +765,8 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         EmitAluResultAndFlags(in op);
         if (op.Alu is not (JitAlu.Cmp or JitAlu.Test))
         {
-            RegRef(op.Dst);
             il.Emit(OpCodes.Ldloc, _r);
-            il.Emit(OpCodes.Stind_I4);
+            SetReg(op.Dst);
         }
     }
 
@@ -746,9 +808,8 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.Ldloc, _product);
         il.Emit(OpCodes.Conv_U4);
         il.Emit(OpCodes.Stloc, _r);
-        RegRef(op.Dst);
         il.Emit(OpCodes.Ldloc, _r);
-        il.Emit(OpCodes.Stind_I4);
+        SetReg(op.Dst);
         if (!op.FlagsLive) return;
         il.Emit(OpCodes.Ldloc, _product);
         il.Emit(OpCodes.Ldloc, _product);
@@ -772,8 +833,9 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         bool test = op.Op == JitOp.Test8;
         if (op.Dst == JitAddr.NoReg)
         {
-            EmitAccessArgs(op.Addr);
-            il.Emit(OpCodes.Call, F.Read8);
+            EmitLinear(op.Addr);
+            EmitRead(1);
+            il.Emit(OpCodes.Ldloc, _v);
         }
         else LoadReg8(op.Dst);
         il.Emit(OpCodes.Stloc, _a);
@@ -818,9 +880,8 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.Ldc_I4, n);
         il.Emit(op.Shift switch { JitShift.Shl => OpCodes.Shl, JitShift.Shr => OpCodes.Shr_Un, _ => OpCodes.Shr });
         il.Emit(OpCodes.Stloc, _r);
-        RegRef(op.Dst);
         il.Emit(OpCodes.Ldloc, _r);
-        il.Emit(OpCodes.Stind_I4);
+        SetReg(op.Dst);
         if (!op.FlagsLive) return;
         // CF: the last bit shifted out.
         il.Emit(OpCodes.Ldloc, _a);
@@ -865,9 +926,8 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
         il.Emit(OpCodes.Ldc_I4_1);
         il.Emit(inc ? OpCodes.Add : OpCodes.Sub);
         il.Emit(OpCodes.Stloc, _r);
-        RegRef(op.Dst);
         il.Emit(OpCodes.Ldloc, _r);
-        il.Emit(OpCodes.Stind_I4);
+        SetReg(op.Dst);
         if (!op.FlagsLive) return;
         il.Emit(OpCodes.Ldc_I4_1);
         il.Emit(OpCodes.Stloc, _b);
@@ -1051,14 +1111,17 @@ internal sealed unsafe class IlBlockEmitter(ILGenerator il, JitRegion region, by
 
     // ---- everything else ----
 
+    /// <summary>The interpreter's handler for the op, on S: the registers go back to S before it and are read again after (it may write any).</summary>
     private void EmitHandlerCall(in JitInstr op, int k, bool isLast)
     {
+        FlushRegs(_dirty);
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldc_I8, (long)(instrs + op.Slot));
         il.Emit(OpCodes.Conv_U);
         il.Emit(OpCodes.Ldc_I8, (long)block.HandlerAt(op.Slot));
         il.Emit(OpCodes.Conv_I);
         il.EmitCalli(OpCodes.Calli, System.Reflection.CallingConventions.Standard, typeof(void), [typeof(X86Cpu), typeof(Instr).MakeByRefType()], null);
+        ReloadRegs();
         if (!isLast) EmitStopCheck(in op, k);
     }
 }

@@ -15,12 +15,17 @@ public class RandomProgramTests
     [InlineData(1000, 1)]
     [InlineData(2000, 3)]
     [InlineData(3000, 7)]
-    public void RandomPrograms_IlMatchesInterpreter(int firstSeed, int threshold)
+    // Guest registers in IL locals (X86Cpu.JitRegisterLocals, off by default): every fault,
+    // handler call and exit must find them written back.
+    [InlineData(4000, 1, true)]
+    [InlineData(5000, 3, true)]
+    public void RandomPrograms_IlMatchesInterpreter(int firstSeed, int threshold, bool registerLocals = false)
     {
         using var interp = new EngineRunner();
         using var jit = new EngineRunner();
         jit.Cpu.SetJitMode(JitMode.Il);
         jit.Cpu.JitThreshold = threshold;
+        jit.Cpu.JitRegisterLocals = registerLocals;
         const int Programs = 60;
         for (int seed = firstSeed; seed < firstSeed + Programs; seed++)
         {
@@ -38,7 +43,7 @@ public class RandomProgramTests
             var got = jit.Run(code, regs, flags, mem, viaBlocks: true);
             ulong gotCount = jit.Cpu.InstructionCount;
 
-            string where = $"seed {seed} (threshold {threshold}), code {Convert.ToHexString(code)}";
+            string where = $"seed {seed} (threshold {threshold}, register locals {registerLocals}), code {Convert.ToHexString(code)}";
             Assert.True(want.Vector == got.Vector, $"{where}: interpreter exception {want.Vector}, jit {got.Vector}");
             for (int r = 0; r < 8; r++)
                 Assert.True(want.Regs[r] == got.Regs[r], $"{where}: r{r} interpreter {want.Regs[r]:X8} jit {got.Regs[r]:X8}");
