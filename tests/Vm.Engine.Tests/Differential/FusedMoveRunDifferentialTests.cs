@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using Vm.Engine.Cpu;
-using Vm.Engine.Cpu.State;
 using Vm.Engine.Tests.Cpu;
 
 namespace Vm.Engine.Tests.Differential;
@@ -33,41 +29,8 @@ public class FusedMoveRunDifferentialTests
 
     [Theory]
     [MemberData(nameof(Forms))]
-    public void MoveRuns_MatchHostProcessor(string text, string hex)
-    {
-        var rng = new Random(text.Aggregate(43, (h, c) => h * 31 + c));
-        byte[] code = Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
-        var inputs = new List<(uint[] Regs, uint Flags, byte[] Mem)>();
-        var lines = new List<string>();
-        for (int n = 0; n < Cases; n++)
-        {
-            var (regs, flags, mem) = Inputs(rng);
-            inputs.Add((regs, flags, mem));
-            var sb = new StringBuilder(Convert.ToHexString(code));
-            foreach (var r in regs) sb.Append(' ').Append(r.ToString("x", CultureInfo.InvariantCulture));
-            sb.Append(' ').Append(flags.ToString("x", CultureInfo.InvariantCulture)).Append(' ').Append(Convert.ToHexString(mem));
-            lines.Add(sb.ToString());
-        }
-        string[] native = NativeHarness.Run(lines);
-        using var engine = new EngineRunner();
-        for (int n = 0; n < Cases; n++)
-        {
-            var (regs, flags, mem) = inputs[n];
-            var parts = native[n].Split(' ');
-            Assert.Equal("0", parts[0]);
-            var got = engine.Run(code, regs, flags, mem, viaBlocks: true);
-            Assert.Equal(-1, got.Vector);
-            for (int r = 0; r < 8; r++)
-            {
-                uint want = uint.Parse(parts[1 + r], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-                Assert.True(want == got.Regs[r], $"{text}: r{r} host {want:X8} engine {got.Regs[r]:X8}");
-            }
-            Assert.True(Convert.FromHexString(parts[10]).AsSpan().SequenceEqual(got.Mem), $"{text}: memory differs");
-        }
-    }
-
-    // GS limited to the first MiB: any access through it to the data page raises #GP(0).
-    private static void LimitGs(X86Cpu cpu) => cpu.LoadSegFromDescriptor(Reg.Gs, 0x33, 0x0000FFFF, 0x004FF200);
+    public void MoveRuns_MatchHostProcessor(string text, string hex) =>
+        MemorySequenceCheck.MatchesHost(text, hex, 43, Inputs, definedFlags: 0, Cases);
 
     public static TheoryData<string, string, int, bool> FaultingForms() => new()
     {
@@ -81,28 +44,9 @@ public class FusedMoveRunDifferentialTests
 
     [Theory]
     [MemberData(nameof(FaultingForms))]
-    public void MoveRuns_FaultAtTheFaultingMove(string text, string hex, int faultAt, bool eaxLoaded)
-    {
-        var rng = new Random(text.Aggregate(47, (h, c) => h * 31 + c));
-        byte[] code = Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
-        using var stepped = new EngineRunner();
-        using var blocks = new EngineRunner();
-        for (int n = 0; n < 20; n++)
-        {
-            var (regs, flags, mem) = Inputs(rng);
-            var want = stepped.Run(code, regs, flags, mem, setup: LimitGs);
-            uint wantEip = stepped.Cpu.S.Eip;
-            var got = blocks.Run(code, regs, flags, mem, viaBlocks: true, setup: LimitGs);
-            Assert.Equal(13, want.Vector);
-            Assert.Equal(13, got.Vector);
-            Assert.Equal(EngineRunner.CodeAddr + (uint)faultAt, wantEip);
-            Assert.Equal(wantEip, blocks.Cpu.S.Eip);
-            Assert.Equal(want.Regs, got.Regs);
-            Assert.Equal(want.Mem, got.Mem);
-            uint loaded = BitConverter.ToUInt32(mem, (int)(Esi + 8 - EngineRunner.DataAddr));
-            Assert.Equal(eaxLoaded ? loaded : regs[0], got.Regs[0]);
-        }
-    }
+    public void MoveRuns_FaultAtTheFaultingMove(string text, string hex, int faultAt, bool eaxLoaded) =>
+        MemorySequenceCheck.FaultsLikeSingleSteps(text, hex, 47, Inputs, faultAt, (regs, mem, got) =>
+            Assert.Equal(eaxLoaded ? BitConverter.ToUInt32(mem, (int)(Esi + 8 - EngineRunner.DataAddr)) : regs[0], got[0]));
 
     public static TheoryData<string, string, int> SelfModifyingForms() => new()
     {
@@ -117,7 +61,7 @@ public class FusedMoveRunDifferentialTests
     public void MoveRuns_StopWhenAStoreRewritesCode(string text, string hex, int target)
     {
         var rng = new Random(text.Aggregate(53, (h, c) => h * 31 + c));
-        byte[] code = Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
+        byte[] code = MemorySequenceCheck.Code(hex);
         using var stepped = new EngineRunner();
         using var blocks = new EngineRunner();
         for (int n = 0; n < 20; n++)
