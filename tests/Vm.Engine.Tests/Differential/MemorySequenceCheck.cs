@@ -21,23 +21,13 @@ internal static class MemorySequenceCheck
     {
         var rng = new Random(text.Aggregate(seed, (h, c) => h * 31 + c));
         byte[] code = Code(hex);
-        var inputs = new List<(uint[] Regs, uint Flags, byte[] Mem)>();
-        var lines = new List<string>();
-        for (int n = 0; n < cases; n++)
-        {
-            var (regs, flags, mem) = make(rng);
-            inputs.Add((regs, flags, mem));
-            var sb = new StringBuilder(Convert.ToHexString(code));
-            foreach (var r in regs) sb.Append(' ').Append(r.ToString("x", CultureInfo.InvariantCulture));
-            sb.Append(' ').Append(flags.ToString("x", CultureInfo.InvariantCulture)).Append(' ').Append(Convert.ToHexString(mem));
-            lines.Add(sb.ToString());
-        }
-        string[] native = NativeHarness.Run(lines);
+        var inputs = Enumerable.Range(0, cases).Select(_ => make(rng)).ToList();
+        var native = OnHost(code, inputs);
         using var engine = new EngineRunner();
         for (int n = 0; n < cases; n++)
         {
             var (regs, flags, mem) = inputs[n];
-            var parts = native[n].Split(' ');
+            var parts = native[n];
             Assert.Equal("0", parts[0]);
             var got = engine.Run(code, regs, flags, mem, viaBlocks: true);
             Assert.Equal(-1, got.Vector);
@@ -77,6 +67,21 @@ internal static class MemorySequenceCheck
             Assert.Equal(want.Mem, got.Mem);
             retired(regs, mem, got.Regs);
         }
+    }
+
+    /// <summary>
+    /// The code run once per input on the host processor (tests/native): each answer's fields are the
+    /// vector ("0" when none), the eight registers, EFLAGS and the memory, in hex.
+    /// </summary>
+    public static string[][] OnHost(byte[] code, IEnumerable<(uint[] Regs, uint Flags, byte[] Mem)> inputs)
+    {
+        var lines = inputs.Select(input =>
+        {
+            var sb = new StringBuilder(Convert.ToHexString(code));
+            foreach (var r in input.Regs) sb.Append(' ').Append(r.ToString("x", CultureInfo.InvariantCulture));
+            return sb.Append(' ').Append(input.Flags.ToString("x", CultureInfo.InvariantCulture)).Append(' ').Append(Convert.ToHexString(input.Mem)).ToString();
+        });
+        return NativeHarness.Run(lines.ToList()).Select(answer => answer.Split(' ')).ToArray();
     }
 
     /// <summary>GS limited to the first MiB: any access through it to the data page raises #GP(0).</summary>

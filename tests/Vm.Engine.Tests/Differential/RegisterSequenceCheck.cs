@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Vm.Engine.Tests.Cpu;
 
 namespace Vm.Engine.Tests.Differential;
@@ -15,28 +14,23 @@ internal static class RegisterSequenceCheck
     public static void MatchesHost(string text, string hex, uint definedFlags, int cases)
     {
         var rng = new Random(text.Aggregate(31, (h, c) => h * 31 + c));
-        byte[] code = Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
-        var inputs = new List<(uint[] Regs, uint Flags)>();
-        var lines = new List<string>();
+        byte[] code = MemorySequenceCheck.Code(hex);
         var mem = new byte[EngineRunner.MemSize];
+        var inputs = new List<(uint[] Regs, uint Flags, byte[] Mem)>();
         for (int n = 0; n < cases; n++)
         {
             var regs = new uint[8];
             for (int r = 0; r < 8; r++) regs[r] = (uint)rng.NextInt64(0, 1L << 32);
             regs[4] = 0x00A00800;
             uint flags = 0x202 | ((uint)rng.Next(0, 1 << 12) & 0x8D5);
-            inputs.Add((regs, flags));
-            var sb = new StringBuilder(Convert.ToHexString(code));
-            foreach (var r in regs) sb.Append(' ').Append(r.ToString("x", CultureInfo.InvariantCulture));
-            sb.Append(' ').Append(flags.ToString("x", CultureInfo.InvariantCulture)).Append(' ').Append(Convert.ToHexString(mem));
-            lines.Add(sb.ToString());
+            inputs.Add((regs, flags, mem));
         }
-        string[] native = NativeHarness.Run(lines);
+        var native = MemorySequenceCheck.OnHost(code, inputs);
         using var engine = new EngineRunner();
         for (int n = 0; n < cases; n++)
         {
-            var (regs, flags) = inputs[n];
-            var parts = native[n].Split(' ');
+            var (regs, flags, _) = inputs[n];
+            var parts = native[n];
             var got = engine.Run(code, regs, flags, mem, viaBlocks: true);
             Assert.Equal(-1, got.Vector);
             for (int r = 0; r < 8; r++)
