@@ -5,7 +5,13 @@ using System.Security.Cryptography;
 namespace Vm.Client.Lab;
 
 /// <summary>A refusal or failure the student should read, as the page shows it.</summary>
-public sealed class LabException(string message) : Exception(message);
+public class LabException(string message) : Exception(message);
+
+/// <summary>The lab cannot start yet, but will without anyone's help (the portal is building what it needs): ask again after <see cref="RetryAfter"/>.</summary>
+public sealed class LabNotReadyException(string message, TimeSpan retryAfter) : LabException(message)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
 
 /// <summary>
 /// Fetches the machine description and its boot files. The files are addressed by content hash and
@@ -18,7 +24,10 @@ public sealed class BootDownloader(HttpClient http)
     {
         using var response = await http.GetAsync($"assignments/{assignmentId}/lab/machine.json", cancel);
         if (response.StatusCode == HttpStatusCode.Conflict)
-            throw new LabException(await response.Content.ReadAsStringAsync(cancel) is { Length: > 0 } why ? why.Trim('"') : "This lab machine cannot start yet.");
+        {
+            var why = await response.Content.ReadAsStringAsync(cancel) is { Length: > 0 } text ? text.Trim('"') : "This lab machine cannot start yet.";
+            throw response.Headers.RetryAfter?.Delta is { } delay ? new LabNotReadyException(why, delay) : new LabException(why);
+        }
         if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
             throw new LabException("This lab is not available to you.");
         if (response.StatusCode == HttpStatusCode.Unauthorized || response.RequestMessage?.RequestUri?.AbsolutePath.Contains("/account/login", StringComparison.Ordinal) == true)

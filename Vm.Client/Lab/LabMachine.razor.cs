@@ -70,8 +70,7 @@ public sealed partial class LabMachine
             _self = DotNetObjectReference.Create(this);
             _terminal = _js.Invoke<int>("openTerminal", _terminalHost, _self);
             _jit = await Vm.Client.Jit.BrowserWasmHost.CreateAsync(Js);
-            SetStatus("Asking the portal for the machine…");
-            _description = await new BootDownloader(Http).DescribeAsync(AssignmentId, _stop.Token);
+            _description = await DescribeAsync();
             await OpenDiskAsync();
             await DownloadResumeSnapshotAsync();
             await StartMachineAsync();
@@ -86,6 +85,24 @@ public sealed partial class LabMachine
         catch (Exception e)
         {
             Fail($"The lab machine could not start: {e.Message}");
+        }
+    }
+
+    /// <summary>The machine's description; while the portal builds what the lab needs, its status, asked again until it is ready.</summary>
+    private async Task<LabDescription> DescribeAsync()
+    {
+        SetStatus("Asking the portal for the machine…");
+        while (true)
+        {
+            try
+            {
+                return await new BootDownloader(Http).DescribeAsync(AssignmentId, _stop.Token);
+            }
+            catch (LabNotReadyException e)
+            {
+                SetStatus(e.Message);
+                await Task.Delay(e.RetryAfter, _stop.Token);
+            }
         }
     }
 

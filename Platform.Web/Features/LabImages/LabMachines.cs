@@ -53,10 +53,13 @@ public sealed class LabMachines(IOptions<LabImageOptions> options, GuestImageBui
         };
     }
 
+    /// <summary>This portal is building the guest images right now: a lab that cannot start yet will soon.</summary>
+    public bool BuildingGuestImages => build.Current.State == GuestImageBuildState.Building && !GuestImageFiles.Present(GuestDirectory);
+
     private string MissingGuestImages() => build.Current switch
     {
         (GuestImageBuildState.Building, var step) =>
-            $"This portal is building the lab machines' Linux kernel and initramfs from Debian's packages (its first start; a few minutes). Now: {step}. Reload this page when it is done.",
+            $"This portal is building the lab machines' Linux kernel and initramfs from Debian's packages (its first start; a few minutes). Now: {step}.",
         (GuestImageBuildState.Failed, var why) =>
             $"Building the lab machines' Linux kernel and initramfs failed: {why}. Run scripts/guest/build-guest-images.sh (it needs root for apt-get), then reload this page.",
         _ => $"The guest kernel and initramfs are not in {GuestDirectory} yet (scripts/guest/build-guest-images.sh builds them).",

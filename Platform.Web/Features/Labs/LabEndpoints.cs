@@ -13,6 +13,8 @@ namespace Platform.Web.Features.Labs;
 public static class LabEndpoints
 {
     public const string BootFileCacheControl = "private, max-age=31536000, immutable";
+    /// <summary>How soon a lab page asks again while the portal builds the guest images.</summary>
+    public const int LabRetrySeconds = 10;
 
     public static IEndpointRouteBuilder MapLabEndpoints(this IEndpointRouteBuilder app)
     {
@@ -39,7 +41,12 @@ public static class LabEndpoints
         if (view.Assignment.LabImage is not { } image)
             return TypedResults.NotFound();
         if (machines.Resolve(image, out var whyNot) is not { } spec)
+        {
+            // The page asks again by itself while the portal builds what the lab needs.
+            if (machines.BuildingGuestImages)
+                http.Response.Headers.RetryAfter = LabRetrySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return TypedResults.Conflict(whyNot ?? "This lab machine cannot start yet.");
+        }
         http.Response.Headers.CacheControl = "private, no-cache";
         return TypedResults.Ok(new LabMachineDescription(assignmentId, image.Label,
             Link(files.Describe(spec.KernelPath)), Link(files.Describe(spec.InitrdPath)),
