@@ -52,6 +52,8 @@ public sealed partial class LabMachine
     /// <summary>The machine's virtio-blk disk with the student's writes in IndexedDB: the lab image's root disk, or else a home disk.</summary>
     private CopyOnWriteSource? _disk;
     private bool HasHomeDisk => _disk is not null && _description?.DiskManifestHash is null;
+    /// <summary>The lab image's root disk under the overlay, when it has one: how much of it has come over the network.</summary>
+    private RemoteImageSource? _rootImage;
     private string? _diskError, _diskQuotaError;
     private bool _confirmingDiskReset;
     private string? _filesMessage;
@@ -190,8 +192,8 @@ public sealed partial class LabMachine
             SetStatus("Fetching the lab's disk description…");
             var manifest = await new BootDownloader(Http).DescribeDiskAsync(d.DiskManifestUrl ?? throw new LabException("The portal named the lab's disk but not where to find it."), hash, _stop.Token);
             var chunks = new IndexedDbChunkCache(_storage, e => Console.WriteLine($"webvm: the chunk cache is full, chunks are fetched again: {e.Message}"));
-            var image = new RemoteImageSource(manifest, new HttpChunkFetcher(Http, new Uri(Http.BaseAddress!, "chunks/")), chunks);
-            _disk = new CopyOnWriteSource(image, _overlay);
+            _rootImage = new RemoteImageSource(manifest, new HttpChunkFetcher(Http, new Uri(Http.BaseAddress!, "chunks/")), chunks);
+            _disk = new CopyOnWriteSource(_rootImage, _overlay);
             Console.WriteLine($"webvm: root disk {manifest.Size >> 20} MiB in {manifest.ChunkCount} chunks, {_overlay.Count} saved block(s)");
             return;
         }
@@ -292,10 +294,10 @@ public sealed partial class LabMachine
         }
     }
 
-    private static string StatusText(BrowserMachine m, TimeSpan elapsed)
+    private string StatusText(BrowserMachine m, TimeSpan elapsed)
     {
         var speed = $"{m.Tuner.InstructionsPerSecond / 1e6:F0} M instructions/s";
-        return m.Stage switch
+        var text = m.Stage switch
         {
             BootStage.Kernel => $"Starting Linux: {elapsed.TotalSeconds:F0} s, {m.Instructions / 1_000_000:N0} M instructions ({speed})",
             BootStage.Userland when m.Resumed => $"Resuming: {elapsed.TotalSeconds:F1} s",
@@ -303,6 +305,10 @@ public sealed partial class LabMachine
             BootStage.Ready => $"Running · {speed} when busy",
             _ => "",
         };
+        // A streamed disk is why a first command can be slow: say how much of it has come so far.
+        return _rootImage is { } disk && text.Length > 0
+            ? $"{text} · disk: {(long)disk.FetchedChunks * disk.Manifest.ChunkSize >> 20} of {disk.Size >> 20} MiB fetched"
+            : text;
     }
 
     private void OnSubmitPort(BrowserMachine machine, byte[] bytes)

@@ -20,6 +20,7 @@ public sealed class DebianLabFixture : IAsyncLifetime
     /// <summary>The disk's chunks the first open fetched, and how many the image has.</summary>
     public int FetchedChunks => _fetched.Count;
     public int ImageChunks { get; private set; }
+    public long ImageMiB { get; private set; }
     public IReadOnlySet<string> DiskChunks { get; private set; } = new HashSet<string>();
     private readonly HashSet<string> _fetched = [];
 
@@ -28,6 +29,7 @@ public sealed class DebianLabFixture : IAsyncLifetime
         var (_, _, manifest) = DebianRootImage.Built();
         DiskChunks = manifest.Chunks.OfType<string>().ToHashSet();
         ImageChunks = DiskChunks.Count;
+        ImageMiB = manifest.Size >> 20;
         await Portal.InitializeAsync();
         await DebianRootImage.PublishAsync(Portal.DataDirectory);
 
@@ -67,8 +69,9 @@ public sealed partial class DebianLabTests(DebianLabFixture lab) : IClassFixture
         await Expect(page.Terminal()).ToContainTextAsync("c-says-42", new() { Timeout = 300_000 });
         await page.RunAsync(". /etc/os-release; echo codename-$VERSION_CODENAME");
         await page.ExpectOutputAsync("codename-bookworm");
-        // Streamed, not downloaded: the shell and a compile read a small part of the image.
+        // Streamed, not downloaded: the shell and a compile read a small part of the image, and the page says how much.
         Assert.InRange(lab.FetchedChunks, 1, lab.ImageChunks / 2);
+        await Expect(page.Locator(".lab-status-text")).ToContainTextAsync(new Regex($@"disk: [1-9]\d* of {lab.ImageMiB} MiB fetched"));
 
         // Download my files: /root's files, read from the disk as the browser has it, not the distribution's.
         await page.RunAsync("sync; echo synced-$((3*3))");
